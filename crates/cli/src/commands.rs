@@ -1,0 +1,237 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges};
+use folio_engine::render::RenderStats;
+use folio_engine::source::{self, OpenOptions};
+use folio_engine::{runtime, DocumentKind, RecyclePolicy, RenderOptions, RenderSize, Renderer};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::json;
+
+const MB: f64 = 1024.0 * 1024.0;
+
+fn mb(bytes: u64) -> f64 {
+    (bytes as f64 / MB * 10.0).round() / 10.0
+}
+
+pub fn doctor(json: bool) -> Result<ExitCode> {
+    let statuses = runtime::doctor();
+    let ok = statuses.iter().all(|s| s.ok);
+    if json {
+        println!("{}", json!({ "ok": ok, "models_dir": runtime::models_dir(), "artifacts": statuses }));
+    } else {
+        println!("models directory: {}", runtime::models_dir().display());
+        for s in &statuses {
+            let mark = if s.ok { "ok  " } else { "FAIL" };
+            let size = s.bytes.map(|b| format!("{:.1} MB", mb(b))).unwrap_or_else(|| "-".into());
+            println!("{mark} {:<16} {:<38} {:>9}  {} {}", s.id, s.file, size, s.package, s.version);
+            if let Some(v) = &s.loaded_version {
+                println!("       loaded: {v}");
+            }
+            if let Some(p) = &s.problem {
+                println!("       {p}");
+            }
+        }
+        println!("{}", if ok { "all runtimes and models are ready" } else { "some runtimes or models are missing" });
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+#[derive(Serialize)]
+struct DocumentReport {
+    path: PathBuf,
+    kind: DocumentKind,
+    pages: usize,
+    /// Distinct page sizes in points with how many pages have each, most common first.
+    page_sizes: Vec<SizeCount>,
+}
+
+#[derive(Serialize)]
+struct SizeCount {
+    width_pt: f32,
+    height_pt: f32,
+    pages: usize,
+}
+
+pub fn info(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let started = Instant::now();
+    let options = OpenOptions::default();
+    let mut documents = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let opened = source::open_path(path, &options);
+        documents.extend(opened.documents.into_iter().map(|d| {
+            let mut sizes: Vec<SizeCount> = Vec::new();
+            for p in &d.pages {
+                match sizes.iter_mut().find(|s| (s.width_pt - p.width_pt).abs() < 0.5 && (s.height_pt - p.height_pt).abs() < 0.5) {
+                    Some(s) => s.pages += 1,
+                    None => sizes.push(SizeCount { width_pt: p.width_pt, height_pt: p.height_pt, pages: 1 }),
+                }
+            }
+            sizes.sort_by(|a, b| b.pages.cmp(&a.pages));
+            DocumentReport { path: d.path, kind: d.kind, pages: d.pages.len(), page_sizes: sizes }
+        }));
+        problems.extend(opened.problems);
+    }
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if json {
+        println!("{}", json!({ "documents": documents, "problems": problems, "elapsed_ms": elapsed_ms.round() }));
+    } else {
+        for d in &documents {
+            let sizes: Vec<String> = d
+                .page_sizes
+                .iter()
+                .take(4)
+                .map(|s| format!("{:.0}×{:.0} pt ({})", s.width_pt, s.height_pt, s.pages))
+                .collect();
+            let more = if d.page_sizes.len() > 4 { ", …" } else { "" };
+            println!("{}: {:?}, {} pages, {}{more}", d.path.display(), d.kind, d.pages, sizes.join(", "));
+        }
+        for p in &problems {
+            println!("{}", p.message);
+        }
+    }
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// The PDF (or image, or folder of images) to render.
+    path: PathBuf,
+    /// Which pages: N, A-B (1-based, inclusive) or all.
+    #[arg(long, default_value = "all")]
+    pages: String,
+    #[arg(long, default_value_t = 150.0)]
+    dpi: f32,
+    /// Write each page as PNG into this folder (page-0001.png, ...). Without it pages are rendered and dropped.
+    #[arg(short = 'o', long)]
+    out: Option<PathBuf>,
+    /// Largest output in pixels (width × height); bigger pages are scaled down to fit.
+    #[arg(long, default_value_t = 40_000_000)]
+    max_pixels: u64,
+    /// Reopen the PDF after this many pages to free pdfium's caches (0: never).
+    #[arg(long, default_value_t = RecyclePolicy::default().every_pages)]
+    recycle_pages: u32,
+    /// Reopen the PDF once pdfium's caches grew by this many MB (0: never).
+    #[arg(long, default_value_t = RecyclePolicy::default().every_mb)]
+    recycle_mb: u64,
+    /// Do not return freed heap to the OS after closing a document.
+    #[arg(long)]
+    no_trim: bool,
+}
+
+/// Parses `N`, `A-B` or `all` into a 0-based page range within `count`.
+pub fn parse_pages(spec: &str, count: usize) -> Result<std::ops::Range<usize>> {
+    let spec = spec.trim();
+    if spec.eq_ignore_ascii_case("all") {
+        return Ok(0..count);
+    }
+    let (a, b) = match spec.split_once('-') {
+        Some((a, b)) => (a.trim().parse::<usize>(), b.trim().parse::<usize>()),
+        None => (spec.parse::<usize>(), spec.parse::<usize>()),
+    };
+    let (Ok(a), Ok(b)) = (a, b) else { bail!("--pages must be N, A-B or all, not '{spec}'") };
+    if a == 0 || b < a {
+        bail!("--pages '{spec}': pages count from 1 and A must not exceed B");
+    }
+    if b > count {
+        bail!("--pages '{spec}': the document has {count} pages");
+    }
+    Ok(a - 1..b)
+}
+
+pub fn render(args: &RenderArgs, json: bool) -> Result<ExitCode> {
+    let document = source::open_file(&args.path, &OpenOptions::default()).with_context(|| "cannot render")?;
+    let range = parse_pages(&args.pages, document.page_count())?;
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    }
+    let policy = RecyclePolicy {
+        every_pages: args.recycle_pages,
+        every_mb: args.recycle_mb,
+        trim: !args.no_trim,
+        ..RecyclePolicy::default()
+    };
+    let renderer = Renderer::start(
+        RenderOptions { max_pixels: args.max_pixels, ..RenderOptions::default() },
+        policy,
+        std::sync::Arc::new(MemoryGauges::default()),
+    );
+    let progress = if json { ProgressBar::hidden() } else { ProgressBar::new(range.len() as u64) };
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or(ProgressStyle::default_bar()),
+    );
+
+    let started = Instant::now();
+    let (mut rss_first, mut rss_peak, mut capped) = (0u64, 0u64, 0usize);
+    let pages = range.len();
+    for (i, page) in range.enumerate() {
+        let image = renderer.render(&document, page, RenderSize::Dpi(args.dpi))?;
+        capped += image.capped as usize;
+        if let Some(out) = &args.out {
+            save_png(out, page, image)?;
+        }
+        let rss = current_rss_bytes();
+        if i == 0 {
+            rss_first = rss;
+        }
+        rss_peak = rss_peak.max(rss);
+        progress.set_message(format!("RSS {:.0} MB", mb(rss)));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss_end = current_rss_bytes();
+    let stats: RenderStats = renderer.stats();
+    let pages_per_s = pages as f64 / elapsed.max(1e-9);
+    let report = json!({
+        "path": args.path,
+        "pages": pages,
+        "dpi": args.dpi,
+        "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+        "pages_per_s": (pages_per_s * 100.0).round() / 100.0,
+        "rss_first_mb": mb(rss_first),
+        "rss_peak_mb": mb(rss_peak),
+        "rss_end_mb": mb(rss_end),
+        "process_peak_rss_mb": mb(peak_rss_bytes()),
+        "capped_pages": capped,
+        "recycle": policy,
+        "pdfium": stats,
+    });
+    if json {
+        println!("{report}");
+    } else {
+        println!(
+            "{pages} pages in {elapsed:.1} s ({pages_per_s:.2} pages/s); RSS after first page {:.1} MB, peak {:.1} MB, end {:.1} MB; {} reopens",
+            mb(rss_first), mb(rss_peak), mb(rss_end), stats.recycles
+        );
+        if capped > 0 {
+            println!("{capped} pages were larger than --max-pixels and were scaled down");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn save_png(dir: &Path, page: usize, image: folio_engine::PageImage) -> Result<()> {
+    let path = dir.join(format!("page-{:04}.png", page + 1));
+    image.into_rgb_image().save(&path).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_pages;
+
+    #[test]
+    fn page_specs() {
+        assert_eq!(parse_pages("all", 5).unwrap(), 0..5);
+        assert_eq!(parse_pages("3", 5).unwrap(), 2..3);
+        assert_eq!(parse_pages("2-4", 5).unwrap(), 1..4);
+        assert!(parse_pages("0", 5).is_err());
+        assert!(parse_pages("4-2", 5).is_err());
+        assert!(parse_pages("6", 5).is_err());
+        assert!(parse_pages("x", 5).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! `folio`: Folio's engine from the command line. This binary parses arguments and prints; the work is
+//! done by `folio-engine`. Every command takes `--json` and then prints exactly one JSON object on stdout.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "folio", version, about = "Folio document workbench, headless")]
+struct Cli {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check that every runtime and model is present with the manifest's checksum and loads.
+    Doctor,
+    /// Kind, page count and page sizes of PDFs, images and folders, with the reason for any file that fails.
+    Info {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Render pages of a PDF one after another, reporting speed and memory.
+    Render(commands::RenderArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Doctor => commands::doctor(cli.json),
+        Command::Info { paths } => commands::info(&paths, cli.json),
+        Command::Render(args) => commands::render(&args, cli.json),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if cli.json {
+                println!("{}", serde_json::json!({ "error": format!("{error:#}") }));
+            } else {
+                eprintln!("folio: error: {error:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

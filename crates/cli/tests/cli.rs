@@ -1,0 +1,85 @@
+//! The `folio` binary end to end, with the real runtimes and fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+fn folio(args: &[&str]) -> (i32, Value, String) {
+    folio_with_env(args, &[])
+}
+
+fn folio_with_env(args: &[&str], env: &[(&str, &Path)]) -> (i32, Value, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_folio"));
+    cmd.args(args).arg("--json");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run folio");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("one JSON object on stdout ({e}): {stdout}"));
+    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn doctor_is_green_with_the_fetched_models_and_red_without_one() {
+    let (code, json, _) = folio(&["doctor"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["artifacts"].as_array().unwrap().len(), 9);
+
+    // A models directory with every file but one.
+    let real = PathBuf::from(json["models_dir"].as_str().unwrap());
+    let partial = tempfile::tempdir().unwrap();
+    for artifact in json["artifacts"].as_array().unwrap() {
+        let file = artifact["file"].as_str().unwrap();
+        if file != "layout_cdla.onnx" {
+            std::os::unix::fs::symlink(real.join(file), partial.path().join(file)).unwrap();
+        }
+    }
+    let (code, json, _) = folio_with_env(&["doctor"], &[("FOLIO_MODELS_DIR", partial.path())]);
+    assert_eq!(code, 1);
+    assert_eq!(json["ok"], false);
+    let layout = json["artifacts"].as_array().unwrap().iter().find(|a| a["id"] == "layout").unwrap();
+    let problem = layout["problem"].as_str().unwrap();
+    assert!(problem.contains("layout_cdla.onnx") && problem.contains("models/fetch.py"), "{problem}");
+}
+
+#[test]
+fn info_reports_documents_and_problems() {
+    let three = fixture("three-pages.pdf");
+    let bad = fixture("bad");
+    let (code, json, _) = folio(&["info", three.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "problems make the exit status 1");
+    let docs = json["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["pages"], 3);
+    assert_eq!(docs[0]["kind"], "pdf");
+    assert_eq!(docs[0]["page_sizes"][0]["pages"], 3);
+    assert_eq!(json["problems"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn render_reports_speed_and_memory_and_writes_pages() {
+    let out = tempfile::tempdir().unwrap();
+    let three = fixture("three-pages.pdf");
+    let (code, json, stderr) =
+        folio(&["render", three.to_str().unwrap(), "--pages", "2-3", "--dpi", "60", "-o", out.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["pages"], 2);
+    for key in ["pages_per_s", "rss_first_mb", "rss_peak_mb", "rss_end_mb"] {
+        assert!(json[key].as_f64().unwrap() > 0.0, "{key} in {json}");
+    }
+    let page2 = image::open(out.path().join("page-0002.png")).unwrap();
+    assert_eq!((page2.width(), page2.height()), (510, 660));
+    assert!(out.path().join("page-0003.png").exists());
+    assert!(!out.path().join("page-0001.png").exists());
+
+    let (code, json, _) = folio(&["render", three.to_str().unwrap(), "--pages", "7"]);
+    assert_eq!(code, 2);
+    assert!(json["error"].as_str().unwrap().contains("3 pages"));
+}

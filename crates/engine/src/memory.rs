@@ -1,0 +1,240 @@
+//! Memory: what the process holds, sampled often enough to watch it move, and the gauges that explain it.
+//!
+//! Components that hold memory on purpose (the page cache, pdfium's open documents) publish their bytes to
+//! [`MemoryGauges`]; the [`MemorySampler`] reads process RSS and system memory through `sysinfo` at a fixed
+//! rate, stamps each sample with the gauges, keeps a bounded history and pushes every sample to subscribers.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sysinfo::{MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+
+/// Bytes held by the components Folio can name. Each is written by its owner and read by the sampler.
+#[derive(Debug, Default)]
+pub struct MemoryGauges {
+    pub page_cache_bytes: AtomicU64,
+    pub page_cache_limit_bytes: AtomicU64,
+    /// Estimated growth of pdfium's per-document caches since each open document was loaded.
+    pub pdfium_bytes: AtomicU64,
+}
+
+/// One reading of the process and the machine.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MemorySample {
+    /// Milliseconds since the Unix epoch.
+    pub t_ms: u64,
+    pub rss_bytes: u64,
+    pub available_bytes: u64,
+    pub total_bytes: u64,
+    pub page_cache_bytes: u64,
+    pub page_cache_limit_bytes: u64,
+    pub pdfium_bytes: u64,
+}
+
+/// Resident set size of this process, read from `/proc/self/statm`: cheap enough to call around every
+/// render (a few microseconds), unlike a full `sysinfo` refresh.
+pub fn current_rss_bytes() -> u64 {
+    static PAGE_SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let page = *PAGE_SIZE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if size > 0 { size as u64 } else { 4096 }
+    });
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map(|pages| pages * page)
+        .unwrap_or(0)
+}
+
+/// Bytes the C heap has handed out and not had back (glibc `mallinfo2`: arena plus mmapped blocks).
+/// Unlike RSS, this falls as soon as memory is freed, so a difference across a call is what the call kept.
+pub fn heap_in_use_bytes() -> u64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads glibc's allocator statistics.
+        let info = unsafe { libc::mallinfo2() };
+        (info.uordblks + info.hblkhd) as u64
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        current_rss_bytes()
+    }
+}
+
+/// The highest RSS this process has had (`VmHWM` in `/proc/self/status`).
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+/// Returns freed heap memory to the operating system. glibc keeps freed blocks in its arenas; after a large
+/// release (closing a pdfium document) trimming is what makes RSS fall back.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// How the sampler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct SamplerOptions {
+    /// Samples per second. The memory graph needs at least 4 to look live.
+    pub rate_hz: f64,
+    /// How much history is kept (and handed to a new subscriber).
+    pub window: Duration,
+}
+
+impl Default for SamplerOptions {
+    fn default() -> Self {
+        SamplerOptions { rate_hz: 5.0, window: Duration::from_secs(600) }
+    }
+}
+
+struct Shared {
+    history: Mutex<VecDeque<MemorySample>>,
+    capacity: usize,
+    subscribers: Mutex<Vec<Sender<MemorySample>>>,
+    stop: AtomicBool,
+}
+
+/// A background thread that samples memory at a fixed rate into a bounded ring buffer.
+pub struct MemorySampler {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MemorySampler {
+    pub fn start(options: SamplerOptions, gauges: Arc<MemoryGauges>) -> Self {
+        let rate_hz = options.rate_hz.clamp(0.1, 100.0);
+        let capacity = ((options.window.as_secs_f64() * rate_hz).ceil() as usize).max(1);
+        let shared = Arc::new(Shared {
+            history: Mutex::new(VecDeque::with_capacity(capacity)),
+            capacity,
+            subscribers: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let period = Duration::from_secs_f64(1.0 / rate_hz);
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("folio-memory-sampler".into())
+            .spawn(move || sample_loop(thread_shared, gauges, period))
+            .expect("spawn the memory sampler thread");
+        MemorySampler { shared, thread: Some(thread) }
+    }
+
+    /// The samples kept so far, oldest first.
+    pub fn history(&self) -> Vec<MemorySample> {
+        self.shared.history.lock().unwrap().iter().copied().collect()
+    }
+
+    /// The most recent sample, if one has been taken.
+    pub fn latest(&self) -> Option<MemorySample> {
+        self.shared.history.lock().unwrap().back().copied()
+    }
+
+    /// Every sample from now on. Dropping the receiver unsubscribes.
+    pub fn subscribe(&self) -> Receiver<MemorySample> {
+        let (tx, rx) = mpsc::channel();
+        self.shared.subscribers.lock().unwrap().push(tx);
+        rx
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+}
+
+impl Drop for MemorySampler {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn sample_loop(shared: Arc<Shared>, gauges: Arc<MemoryGauges>, period: Duration) {
+    let pid = Pid::from_u32(std::process::id());
+    let mut system = System::new();
+    let process_kind = ProcessRefreshKind::nothing().with_memory();
+    let memory_kind = MemoryRefreshKind::nothing().with_ram();
+    let mut next = Instant::now();
+    while !shared.stop.load(Ordering::Relaxed) {
+        system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), false, process_kind);
+        system.refresh_memory_specifics(memory_kind);
+        let sample = MemorySample {
+            t_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
+            rss_bytes: system.process(pid).map(|p| p.memory()).unwrap_or(0),
+            available_bytes: system.available_memory(),
+            total_bytes: system.total_memory(),
+            page_cache_bytes: gauges.page_cache_bytes.load(Ordering::Relaxed),
+            page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
+            pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
+        };
+        {
+            let mut history = shared.history.lock().unwrap();
+            if history.len() == shared.capacity {
+                history.pop_front();
+            }
+            history.push_back(sample);
+        }
+        shared.subscribers.lock().unwrap().retain(|tx| tx.send(sample).is_ok());
+
+        // Fixed-rate ticks: a slow refresh delays one sample, not every later one.
+        next += period;
+        let now = Instant::now();
+        if next < now {
+            next = now;
+        }
+        std::thread::sleep(next - now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampler_keeps_a_bounded_history_at_its_rate() {
+        let gauges = Arc::new(MemoryGauges::default());
+        gauges.page_cache_bytes.store(1234, Ordering::Relaxed);
+        let sampler = MemorySampler::start(
+            SamplerOptions { rate_hz: 50.0, window: Duration::from_millis(200) },
+            Arc::clone(&gauges),
+        );
+        let rx = sampler.subscribe();
+        let first = rx.recv_timeout(Duration::from_secs(2)).expect("a sample arrives");
+        assert!(first.rss_bytes > 0, "RSS is read");
+        assert!(first.total_bytes >= first.available_bytes);
+        assert_eq!(first.page_cache_bytes, 1234);
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(sampler.capacity(), 10);
+        assert_eq!(sampler.history().len(), 10, "history is capped at window × rate");
+        let received = rx.try_iter().count();
+        assert!(received >= 10, "subscribers get every sample ({received})");
+    }
+
+    #[test]
+    fn statm_rss_tracks_allocations() {
+        let before = current_rss_bytes();
+        let block = vec![1u8; 64 << 20];
+        let during = current_rss_bytes();
+        assert!(during >= before + (60 << 20), "touching 64 MiB shows in RSS ({before} → {during})");
+        drop(block);
+    }
+}

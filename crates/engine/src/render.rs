@@ -1,0 +1,337 @@
+//! Rendering: one page into an RGB [`PageImage`], at a DPI or a pixel width, never above a pixel cap.
+//!
+//! pdfium is not re-entrant and keeps per-document caches (fonts, decoded images, parsed page content) that
+//! grow with every page rendered and are freed only when the document is closed. So one thread owns every
+//! open pdfium document, and a [`RecyclePolicy`] closes and reopens a document after N pages or M MB of
+//! growth, then hands the freed heap back to the OS. Images decode on the calling thread, within limits.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::Arc;
+
+use image::{ImageReader, Limits, RgbImage};
+use pdfium_render::prelude::{PdfBitmapFormat, PdfDocument, PdfRenderConfig};
+use serde::Serialize;
+
+use crate::memory::{heap_in_use_bytes, release_free_memory, MemoryGauges};
+use crate::source::{self, Document, DocumentKind};
+use crate::{runtime, Error, Result};
+
+/// How big a rendered page should be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RenderSize {
+    /// Dots per inch for PDF pages. Images have no physical size here: they render at their own pixel size.
+    Dpi(f32),
+    /// Exact output width in pixels; the height follows the page's aspect ratio.
+    Width(u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Largest output (width × height). A page that would be bigger is scaled down to fit, so a hostile page
+    /// size cannot exhaust memory. 40 MP is an A0 poster at 150 dpi.
+    pub max_pixels: u64,
+    /// Largest image file Folio will decode, checked against its header before decoding.
+    pub max_image_pixels: u64,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions { max_pixels: 40_000_000, max_image_pixels: source::OpenOptions::default().max_image_pixels }
+    }
+}
+
+/// A rendered page: tightly packed RGB, row-major.
+#[derive(Debug, Clone)]
+pub struct PageImage {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+    /// True when the pixel cap made the page smaller than asked.
+    pub capped: bool,
+}
+
+impl PageImage {
+    pub fn into_rgb_image(self) -> RgbImage {
+        RgbImage::from_raw(self.width, self.height, self.rgb).expect("PageImage holds width × height × 3 bytes")
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.rgb.len()
+    }
+}
+
+/// When to close and reopen a PDF so pdfium's per-document caches cannot grow without bound.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RecyclePolicy {
+    /// Reopen after this many rendered pages (0: never by count).
+    pub every_pages: u32,
+    /// Reopen once the document's estimated cache growth passes this many MB (0: never by size).
+    pub every_mb: u64,
+    /// After closing a document, return freed heap to the OS (`malloc_trim`). Without it glibc keeps the
+    /// freed arenas and RSS stays high even though the memory is reusable.
+    pub trim: bool,
+    /// Most PDFs kept open at once; the least recently used is closed first.
+    pub max_open: usize,
+}
+
+impl Default for RecyclePolicy {
+    fn default() -> Self {
+        RecyclePolicy { every_pages: 50, every_mb: 64, trim: true, max_open: 4 }
+    }
+}
+
+impl RecyclePolicy {
+    /// Never recycle: pdfium's caches live as long as the document is open.
+    pub fn never() -> Self {
+        RecyclePolicy { every_pages: 0, every_mb: 0, trim: false, max_open: usize::MAX }
+    }
+}
+
+/// Counters the renderer keeps about pdfium.
+#[derive(Debug, Default)]
+struct RenderCounters {
+    recycles: AtomicU64,
+    opens: AtomicU64,
+    pdf_pages: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RenderStats {
+    pub pdf_pages: u64,
+    pub opens: u64,
+    pub recycles: u64,
+    pub pdfium_bytes: u64,
+}
+
+struct Request {
+    path: PathBuf,
+    page: usize,
+    size: RenderSize,
+    reply: SyncSender<Result<PageImage>>,
+}
+
+/// Renders pages of any open document. PDFs go to the one pdfium thread; images decode on the caller.
+pub struct Renderer {
+    requests: Sender<Request>,
+    options: RenderOptions,
+    counters: Arc<RenderCounters>,
+    gauges: Arc<MemoryGauges>,
+}
+
+impl Renderer {
+    pub fn start(options: RenderOptions, policy: RecyclePolicy, gauges: Arc<MemoryGauges>) -> Self {
+        let (requests, inbox) = mpsc::channel();
+        let counters = Arc::new(RenderCounters::default());
+        let worker = PdfWorker { policy, options, open: Vec::new(), counters: Arc::clone(&counters), gauges: Arc::clone(&gauges) };
+        std::thread::Builder::new()
+            .name("folio-pdfium".into())
+            .spawn(move || worker.run(inbox))
+            .expect("spawn the pdfium thread");
+        Renderer { requests, options, counters, gauges }
+    }
+
+    /// Renders page `page` (0-based) of `document`.
+    pub fn render(&self, document: &Document, page: usize, size: RenderSize) -> Result<PageImage> {
+        document.check_page(page)?;
+        match document.kind {
+            DocumentKind::Pdf => {
+                let (reply, answer) = mpsc::sync_channel(1);
+                let request = Request { path: document.path.clone(), page, size, reply };
+                self.requests.send(request).map_err(|_| Error::RendererStopped)?;
+                answer.recv().map_err(|_| Error::RendererStopped)?
+            }
+            DocumentKind::Image | DocumentKind::ImageFolder => {
+                render_image(&document.page_files[page], size, &self.options)
+            }
+        }
+    }
+
+    pub fn stats(&self) -> RenderStats {
+        RenderStats {
+            pdf_pages: self.counters.pdf_pages.load(Ordering::Relaxed),
+            opens: self.counters.opens.load(Ordering::Relaxed),
+            recycles: self.counters.recycles.load(Ordering::Relaxed),
+            pdfium_bytes: self.gauges.pdfium_bytes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Output size for a page of `width_pt` × `height_pt` points, and whether the cap shrank it.
+pub fn target_pixels(width_pt: f32, height_pt: f32, size: RenderSize, max_pixels: u64) -> (u32, u32, bool) {
+    let scale = match size {
+        RenderSize::Dpi(dpi) => dpi / 72.0,
+        RenderSize::Width(w) => w as f32 / width_pt.max(1.0),
+    };
+    let (mut w, mut h) = ((width_pt * scale).round().max(1.0) as f64, (height_pt * scale).round().max(1.0) as f64);
+    let capped = w * h > max_pixels as f64;
+    if capped {
+        let shrink = (max_pixels as f64 / (w * h)).sqrt();
+        w = (w * shrink).floor().max(1.0);
+        h = (h * shrink).floor().max(1.0);
+    }
+    (w as u32, h as u32, capped)
+}
+
+struct OpenPdf {
+    path: PathBuf,
+    document: PdfDocument<'static>,
+    pages_rendered: u32,
+    /// Heap growth seen inside pdfium calls on this document, less the pages handed out.
+    growth_bytes: i64,
+}
+
+struct PdfWorker {
+    policy: RecyclePolicy,
+    options: RenderOptions,
+    /// Most recently used last.
+    open: Vec<OpenPdf>,
+    counters: Arc<RenderCounters>,
+    gauges: Arc<MemoryGauges>,
+}
+
+impl PdfWorker {
+    fn run(mut self, inbox: Receiver<Request>) {
+        while let Ok(request) = inbox.recv() {
+            let result = self.render(&request.path, request.page, request.size);
+            let _ = request.reply.send(result);
+        }
+    }
+
+    fn render(&mut self, path: &Path, page: usize, size: RenderSize) -> Result<PageImage> {
+        let slot = self.document(path)?;
+        let open = &mut self.open[slot];
+        let heap_before = heap_in_use_bytes();
+        let image = render_pdf_page(&open.document, path, page, size, self.options.max_pixels)?;
+        // What the heap kept across the call, less the page we hand out, is what pdfium cached.
+        let growth = heap_in_use_bytes() as i64 - heap_before as i64 - image.rgb.capacity() as i64;
+        open.growth_bytes = (open.growth_bytes + growth).max(0);
+        open.pages_rendered += 1;
+        self.counters.pdf_pages.fetch_add(1, Ordering::Relaxed);
+        self.publish();
+        Ok(image)
+    }
+
+    /// Index of the open handle for `path`, opening (or reopening, per the policy) as needed.
+    fn document(&mut self, path: &Path) -> Result<usize> {
+        if let Some(i) = self.open.iter().position(|o| o.path == path) {
+            let open = self.open.remove(i);
+            let by_pages = self.policy.every_pages > 0 && open.pages_rendered >= self.policy.every_pages;
+            let by_size = self.policy.every_mb > 0 && open.growth_bytes as u64 >= self.policy.every_mb << 20;
+            if by_pages || by_size {
+                drop(open);
+                self.counters.recycles.fetch_add(1, Ordering::Relaxed);
+                self.after_close();
+            } else {
+                self.open.push(open);
+                return Ok(self.open.len() - 1);
+            }
+        }
+        while self.open.len() >= self.policy.max_open.max(1) {
+            drop(self.open.remove(0));
+            self.after_close();
+        }
+        let document = runtime::pdfium()?.load_pdf_from_file(path, None).map_err(|e| source::pdf_error(path, e))?;
+        self.counters.opens.fetch_add(1, Ordering::Relaxed);
+        self.open.push(OpenPdf { path: path.to_path_buf(), document, pages_rendered: 0, growth_bytes: 0 });
+        Ok(self.open.len() - 1)
+    }
+
+    fn after_close(&self) {
+        if self.policy.trim {
+            release_free_memory();
+        }
+        self.publish();
+    }
+
+    fn publish(&self) {
+        let total: i64 = self.open.iter().map(|o| o.growth_bytes).sum();
+        self.gauges.pdfium_bytes.store(total.max(0) as u64, Ordering::Relaxed);
+    }
+}
+
+fn render_pdf_page(
+    document: &PdfDocument<'static>,
+    path: &Path,
+    page: usize,
+    size: RenderSize,
+    max_pixels: u64,
+) -> Result<PageImage> {
+    let render_error = |detail: String| Error::Render { path: path.to_path_buf(), page: page + 1, detail };
+    let pdf_page = document.pages().get(page as u16 as _).map_err(|e| render_error(e.to_string()))?;
+    let (width_pt, height_pt) = (pdf_page.width().value, pdf_page.height().value);
+    let (width, height, capped) = target_pixels(width_pt, height_pt, size, max_pixels);
+    let config = PdfRenderConfig::new()
+        .set_target_width(width as i32)
+        .set_target_height(height as i32)
+        .set_format(PdfBitmapFormat::BGRx)
+        .set_reverse_byte_order(true)
+        .render_form_data(true);
+    let bitmap = pdf_page.render_with_config(&config).map_err(|e| render_error(e.to_string()))?;
+    let (out_w, out_h) = (bitmap.width() as usize, bitmap.height() as usize);
+    let raw = bitmap.as_raw_bytes();
+    drop(bitmap);
+    let stride = raw.len() / out_h.max(1);
+    let mut rgb = Vec::with_capacity(out_w * out_h * 3);
+    for row in raw.chunks_exact(stride).take(out_h) {
+        for px in row[..out_w * 4].chunks_exact(4) {
+            rgb.extend_from_slice(&px[..3]);
+        }
+    }
+    Ok(PageImage { width: out_w as u32, height: out_h as u32, rgb, capped })
+}
+
+fn render_image(path: &Path, size: RenderSize, options: &RenderOptions) -> Result<PageImage> {
+    let corrupt = |detail: String| Error::CorruptImage { path: path.to_path_buf(), detail };
+    let file = File::open(path).map_err(|source| Error::Unreadable { path: path.to_path_buf(), source })?;
+    let mut reader = ImageReader::new(BufReader::new(file)).with_guessed_format().map_err(|e| corrupt(e.to_string()))?;
+    let format = reader
+        .format()
+        .ok_or_else(|| Error::Unsupported { path: path.to_path_buf(), detail: "unknown image format".into() })?;
+    let (w, h) = source::image_dimensions(path, format)?;
+    source::check_image_pixels(path, w, h, options.max_image_pixels)?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(options.max_image_pixels.saturating_mul(4));
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => {
+            Error::ImageTooLarge { path: path.to_path_buf(), width: w, height: h, limit_pixels: options.max_image_pixels }
+        }
+        other => corrupt(other.to_string()),
+    })?;
+    let rgb = decoded.into_rgb8();
+    let (width_pt, height_pt) = (rgb.width() as f32 * source::IMAGE_POINTS_PER_PIXEL, rgb.height() as f32 * source::IMAGE_POINTS_PER_PIXEL);
+    let size = match size {
+        RenderSize::Dpi(_) => RenderSize::Width(rgb.width()),
+        width => width,
+    };
+    let (tw, th, capped) = target_pixels(width_pt, height_pt, size, options.max_pixels);
+    let out = if (tw, th) == rgb.dimensions() {
+        rgb
+    } else if tw < rgb.width() {
+        image::imageops::thumbnail(&rgb, tw, th)
+    } else {
+        image::imageops::resize(&rgb, tw, th, image::imageops::FilterType::Triangle)
+    };
+    Ok(PageImage { width: out.width(), height: out.height(), rgb: out.into_raw(), capped })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpi_sets_size_and_cap_preserves_aspect() {
+        assert_eq!(target_pixels(612.0, 792.0, RenderSize::Dpi(72.0), 40_000_000), (612, 792, false));
+        assert_eq!(target_pixels(612.0, 792.0, RenderSize::Dpi(150.0), 40_000_000), (1275, 1650, false));
+        assert_eq!(target_pixels(612.0, 792.0, RenderSize::Width(160), 40_000_000), (160, 207, false));
+        // A 200 × 200 inch page at 300 dpi would be 3.6 GP; the cap brings it to at most 40 MP.
+        let (w, h, capped) = target_pixels(14_400.0, 14_400.0, RenderSize::Dpi(300.0), 40_000_000);
+        assert!(capped);
+        assert!((w as u64) * (h as u64) <= 40_000_000);
+        assert_eq!(w, h);
+    }
+}

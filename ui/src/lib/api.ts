@@ -1,0 +1,89 @@
+// All IPC with the Rust side goes through this module.
+import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
+import { open, type DialogFilter } from '@tauri-apps/plugin-dialog';
+import type { LibrarySnapshot, MemorySample } from './types';
+
+export type { UnlistenFn };
+
+export const DOCUMENT_FILTERS: DialogFilter[] = [
+  { name: 'Documents and images', extensions: ['pdf', 'png', 'jpg', 'jpeg', 'webp', 'bmp', 'tif', 'tiff'] },
+  { name: 'PDF', extensions: ['pdf'] },
+  { name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'bmp', 'tif', 'tiff'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
+/** True when running inside a Tauri webview (false in a plain browser, e.g. `vite dev`). */
+export function inTauri(): boolean {
+  try {
+    return isTauri();
+  } catch {
+    return false;
+  }
+}
+
+function normalizePaths(selection: string | string[] | null): string[] {
+  if (selection === null) return [];
+  return Array.isArray(selection) ? selection : [selection];
+}
+
+/** `open_paths({ paths })`: open files and/or folders. */
+export function openPaths(paths: string[]): Promise<LibrarySnapshot> {
+  return invoke<LibrarySnapshot>('open_paths', { paths });
+}
+
+/** `library()`: the current library. */
+export function getLibrary(): Promise<LibrarySnapshot> {
+  return invoke<LibrarySnapshot>('library');
+}
+
+/** Subscribe to `library-changed` events (payload: full snapshot). */
+export function onLibraryChanged(cb: (snapshot: LibrarySnapshot) => void): Promise<UnlistenFn> {
+  return listen<LibrarySnapshot>('library-changed', (event) => cb(event.payload));
+}
+
+/**
+ * `memory_subscribe({ onSample })`: live samples arrive on the channel; the
+ * promise resolves with the recent history.
+ */
+export function subscribeMemory(onSample: (sample: MemorySample) => void): Promise<MemorySample[]> {
+  const channel = new Channel<MemorySample>();
+  channel.onmessage = onSample;
+  return invoke<MemorySample[]>('memory_subscribe', { onSample: channel });
+}
+
+/** Native file picker (multiple files). Returns [] when cancelled. */
+export async function pickFiles(): Promise<string[]> {
+  return normalizePaths(await open({ multiple: true, directory: false, filters: DOCUMENT_FILTERS }));
+}
+
+/** Native folder picker. Returns [] when cancelled. */
+export async function pickFolders(): Promise<string[]> {
+  return normalizePaths(await open({ multiple: true, directory: true }));
+}
+
+export interface DragDropHandlers {
+  onHover(active: boolean): void;
+  onDrop(paths: string[]): void;
+}
+
+/** Window-level drag and drop of files/folders. */
+export function onDragDrop(handlers: DragDropHandlers): Promise<UnlistenFn> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const p = event.payload;
+    switch (p.type) {
+      case 'enter':
+      case 'over':
+        handlers.onHover(true);
+        break;
+      case 'leave':
+        handlers.onHover(false);
+        break;
+      case 'drop':
+        handlers.onHover(false);
+        if (p.paths.length > 0) handlers.onDrop(p.paths);
+        break;
+    }
+  });
+}

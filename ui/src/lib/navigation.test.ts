@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { clampPage, keyToNavAction, navigate } from './navigation';
+
+describe('clampPage', () => {
+  it('clamps into range', () => {
+    expect(clampPage(-3, 5)).toBe(0);
+    expect(clampPage(2, 5)).toBe(2);
+    expect(clampPage(9, 5)).toBe(4);
+  });
+  it('handles empty documents and bad input', () => {
+    expect(clampPage(3, 0)).toBe(0);
+    expect(clampPage(NaN, 4)).toBe(0);
+    expect(clampPage(2.7, 4)).toBe(2);
+  });
+});
+
+describe('keyToNavAction', () => {
+  it('maps next keys', () => {
+    for (const k of ['ArrowRight', 'PageDown', 'j', ' ']) expect(keyToNavAction(k)).toBe('next');
+  });
+  it('maps previous keys', () => {
+    for (const k of ['ArrowLeft', 'PageUp', 'k']) expect(keyToNavAction(k)).toBe('prev');
+  });
+  it('maps Home/End', () => {
+    expect(keyToNavAction('Home')).toBe('first');
+    expect(keyToNavAction('End')).toBe('last');
+  });
+  it('ignores other keys', () => {
+    expect(keyToNavAction('a')).toBeNull();
+    expect(keyToNavAction('J')).toBeNull();
+    expect(keyToNavAction('Enter')).toBeNull();
+  });
+});
+
+describe('navigate', () => {
+  it('moves within bounds', () => {
+    expect(navigate('next', 0, 3)).toBe(1);
+    expect(navigate('next', 2, 3)).toBe(2);
+    expect(navigate('prev', 0, 3)).toBe(0);
+    expect(navigate('prev', 2, 3)).toBe(1);
+    expect(navigate('first', 2, 3)).toBe(0);
+    expect(navigate('last', 0, 3)).toBe(2);
+  });
+  it('is safe on empty documents', () => {
+    expect(navigate('last', 0, 0)).toBe(0);
+    expect(navigate('next', 0, 0)).toBe(0);
+  });
+});

@@ -1,0 +1,44 @@
+export type NavAction = 'next' | 'prev' | 'first' | 'last';
+
+/** Clamp a 0-based page index into [0, pageCount - 1] (0 when the document is empty). */
+export function clampPage(index: number, pageCount: number): number {
+  if (!Number.isFinite(pageCount) || pageCount <= 0) return 0;
+  if (!Number.isFinite(index)) return 0;
+  return Math.min(Math.max(Math.trunc(index), 0), Math.floor(pageCount) - 1);
+}
+
+/** Map a KeyboardEvent.key to a navigation action. */
+export function keyToNavAction(key: string): NavAction | null {
+  switch (key) {
+    case 'ArrowRight':
+    case 'PageDown':
+    case 'j':
+    case ' ':
+    case 'Spacebar':
+      return 'next';
+    case 'ArrowLeft':
+    case 'PageUp':
+    case 'k':
+      return 'prev';
+    case 'Home':
+      return 'first';
+    case 'End':
+      return 'last';
+    default:
+      return null;
+  }
+}
+
+/** Apply a navigation action to a 0-based page index. */
+export function navigate(action: NavAction, current: number, pageCount: number): number {
+  switch (action) {
+    case 'next':
+      return clampPage(current + 1, pageCount);
+    case 'prev':
+      return clampPage(current - 1, pageCount);
+    case 'first':
+      return 0;
+    case 'last':
+      return clampPage(pageCount - 1, pageCount);
+  }
+}
