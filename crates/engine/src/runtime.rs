@@ -33,7 +33,7 @@ pub struct Artifact {
     pub id: String,
     pub kind: String,
     pub package: String,
-    pub wheel_path: String,
+    pub wheel_path: Option<String>,
     pub file: String,
     pub sha256: String,
     /// Environment variable that points at this file directly, overriding the models directory.

@@ -62,6 +62,26 @@ describe('Folio skeleton', () => {
     }
   });
 
+  it('shows the library, the page and the memory graph on screen together, with no uncaught errors', async () => {
+    for (const id of ['library', 'page-image', 'memory-graph']) {
+      const shown = await browser.execute((sel) => {
+        const el = document.querySelector(sel);
+        if (!el) return false;
+        const r = el.getBoundingClientRect();
+        // The page may be taller than the window (fit width scrolls); it must at least be in view.
+        return r.width > 0 && r.height > 0 && r.top >= 0 && r.top < window.innerHeight && r.bottom > 0;
+      }, `[data-testid="${id}"]`);
+      if (!shown) throw new Error(`[data-testid="${id}"] is not on screen`);
+    }
+    const graphInside = await browser.execute(() => {
+      const r = document.querySelector('[data-testid="memory-graph"]').getBoundingClientRect();
+      return r.bottom <= window.innerHeight + 1 && r.right <= window.innerWidth + 1;
+    });
+    if (!graphInside) throw new Error('the memory graph is cut off by the window edge');
+    const errors = await browser.execute(() => window.__folioErrors ?? null);
+    if (!Array.isArray(errors) || errors.length > 0) throw new Error(`uncaught errors in the window: ${JSON.stringify(errors)}`);
+  });
+
   it('saves a screenshot', async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     const file = path.join(artifacts, 'skeleton.png');
