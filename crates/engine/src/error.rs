@@ -43,6 +43,12 @@ pub enum Error {
     #[error("could not load the native library {path}: {detail}")]
     RuntimeLoad { path: PathBuf, detail: String },
 
+    #[error("could not load the model {path}: {detail}")]
+    ModelLoad { path: PathBuf, detail: String },
+
+    #[error("the {model} model failed: {detail}")]
+    Inference { model: &'static str, detail: String },
+
     #[error("unknown document id {0}")]
     UnknownDocument(u64),
 

@@ -9,11 +9,13 @@
 
 pub mod cache;
 mod error;
+pub mod hub;
 pub mod library;
 pub mod memory;
 pub mod render;
 pub mod runtime;
 pub mod source;
+pub mod stages;
 
 pub use error::{Error, Result};
 pub use library::{DocumentId, DocumentInfo, Library, LibrarySnapshot, Problem};

@@ -21,6 +21,8 @@ pub struct MemoryGauges {
     pub page_cache_limit_bytes: AtomicU64,
     /// Estimated growth of pdfium's per-document caches since each open document was loaded.
     pub pdfium_bytes: AtomicU64,
+    /// Loaded models (the RSS each load added).
+    pub models_bytes: AtomicU64,
 }
 
 /// One reading of the process and the machine.
@@ -34,6 +36,7 @@ pub struct MemorySample {
     pub page_cache_bytes: u64,
     pub page_cache_limit_bytes: u64,
     pub pdfium_bytes: u64,
+    pub models_bytes: u64,
 }
 
 /// Resident set size of this process, read from `/proc/self/statm`: cheap enough to call around every
@@ -185,6 +188,7 @@ fn sample_loop(shared: Arc<Shared>, gauges: Arc<MemoryGauges>, period: Duration)
             page_cache_bytes: gauges.page_cache_bytes.load(Ordering::Relaxed),
             page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
             pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
+            models_bytes: gauges.models_bytes.load(Ordering::Relaxed),
         };
         {
             let mut history = shared.history.lock().unwrap();

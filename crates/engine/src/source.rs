@@ -192,6 +192,19 @@ pub fn open_pdf(path: &Path) -> Result<Document> {
     })
 }
 
+/// The text a PDF page carries in its own text layer (born-digital PDFs): ground truth for OCR accuracy.
+pub fn pdf_page_text(path: &Path, page: usize) -> Result<String> {
+    let pdfium = runtime::pdfium()?;
+    let document = pdfium.load_pdf_from_file(path, None).map_err(|e| pdf_error(path, e))?;
+    let count = document.pages().len() as usize;
+    if page >= count {
+        return Err(Error::PageOutOfRange { path: path.to_path_buf(), page: page + 1, count });
+    }
+    let pdf_page = document.pages().get(page as _).map_err(|e| pdf_error(path, e))?;
+    let text = pdf_page.text().map_err(|e| pdf_error(path, e))?;
+    Ok(text.all())
+}
+
 pub(crate) fn pdf_error(path: &Path, error: PdfiumError) -> Error {
     match error {
         PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {

@@ -1,0 +1,296 @@
+//! The model hub: every ONNX model is loaded at most once per process, lazily, and shared.
+//!
+//! `get(id)` returns a shared [`Model`]; concurrent first callers wait on the same load. Every load is
+//! counted and measured (time, file size, RSS delta), and announced as a [`HubEvent`] so the memory panel can
+//! attribute the bytes. A model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ort::ep;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use serde::Serialize;
+
+use crate::memory::{current_rss_bytes, MemoryGauges};
+use crate::{runtime, Error, Result};
+
+/// The models Folio runs, one per pipeline stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelId {
+    Orientation,
+    Layout,
+    OcrDet,
+    OcrCls,
+    OcrRec,
+    Table,
+    Embedding,
+}
+
+impl ModelId {
+    pub const ALL: [ModelId; 7] = [
+        ModelId::Orientation,
+        ModelId::Layout,
+        ModelId::OcrDet,
+        ModelId::OcrCls,
+        ModelId::OcrRec,
+        ModelId::Table,
+        ModelId::Embedding,
+    ];
+
+    /// The artifact id in `models/manifest.json`.
+    pub fn artifact(self) -> &'static str {
+        match self {
+            ModelId::Orientation => "orientation",
+            ModelId::Layout => "layout",
+            ModelId::OcrDet => "ocr_det",
+            ModelId::OcrCls => "ocr_cls",
+            ModelId::OcrRec => "ocr_rec",
+            ModelId::Table => "table",
+            ModelId::Embedding => "embedding",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.artifact()
+    }
+}
+
+/// ONNX Runtime session settings shared by every model.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SessionOptions {
+    /// Threads one inference may use (0: ONNX Runtime's default, one per core).
+    pub intra_threads: usize,
+    /// ONNX Runtime's CPU memory arena. Off by default: the arena keeps the peak of every input shape it has
+    /// seen, which with page-sized and batch-sized tensors of varying shapes only ever grows.
+    pub cpu_arena: bool,
+    /// Pre-plans allocations for repeated input shapes. Off by default for the same reason: shapes vary.
+    pub memory_pattern: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { intra_threads: 0, cpu_arena: false, memory_pattern: false }
+    }
+}
+
+/// A loaded model: its session (one inference at a time), and what was learned when loading it.
+pub struct Model {
+    pub id: ModelId,
+    session: Mutex<Session>,
+    /// Custom metadata from the ONNX file (class names, character lists).
+    pub metadata: HashMap<String, String>,
+    pub file_bytes: u64,
+    ort_nanos: Arc<AtomicU64>,
+}
+
+impl Model {
+    /// Runs `f` with exclusive use of the session, counting the time as time inside ONNX Runtime.
+    pub fn run<R>(&self, f: impl FnOnce(&mut Session) -> ort::Result<R>) -> Result<R> {
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let started = Instant::now();
+        let result = f(&mut session);
+        self.ort_nanos.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
+    }
+
+    /// A metadata value the stage cannot work without.
+    pub fn required_metadata(&self, key: &str) -> Result<&str> {
+        self.metadata.get(key).map(String::as_str).ok_or_else(|| Error::Inference {
+            model: self.id.name(),
+            detail: format!("the model has no '{key}' metadata"),
+        })
+    }
+}
+
+/// What the hub knows about one model, loaded or not.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModelStats {
+    pub loaded: bool,
+    pub load_count: u64,
+    pub load_ms: f64,
+    pub bytes: u64,
+    /// Change in process RSS across the last load.
+    pub rss_delta_bytes: i64,
+}
+
+/// A change the memory panel draws as a marker.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HubEvent {
+    Loaded { model: ModelId, bytes: u64, ms: f64 },
+    Unloaded { model: ModelId, bytes: u64, reason: String },
+}
+
+struct Entry {
+    slot: Mutex<Option<Arc<Model>>>,
+    stats: Mutex<ModelStats>,
+    last_used: Mutex<Instant>,
+}
+
+pub struct ModelHub {
+    options: SessionOptions,
+    entries: HashMap<ModelId, Entry>,
+    listeners: Mutex<Vec<Sender<HubEvent>>>,
+    gauges: Arc<MemoryGauges>,
+    ort_nanos: Arc<AtomicU64>,
+    paths: Mutex<HashMap<ModelId, PathBuf>>,
+}
+
+impl ModelHub {
+    pub fn new(options: SessionOptions, gauges: Arc<MemoryGauges>) -> Self {
+        let entries = ModelId::ALL
+            .iter()
+            .map(|&id| {
+                let entry = Entry {
+                    slot: Mutex::new(None),
+                    stats: Mutex::new(ModelStats::default()),
+                    last_used: Mutex::new(Instant::now()),
+                };
+                (id, entry)
+            })
+            .collect();
+        ModelHub {
+            options,
+            entries,
+            listeners: Mutex::new(Vec::new()),
+            gauges,
+            ort_nanos: Arc::new(AtomicU64::new(0)),
+            paths: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The shared model, loading it on first use. Concurrent first callers wait for the one load.
+    pub fn get(&self, id: ModelId) -> Result<Arc<Model>> {
+        let entry = &self.entries[&id];
+        *entry.last_used.lock().unwrap() = Instant::now();
+        let mut slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(model) = slot.as_ref() {
+            return Ok(Arc::clone(model));
+        }
+        let rss_before = current_rss_bytes();
+        let started = Instant::now();
+        let model = Arc::new(self.load(id)?);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let rss_delta = current_rss_bytes() as i64 - rss_before as i64;
+        let bytes = if rss_delta > 0 { rss_delta as u64 } else { model.file_bytes };
+        {
+            let mut stats = entry.stats.lock().unwrap();
+            stats.loaded = true;
+            stats.load_count += 1;
+            stats.load_ms = ms;
+            stats.bytes = bytes;
+            stats.rss_delta_bytes = rss_delta;
+        }
+        *slot = Some(Arc::clone(&model));
+        drop(slot);
+        self.publish_bytes();
+        tracing::info!(model = id.name(), ms, bytes, "model loaded");
+        self.emit(HubEvent::Loaded { model: id, bytes, ms });
+        Ok(model)
+    }
+
+    fn load(&self, id: ModelId) -> Result<Model> {
+        let path = match self.paths.lock().unwrap().get(&id) {
+            Some(path) => path.clone(),
+            None => runtime::verified_path(id.artifact())?,
+        };
+        let environment = runtime::onnxruntime()?;
+        let fail = |detail: String| Error::ModelLoad { path: path.clone(), detail };
+        let mut builder = Session::builder(environment)
+            .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3).map_err(Into::into))
+            .and_then(|b| b.with_memory_pattern(self.options.memory_pattern).map_err(Into::into))
+            .and_then(|b| {
+                b.with_execution_providers([ep::CPU::default().with_arena_allocator(self.options.cpu_arena).build()])
+                    .map_err(Into::into)
+            })
+            .map_err(|e: ort::Error| fail(e.to_string()))?;
+        if self.options.intra_threads > 0 {
+            builder = builder.with_intra_threads(self.options.intra_threads).map_err(|e| fail(e.to_string()))?;
+        }
+        let session = builder.commit_from_file(&path).map_err(|e| fail(e.to_string()))?;
+        let metadata = match session.metadata() {
+            Ok(meta) => meta
+                .custom_keys()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|k| meta.custom(&k).map(|v| (k, v)))
+                .collect(),
+            Err(_) => HashMap::new(),
+        };
+        let file_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        Ok(Model {
+            id,
+            session: Mutex::new(session),
+            metadata,
+            file_bytes,
+            ort_nanos: Arc::clone(&self.ort_nanos),
+        })
+    }
+
+    /// Uses `path` for `id` instead of the manifest's file (tests, and users with their own models).
+    pub fn set_path(&self, id: ModelId, path: PathBuf) {
+        self.paths.lock().unwrap().insert(id, path);
+    }
+
+    /// Drops the hub's handle; the session is freed once the last running stage lets go of it.
+    pub fn unload(&self, id: ModelId, reason: &str) -> bool {
+        let entry = &self.entries[&id];
+        let Some(model) = entry.slot.lock().unwrap_or_else(|p| p.into_inner()).take() else { return false };
+        drop(model);
+        crate::memory::release_free_memory();
+        let bytes = {
+            let mut stats = entry.stats.lock().unwrap();
+            stats.loaded = false;
+            stats.bytes
+        };
+        self.publish_bytes();
+        self.emit(HubEvent::Unloaded { model: id, bytes, reason: reason.to_string() });
+        true
+    }
+
+    /// Unloads every model unused for `ttl`. The idle policy calls this; it is off unless started.
+    pub fn unload_idle(&self, ttl: Duration) -> Vec<ModelId> {
+        let now = Instant::now();
+        ModelId::ALL
+            .into_iter()
+            .filter(|id| {
+                let idle = now.duration_since(*self.entries[id].last_used.lock().unwrap()) >= ttl;
+                idle && self.unload(*id, "idle")
+            })
+            .collect()
+    }
+
+    pub fn stats(&self, id: ModelId) -> ModelStats {
+        self.entries[&id].stats.lock().unwrap().clone()
+    }
+
+    pub fn all_stats(&self) -> Vec<(ModelId, ModelStats)> {
+        ModelId::ALL.iter().map(|&id| (id, self.stats(id))).collect()
+    }
+
+    /// Total time spent inside ONNX Runtime by every model, since the hub was made.
+    pub fn ort_time(&self) -> Duration {
+        Duration::from_nanos(self.ort_nanos.load(Ordering::Relaxed))
+    }
+
+    pub fn subscribe(&self) -> Receiver<HubEvent> {
+        let (tx, rx) = mpsc::channel();
+        self.listeners.lock().unwrap().push(tx);
+        rx
+    }
+
+    fn emit(&self, event: HubEvent) {
+        self.listeners.lock().unwrap().retain(|tx| tx.send(event.clone()).is_ok());
+    }
+
+    fn publish_bytes(&self) {
+        let total: u64 = self.entries.values().map(|e| e.stats.lock().unwrap()).filter(|s| s.loaded).map(|s| s.bytes).sum();
+        self.gauges.models_bytes.store(total, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,1 @@
+//! The embed stage (being written).

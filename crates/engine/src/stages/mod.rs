@@ -1,0 +1,70 @@
+//! Pipeline stages, one module each, in the order a page goes through them:
+//! orientation → layout → OCR → table → reading order → embeddings.
+//!
+//! Each stage takes a batch and a batch size, and returns typed, serialisable results in page pixels. Models
+//! come from the [`crate::hub::ModelHub`], so however many pipelines use a stage, its model is loaded once.
+
+pub mod embed;
+pub mod imageops;
+pub mod layout;
+pub mod ocr;
+pub mod orientation;
+pub mod reading_order;
+pub mod table;
+
+use serde::{Deserialize, Serialize};
+
+/// An axis-aligned box in page pixels: `[x0, y0, x1, y1]`.
+pub type BBox = [f32; 4];
+
+/// A quadrilateral in page pixels, clockwise from the top-left corner.
+pub type Quad = [[f32; 2]; 4];
+
+/// How far the page's content is turned clockwise, as the orientation model sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PageOrientation {
+    pub degrees: u16,
+    pub score: f32,
+}
+
+/// One region found by layout analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayoutRegion {
+    pub class: String,
+    pub bbox: BBox,
+    pub score: f32,
+    /// The OCR text inside the region, in reading order (filled after OCR).
+    #[serde(default)]
+    pub text: String,
+}
+
+/// One line of recognised text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OcrLine {
+    pub text: String,
+    pub score: f32,
+    pub polygon: Quad,
+}
+
+/// One cell of a recognised table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableCell {
+    /// The cell's corners in page pixels, clockwise from the top-left.
+    pub polygon: Quad,
+    pub text: String,
+}
+
+/// A table region's structure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub bbox: BBox,
+    pub html: String,
+    pub cells: Vec<TableCell>,
+}
+
+/// A run of region text with its embedding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub text: String,
+    pub embedding: Vec<f32>,
+}

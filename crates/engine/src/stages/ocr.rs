@@ -1,0 +1,1 @@
+//! The ocr stage (being written).

@@ -1,0 +1,1 @@
+//! The orientation stage (being written).

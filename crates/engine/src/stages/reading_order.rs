@@ -1,0 +1,1 @@
+//! The reading_order stage (being written).
