@@ -13,6 +13,7 @@ pub mod hub;
 pub mod library;
 pub mod memory;
 pub mod render;
+pub mod sentinel;
 pub mod runtime;
 pub mod source;
 pub mod stages;

@@ -1,0 +1,206 @@
+//! The leak sentinel: tells warm-up from leak by the slope of RSS per page after warm-up.
+//!
+//! Memory that rises while caches fill and models load, then levels off, is warm-up. Memory that keeps
+//! rising page after page is a leak. The sentinel fits a least-squares line of RSS against pages over a
+//! sliding window, and warns only when both the whole window and its most recent half rise faster than the
+//! threshold and keep doing so for a confirmation period — a rise that has plateaued has a flat recent half. The warning names the stage whose
+//! per-page activity correlates best with the per-page growth.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SentinelOptions {
+    /// Pages ignored at the start of a run (models loading, caches filling).
+    pub warmup_pages: usize,
+    /// Pages in the sliding window the slope is fitted over.
+    pub window_pages: usize,
+    /// Growth that counts as a leak, in bytes per page.
+    pub threshold_bytes_per_page: f64,
+    /// Pages the rise must go on for, once a full window shows it, before it is called a leak. A long
+    /// warm-up that is about to level off stops rising within this time.
+    pub confirm_pages: usize,
+}
+
+impl Default for SentinelOptions {
+    fn default() -> Self {
+        SentinelOptions { warmup_pages: 50, window_pages: 500, threshold_bytes_per_page: 50.0 * 1024.0, confirm_pages: 250 }
+    }
+}
+
+/// A sustained rise, and the stage most likely behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeakWarning {
+    pub page: u64,
+    pub slope_bytes_per_page: f64,
+    pub recent_slope_bytes_per_page: f64,
+    pub suspect_stage: Option<String>,
+    pub correlation: f64,
+}
+
+struct Point {
+    page: f64,
+    rss: f64,
+    activity: Vec<f64>,
+}
+
+pub struct LeakSentinel {
+    options: SentinelOptions,
+    stages: Vec<String>,
+    window: VecDeque<Point>,
+    pages_seen: u64,
+    warned: bool,
+    rising_since: Option<u64>,
+}
+
+impl LeakSentinel {
+    /// `stages` names the columns of the activity passed to [`LeakSentinel::observe`].
+    pub fn new(options: SentinelOptions, stages: Vec<String>) -> Self {
+        LeakSentinel { options, stages, window: VecDeque::new(), pages_seen: 0, warned: false, rising_since: None }
+    }
+
+    /// Records RSS after one more page, with how much each stage did for it (items, or milliseconds).
+    /// Returns a warning the first time growth is sustained over a full window.
+    pub fn observe(&mut self, rss_bytes: u64, activity: &[f64]) -> Option<LeakWarning> {
+        self.pages_seen += 1;
+        if self.pages_seen <= self.options.warmup_pages as u64 {
+            return None;
+        }
+        self.window.push_back(Point { page: self.pages_seen as f64, rss: rss_bytes as f64, activity: activity.to_vec() });
+        if self.window.len() > self.options.window_pages {
+            self.window.pop_front();
+        }
+        if self.warned || self.window.len() < self.options.window_pages {
+            return None;
+        }
+        let Some(warning) = self.evaluate() else {
+            self.rising_since = None;
+            return None;
+        };
+        let since = *self.rising_since.get_or_insert(self.pages_seen);
+        if self.pages_seen - since < self.options.confirm_pages as u64 {
+            return None;
+        }
+        self.warned = true;
+        Some(warning)
+    }
+
+    /// Slope of RSS per page over the current window (bytes per page), once there are two points.
+    pub fn slope(&self) -> Option<f64> {
+        let points: Vec<&Point> = self.window.iter().collect();
+        slope(&points)
+    }
+
+    fn evaluate(&self) -> Option<LeakWarning> {
+        let points: Vec<&Point> = self.window.iter().collect();
+        let whole = slope(&points)?;
+        let recent = slope(&points[points.len() / 2..])?;
+        let threshold = self.options.threshold_bytes_per_page;
+        if whole <= threshold || recent <= threshold * 0.5 {
+            return None;
+        }
+        let growth: Vec<f64> = points.windows(2).map(|w| w[1].rss - w[0].rss).collect();
+        let (suspect, correlation) = (0..self.stages.len())
+            .map(|s| {
+                let activity: Vec<f64> = points[1..].iter().map(|p| p.activity.get(s).copied().unwrap_or(0.0)).collect();
+                (s, pearson(&activity, &growth))
+            })
+            .filter(|(_, r)| r.is_finite())
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(s, r)| (Some(self.stages[s].clone()), r))
+            .unwrap_or((None, 0.0));
+        Some(LeakWarning {
+            page: self.pages_seen,
+            slope_bytes_per_page: whole,
+            recent_slope_bytes_per_page: recent,
+            suspect_stage: suspect,
+            correlation,
+        })
+    }
+}
+
+fn slope(points: &[&Point]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.page).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.rss).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|p| (p.page - mean_x) * (p.rss - mean_y)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.page - mean_x).powi(2)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// Least-squares slope of `ys` against `xs` (for reports).
+pub fn fit_slope(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    let points: Vec<Point> = xs.iter().zip(ys).map(|(&page, &rss)| Point { page, rss, activity: Vec::new() }).collect();
+    slope(&points.iter().collect::<Vec<_>>())
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len()) as f64;
+    if n < 2.0 {
+        return f64::NAN;
+    }
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va.sqrt() * vb.sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: f64 = 1048576.0;
+
+    /// Feeds `pages` pages with RSS from `rss(page)` and activity from `activity(page)`.
+    fn run(pages: u64, rss: impl Fn(u64) -> f64, activity: impl Fn(u64) -> Vec<f64>) -> Option<LeakWarning> {
+        let stages = vec!["layout".to_string(), "ocr".to_string(), "embed".to_string()];
+        let mut sentinel = LeakSentinel::new(SentinelOptions::default(), stages);
+        (1..=pages).find_map(|p| sentinel.observe(rss(p) as u64, &activity(p)))
+    }
+
+    fn noise(p: u64) -> f64 {
+        // Deterministic jitter of ± 2 MB, as allocators and caches move RSS page to page.
+        ((p * 2654435761) % 4096) as f64 / 4096.0 * 4.0 * MB - 2.0 * MB
+    }
+
+    #[test]
+    fn a_rise_that_plateaus_is_warm_up_not_a_leak() {
+        // +300 MB over the first 400 pages, then flat for 1,600 pages.
+        let warning = run(2000, |p| 200.0 * MB + (p.min(400) as f64) * 0.75 * MB + noise(p), |_| vec![1.0, 20.0, 5.0]);
+        assert!(warning.is_none(), "{warning:?}");
+    }
+
+    #[test]
+    fn flat_noisy_memory_is_quiet() {
+        assert!(run(3000, |p| 400.0 * MB + noise(p), |p| vec![1.0, (p % 7) as f64, 3.0]).is_none());
+    }
+
+    #[test]
+    fn linear_growth_is_a_leak_and_names_the_stage_that_moves_with_it() {
+        // The "ocr" stage's work varies page to page and each unit of it leaks 20 KB.
+        let ocr_work = |p: u64| (5 + (p * 7919) % 11) as f64;
+        let cumulative = |p: u64| (1..=p).map(ocr_work).sum::<f64>() * 20.0 * 1024.0;
+        let warning = run(1200, |p| 300.0 * MB + cumulative(p), |p| vec![1.0, ocr_work(p), 4.0 + (p % 3) as f64])
+            .expect("a steady 200 KB/page rise must be flagged");
+        assert!(warning.slope_bytes_per_page > 100.0 * 1024.0, "{warning:?}");
+        assert_eq!(warning.suspect_stage.as_deref(), Some("ocr"));
+        assert!(warning.page <= 850, "flagged once a full window and the confirmation period are in ({})", warning.page);
+    }
+
+    #[test]
+    fn growth_below_the_threshold_is_not_flagged() {
+        assert!(run(2000, |p| 300.0 * MB + p as f64 * 10.0 * 1024.0, |_| vec![1.0, 1.0, 1.0]).is_none());
+    }
+
+    #[test]
+    fn slope_fit_is_exact_on_a_line() {
+        let xs: Vec<f64> = (0..100).map(|x| x as f64).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| 3.5 * x + 7.0).collect();
+        assert!((fit_slope(&xs, &ys).unwrap() - 3.5).abs() < 1e-9);
+    }
+}
