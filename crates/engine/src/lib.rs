@@ -7,6 +7,7 @@
 //!
 //! This crate knows nothing about Tauri or terminals: the shells call into it and print or emit its results.
 
+pub mod budget;
 pub mod cache;
 mod error;
 pub mod hub;

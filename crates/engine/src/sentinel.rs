@@ -3,8 +3,8 @@
 //! Memory that rises while caches fill and models load, then levels off, is warm-up. Memory that keeps
 //! rising page after page is a leak. The sentinel fits a least-squares line of RSS against pages over a
 //! sliding window, and warns only when both the whole window and its most recent half rise faster than the
-//! threshold and keep doing so for a confirmation period — a rise that has plateaued has a flat recent half. The warning names the stage whose
-//! per-page activity correlates best with the per-page growth.
+//! threshold and keep doing so for a confirmation period — a rise that has plateaued has a flat recent half.
+//! The warning names the stage whose per-page activity correlates best with the per-page growth.
 
 use std::collections::VecDeque;
 

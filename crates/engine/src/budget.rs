@@ -1,0 +1,152 @@
+//! The budget controller: keeps RSS at or under a memory budget the user sets.
+//!
+//! When RSS nears the budget it acts, cheapest first: evict the page cache, lower batch sizes, pause intake
+//! of new pages, unload idle models. Each action carries its reason so the memory panel can mark it. When RSS
+//! falls well below the budget again, intake resumes; batch sizes come back one step at a time, never above
+//! what the user set. Without a budget the controller never acts.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BudgetOptions {
+    /// Act when RSS passes this fraction of the budget.
+    pub act_at: f64,
+    /// Resume and restore once RSS is under this fraction.
+    pub relax_at: f64,
+}
+
+impl Default for BudgetOptions {
+    fn default() -> Self {
+        BudgetOptions { act_at: 0.92, relax_at: 0.80 }
+    }
+}
+
+/// What the worker tells the controller on each tick.
+#[derive(Debug, Clone)]
+pub struct BudgetState {
+    pub rss_bytes: u64,
+    pub page_cache_bytes: u64,
+    /// Current batch size of each stage, and the size the user chose.
+    pub batch_sizes: Vec<(String, usize, usize)>,
+    pub intake_paused: bool,
+    /// Loaded models not used by the running job.
+    pub idle_models: Vec<String>,
+}
+
+/// Something the worker should do now, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum BudgetAction {
+    EvictCache { to_bytes: u64, reason: String },
+    SetBatchSize { stage: String, size: usize, reason: String },
+    PauseIntake { reason: String },
+    ResumeIntake { reason: String },
+    UnloadModel { model: String, reason: String },
+}
+
+pub struct BudgetController {
+    budget_bytes: Option<u64>,
+    options: BudgetOptions,
+}
+
+impl BudgetController {
+    pub fn new(budget_bytes: Option<u64>, options: BudgetOptions) -> Self {
+        BudgetController { budget_bytes, options }
+    }
+
+    pub fn budget_bytes(&self) -> Option<u64> {
+        self.budget_bytes
+    }
+
+    pub fn set_budget(&mut self, budget_bytes: Option<u64>) {
+        self.budget_bytes = budget_bytes;
+    }
+
+    /// The actions for this tick; at most one escalation step per tick, so each can take effect.
+    pub fn tick(&mut self, state: &BudgetState) -> Vec<BudgetAction> {
+        let Some(budget) = self.budget_bytes else { return Vec::new() };
+        let rss = state.rss_bytes as f64;
+        let mb = |b: f64| b / 1048576.0;
+        let over = format!("RSS {:.0} MB is over {:.0}% of the {:.0} MB budget", mb(rss), self.options.act_at * 100.0, mb(budget as f64));
+        if rss > budget as f64 * self.options.act_at {
+            if state.page_cache_bytes > 0 {
+                let excess = rss - budget as f64 * self.options.relax_at;
+                let to = (state.page_cache_bytes as f64 - excess).max(0.0) as u64;
+                return vec![BudgetAction::EvictCache { to_bytes: to, reason: over }];
+            }
+            if let Some((stage, size, _)) = state.batch_sizes.iter().filter(|(_, s, _)| *s > 1).max_by_key(|(_, s, _)| *s) {
+                return vec![BudgetAction::SetBatchSize { stage: stage.clone(), size: (size / 2).max(1), reason: over }];
+            }
+            if !state.intake_paused {
+                return vec![BudgetAction::PauseIntake { reason: over }];
+            }
+            if let Some(model) = state.idle_models.first() {
+                return vec![BudgetAction::UnloadModel { model: model.clone(), reason: over }];
+            }
+            return Vec::new();
+        }
+        if rss < budget as f64 * self.options.relax_at {
+            let under = format!("RSS {:.0} MB is under {:.0}% of the {:.0} MB budget", mb(rss), self.options.relax_at * 100.0, mb(budget as f64));
+            if state.intake_paused {
+                return vec![BudgetAction::ResumeIntake { reason: under }];
+            }
+            if let Some((stage, size, chosen)) =
+                state.batch_sizes.iter().filter(|(_, s, c)| s < c).min_by_key(|(_, s, _)| *s)
+            {
+                return vec![BudgetAction::SetBatchSize { stage: stage.clone(), size: (size * 2).min(*chosen), reason: under }];
+            }
+        }
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: u64 = 1 << 20;
+
+    fn state(rss_mb: u64) -> BudgetState {
+        BudgetState {
+            rss_bytes: rss_mb * MB,
+            page_cache_bytes: 0,
+            batch_sizes: vec![("ocr".into(), 8, 8), ("embed".into(), 16, 16)],
+            intake_paused: false,
+            idle_models: vec!["table".into()],
+        }
+    }
+
+    #[test]
+    fn without_a_budget_nothing_changes() {
+        let mut c = BudgetController::new(None, BudgetOptions::default());
+        assert!(c.tick(&state(50_000)).is_empty());
+    }
+
+    #[test]
+    fn escalates_in_order_cache_batch_pause_unload() {
+        let mut c = BudgetController::new(Some(1000 * MB), BudgetOptions::default());
+        let mut s = state(980);
+        s.page_cache_bytes = 100 * MB;
+        assert!(matches!(c.tick(&s)[0], BudgetAction::EvictCache { to_bytes, .. } if to_bytes < 100 * MB));
+        s.page_cache_bytes = 0;
+        assert!(matches!(&c.tick(&s)[0], BudgetAction::SetBatchSize { stage, size: 8, .. } if stage == "embed"));
+        s.batch_sizes = vec![("ocr".into(), 1, 8), ("embed".into(), 1, 16)];
+        assert!(matches!(c.tick(&s)[0], BudgetAction::PauseIntake { .. }));
+        s.intake_paused = true;
+        assert!(matches!(&c.tick(&s)[0], BudgetAction::UnloadModel { model, .. } if model == "table"));
+    }
+
+    #[test]
+    fn relaxes_below_the_budget_without_exceeding_the_users_choice() {
+        let mut c = BudgetController::new(Some(1000 * MB), BudgetOptions::default());
+        let mut s = state(500);
+        s.intake_paused = true;
+        s.batch_sizes = vec![("ocr".into(), 4, 8)];
+        assert!(matches!(c.tick(&s)[0], BudgetAction::ResumeIntake { .. }));
+        s.intake_paused = false;
+        assert!(matches!(&c.tick(&s)[0], BudgetAction::SetBatchSize { size: 8, .. }));
+        s.batch_sizes = vec![("ocr".into(), 8, 8)];
+        assert!(c.tick(&s).is_empty(), "at the user's size nothing more happens");
+        assert!(c.tick(&state(850)).is_empty(), "between the two marks the controller holds still");
+    }
+}
