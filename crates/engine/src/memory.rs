@@ -23,6 +23,46 @@ pub struct MemoryGauges {
     pub pdfium_bytes: AtomicU64,
     /// Loaded models (the RSS each load added).
     pub models_bytes: AtomicU64,
+    /// Page images and tensors inside the pipeline right now (see [`InFlight`]).
+    pub in_flight_bytes: AtomicU64,
+}
+
+/// A buffer on its way between pipeline stages, counted in the "in flight" gauge from the moment it is
+/// made until it is dropped, wherever that happens.
+pub struct InFlight<T> {
+    value: T,
+    bytes: u64,
+    gauges: Arc<MemoryGauges>,
+}
+
+impl<T> InFlight<T> {
+    pub fn new(value: T, bytes: u64, gauges: &Arc<MemoryGauges>) -> Self {
+        gauges.in_flight_bytes.fetch_add(bytes, Ordering::Relaxed);
+        InFlight { value, bytes, gauges: Arc::clone(gauges) }
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+impl<T> std::ops::Deref for InFlight<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> std::ops::DerefMut for InFlight<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T> Drop for InFlight<T> {
+    fn drop(&mut self) {
+        self.gauges.in_flight_bytes.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
 }
 
 /// One reading of the process and the machine.
@@ -37,6 +77,7 @@ pub struct MemorySample {
     pub page_cache_limit_bytes: u64,
     pub pdfium_bytes: u64,
     pub models_bytes: u64,
+    pub in_flight_bytes: u64,
 }
 
 /// Resident set size of this process, read from `/proc/self/statm`: cheap enough to call around every
@@ -189,6 +230,7 @@ fn sample_loop(shared: Arc<Shared>, gauges: Arc<MemoryGauges>, period: Duration)
             page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
             pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
             models_bytes: gauges.models_bytes.load(Ordering::Relaxed),
+            in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed),
         };
         {
             let mut history = shared.history.lock().unwrap();
@@ -231,6 +273,19 @@ mod tests {
         assert_eq!(sampler.history().len(), 10, "history is capped at window × rate");
         let received = rx.try_iter().count();
         assert!(received >= 10, "subscribers get every sample ({received})");
+    }
+
+    #[test]
+    fn in_flight_buffers_are_counted_until_dropped() {
+        let gauges = Arc::new(MemoryGauges::default());
+        let a = InFlight::new(vec![0u8; 100], 100, &gauges);
+        let b = InFlight::new(vec![0u8; 50], 50, &gauges);
+        assert_eq!(gauges.in_flight_bytes.load(Ordering::Relaxed), 150);
+        let moved = std::thread::spawn(move || a.len()).join().unwrap();
+        assert_eq!(moved, 100);
+        assert_eq!(gauges.in_flight_bytes.load(Ordering::Relaxed), 50, "dropped on the other thread");
+        drop(b);
+        assert_eq!(gauges.in_flight_bytes.load(Ordering::Relaxed), 0);
     }
 
     #[test]
