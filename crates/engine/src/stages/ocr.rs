@@ -1,1 +1,0 @@
-//! The ocr stage (being written).

@@ -1,0 +1,189 @@
+//! Differentiable Binarization post-processing: from the detector's probability map to text boxes.
+//!
+//! The reference traces the dilated bitmap's contours with `cv2.findContours` and feeds each contour's
+//! points to `cv2.minAreaRect`. Only the points' convex hull matters there, so the connected components
+//! (8-connectivity, which is what outer contours follow) and each row's two extreme pixels stand in for them.
+
+use super::geometry::{fill_convex_spans, mini_box, unclip, PointF};
+
+/// The detector's post-processing settings (the reference's defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct DbParams {
+    pub thresh: f32,
+    pub box_thresh: f64,
+    pub max_candidates: usize,
+    pub unclip_ratio: f64,
+    pub min_size: f32,
+}
+
+impl Default for DbParams {
+    fn default() -> Self {
+        DbParams { thresh: 0.3, box_thresh: 0.5, max_candidates: 1000, unclip_ratio: 1.6, min_size: 3.0 }
+    }
+}
+
+/// The probability map thresholded and dilated with a 2×2 kernel (anchor at its centre, as `cv2.dilate`).
+pub fn binarize_dilate(pred: &[f32], w: usize, h: usize, thresh: f32) -> Vec<bool> {
+    let bit: Vec<bool> = pred.iter().map(|&p| p > thresh).collect();
+    let mut mask = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut v = bit[y * w + x];
+            if x > 0 {
+                v |= bit[y * w + x - 1];
+            }
+            if y > 0 {
+                v |= bit[(y - 1) * w + x];
+                if x > 0 {
+                    v |= bit[(y - 1) * w + x - 1];
+                }
+            }
+            mask[y * w + x] = v;
+        }
+    }
+    mask
+}
+
+/// For each 8-connected component of `mask`, in raster order of first pixel: each row's leftmost and
+/// rightmost pixel (enough for the convex hull).
+pub fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<[i64; 2]>> {
+    let mut seen = vec![false; w * h];
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut pixels: Vec<usize> = Vec::new();
+    for start in 0..w * h {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        pixels.clear();
+        while let Some(i) = stack.pop() {
+            pixels.push(i);
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            for dy in -1isize..=1 {
+                for dx in -1isize..=1 {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if mask[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        let ymin = pixels.iter().map(|&i| i / w).min().unwrap();
+        let ymax = pixels.iter().map(|&i| i / w).max().unwrap();
+        let rows = ymax - ymin + 1;
+        let mut lo = vec![usize::MAX; rows];
+        let mut hi = vec![0usize; rows];
+        for &i in &pixels {
+            let (x, r) = (i % w, i / w - ymin);
+            lo[r] = lo[r].min(x);
+            hi[r] = hi[r].max(x);
+        }
+        let mut points = Vec::with_capacity(rows * 2);
+        for r in 0..rows {
+            if lo[r] == usize::MAX {
+                continue;
+            }
+            points.push([lo[r] as i64, (ymin + r) as i64]);
+            if hi[r] != lo[r] {
+                points.push([hi[r] as i64, (ymin + r) as i64]);
+            }
+        }
+        out.push(points);
+    }
+    out
+}
+
+/// The reference's `box_score_fast`: mean probability inside the box, over its integer bounding window.
+pub fn box_score_fast(pred: &[f32], w: usize, h: usize, quad: &[PointF; 4]) -> f64 {
+    let clampi = |v: f32, hi: usize| (v as i64).clamp(0, hi as i64 - 1);
+    let xmin = clampi(quad.iter().map(|p| p[0]).fold(f32::INFINITY, f32::min).floor(), w);
+    let xmax = clampi(quad.iter().map(|p| p[0]).fold(f32::NEG_INFINITY, f32::max).ceil(), w);
+    let ymin = clampi(quad.iter().map(|p| p[1]).fold(f32::INFINITY, f32::min).floor(), h);
+    let ymax = clampi(quad.iter().map(|p| p[1]).fold(f32::NEG_INFINITY, f32::max).ceil(), h);
+    let poly: Vec<[i64; 2]> = quad
+        .iter()
+        .map(|p| [((p[0] as f64 - xmin as f64) as f32) as i64, ((p[1] as f64 - ymin as f64) as f32) as i64])
+        .collect();
+    let (ww, wh) = (xmax - xmin + 1, ymax - ymin + 1);
+    let (mut sum, mut count) = (0.0f64, 0u64);
+    for (y, x0, x1) in fill_convex_spans(&poly, ww, wh) {
+        let row = (ymin + y) as usize * w;
+        for x in x0..=x1 {
+            sum += pred[row + (xmin + x) as usize] as f64;
+            count += 1;
+        }
+    }
+    if count == 0 {
+        0.0
+    } else {
+        sum / count as f64
+    }
+}
+
+/// Boxes (tl, tr, br, bl) in the pixels of an image `dest_w` × `dest_h` whose detector map is `w` × `h`,
+/// with their scores, before the reference's `filter_tag_det_res`.
+pub fn boxes_from_map(pred: &[f32], w: usize, h: usize, dest_w: u32, dest_h: u32, params: &DbParams) -> Vec<([PointF; 4], f64)> {
+    let mask = binarize_dilate(pred, w, h, params.thresh);
+    let comps = components(&mask, w, h);
+    let mut boxes = Vec::new();
+    for points in comps.iter().take(params.max_candidates) {
+        let (quad, sside) = mini_box(points);
+        if sside < params.min_size {
+            continue;
+        }
+        let score = box_score_fast(pred, w, h, &quad);
+        if params.box_thresh > score {
+            continue;
+        }
+        let grown = unclip(&quad, params.unclip_ratio);
+        if grown.is_empty() {
+            continue;
+        }
+        let (quad, sside) = mini_box(&grown);
+        if sside < params.min_size + 2.0 {
+            continue;
+        }
+        let scale = |v: f32, size: usize, dest: u32| (v / size as f32 * dest as f32).round_ties_even().clamp(0.0, dest as f32);
+        let quad = quad.map(|p| [scale(p[0], w, dest_w), scale(p[1], h, dest_h)]);
+        boxes.push((quad, score));
+    }
+    boxes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dilation_spreads_right_and_down() {
+        let mut pred = vec![0.0f32; 16];
+        pred[5] = 0.9; // (1, 1)
+        let mask = binarize_dilate(&pred, 4, 4, 0.3);
+        let on: Vec<usize> = (0..16).filter(|&i| mask[i]).collect();
+        assert_eq!(on, vec![5, 6, 9, 10]);
+    }
+
+    #[test]
+    fn a_bright_block_becomes_one_grown_box() {
+        let (w, h) = (64usize, 32usize);
+        let mut pred = vec![0.0f32; w * h];
+        for y in 10..20 {
+            for x in 8..48 {
+                pred[y * w + x] = 0.9;
+            }
+        }
+        let boxes = boxes_from_map(&pred, w, h, w as u32, h as u32, &DbParams::default());
+        assert_eq!(boxes.len(), 1);
+        let (quad, score) = boxes[0];
+        assert!((score - 0.9 * 400.0 / 451.0).abs() < 1e-6, "{score}");
+        // Mask spans x 8..=48, y 10..=20: 40 × 10, distance 400 × 1.6 / 100 = 6.4.
+        assert_eq!(quad, [[2.0, 4.0], [54.0, 4.0], [54.0, 26.0], [2.0, 26.0]]);
+    }
+}

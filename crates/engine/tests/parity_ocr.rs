@@ -1,0 +1,167 @@
+//! OCR parity with the reference (RapidOCR 1.4.4 goldens in `tests/golden/reference`) and accuracy against
+//! a born-digital PDF's own text layer. Needs the models: `FOLIO_MODELS_DIR` (or `make models`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::memory::MemoryGauges;
+use folio_engine::source::{self, OpenOptions};
+use folio_engine::stages::ocr::{OcrOptions, OcrStage};
+use folio_engine::stages::OcrLine;
+use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
+use serde::Deserialize;
+
+const PAGES: [&str; 6] = ["title", "toc", "code", "table-text", "rotated-90", "rotated-180"];
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+}
+
+fn stage() -> &'static OcrStage {
+    static STAGE: OnceLock<OcrStage> = OnceLock::new();
+    STAGE.get_or_init(|| {
+        let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default())));
+        OcrStage::new(hub, OcrOptions::default())
+    })
+}
+
+#[derive(Deserialize)]
+struct Golden {
+    ocr: Vec<GoldenLine>,
+}
+
+#[derive(Deserialize)]
+struct GoldenLine {
+    text: String,
+    #[allow(dead_code)]
+    score: f32,
+    polygon: [[f32; 2]; 4],
+}
+
+fn levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Character error rate of `hyp` against `reference`.
+fn cer(hyp: &str, reference: &str) -> f64 {
+    let (h, r): (Vec<char>, Vec<char>) = (hyp.chars().collect(), reference.chars().collect());
+    levenshtein(&h, &r) as f64 / r.len().max(1) as f64
+}
+
+/// Lines joined with '\n', runs of whitespace inside a line collapsed to one space.
+fn joined<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    lines.map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
+}
+
+fn polygon_distance(a: &[[f32; 2]; 4], b: &[[f32; 2]; 4]) -> f32 {
+    a.iter().zip(b).map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs())).fold(0.0, f32::max)
+}
+
+fn report_mismatches(name: &str, ours: &[OcrLine], golden: &[GoldenLine]) {
+    let mut shown = 0;
+    for i in 0..ours.len().max(golden.len()) {
+        let (o, g) = (ours.get(i), golden.get(i));
+        let same = match (o, g) {
+            (Some(o), Some(g)) => o.text == g.text && polygon_distance(&o.polygon, &g.polygon) <= 2.0,
+            _ => false,
+        };
+        if !same && shown < 8 {
+            shown += 1;
+            eprintln!("  {name} line {i}:");
+            if let Some(o) = o {
+                eprintln!("    ours   {:?} {:.3} {:?}", o.text, o.score, o.polygon);
+            }
+            if let Some(g) = g {
+                eprintln!("    golden {:?} {:.3} {:?}", g.text, g.score, g.polygon);
+            }
+        }
+    }
+}
+
+#[test]
+fn ocr_matches_the_reference_goldens() {
+    let stage = stage();
+    let mut failures = Vec::new();
+    let mut total = (0.0, 0.0, 0.0, 0usize);
+    for name in PAGES {
+        let page = image::open(repo(&format!("tests/fixtures/pages/{name}.png"))).unwrap().to_rgb8();
+        let golden: Golden =
+            serde_json::from_str(&std::fs::read_to_string(repo(&format!("tests/golden/reference/{name}.json"))).unwrap()).unwrap();
+        let (lines, t) = stage.run_timed(&page).unwrap();
+        let ours = joined(lines.iter().map(|l| l.text.as_str()));
+        let theirs = joined(golden.ocr.iter().map(|l| l.text.as_str()));
+        let rate = cer(&ours, &theirs);
+        let boxes_close = lines
+            .iter()
+            .filter(|l| golden.ocr.iter().any(|g| polygon_distance(&l.polygon, &g.polygon) <= 1.0))
+            .count();
+        let texts_equal = lines.iter().zip(&golden.ocr).filter(|(o, g)| o.text == g.text).count();
+        println!(
+            "{name:12} CER {:6.3}%  lines {:3} (reference {:3})  same text in place {:3}  polygons within 1 px {:3}  \
+             det {:7.1} ms  cls {:6.1} ms  rec {:7.1} ms  total {:7.1} ms",
+            rate * 100.0,
+            lines.len(),
+            golden.ocr.len(),
+            texts_equal,
+            boxes_close,
+            t.det_ms,
+            t.cls_ms,
+            t.rec_ms,
+            t.total_ms
+        );
+        total = (total.0 + t.det_ms, total.1 + t.cls_ms, total.2 + t.rec_ms, total.3 + 1);
+        if rate > 0.02 || texts_equal < golden.ocr.len() {
+            report_mismatches(name, &lines, &golden.ocr);
+        }
+        if rate > 0.02 {
+            failures.push(format!("{name}: CER {:.2}%", rate * 100.0));
+        }
+    }
+    let n = total.3 as f64;
+    println!("mean per page: det {:.1} ms, cls {:.1} ms, rec {:.1} ms", total.0 / n, total.1 / n, total.2 / n);
+    assert!(failures.is_empty(), "pages over 2% CER: {failures:?}");
+}
+
+#[test]
+fn ocr_of_a_rendered_pdf_matches_its_text_layer() {
+    let path = repo("tests/fixtures/three-pages.pdf");
+    let doc = source::open_file(&path, &OpenOptions::default()).unwrap();
+    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::new(MemoryGauges::default()));
+    let page = renderer.render(&doc, 0, RenderSize::Dpi(150.0)).unwrap().into_rgb_image();
+    let (lines, t) = stage().run_timed(&page).unwrap();
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let ours = strip(&lines.iter().map(|l| l.text.as_str()).collect::<String>());
+    let truth = strip(&source::pdf_page_text(&path, 0).unwrap());
+    let rate = cer(&ours, &truth);
+    println!(
+        "three-pages.pdf p1 @150dpi ({}x{}): CER {:.3}% over {} chars, {} lines, {:.0} ms",
+        page.width(),
+        page.height(),
+        rate * 100.0,
+        truth.chars().count(),
+        lines.len(),
+        t.total_ms
+    );
+    if rate > 0.05 {
+        eprintln!("ours:  {ours}\ntruth: {truth}");
+    }
+    assert!(rate <= 0.05, "CER {:.2}% against the text layer", rate * 100.0);
+}
+
+#[test]
+fn cer_is_edit_distance_over_reference_length() {
+    assert_eq!(cer("kitten", "sitting"), 3.0 / 7.0);
+    assert_eq!(cer("same", "same"), 0.0);
+    assert_eq!(joined(["a  b ", " c"].into_iter()), "a b\nc");
+}
