@@ -7,6 +7,8 @@ pub enum Error {
     Engine(#[from] folio_engine::Error),
     #[error(transparent)]
     Tauri(#[from] tauri::Error),
+    #[error("{0}")]
+    Invalid(String),
     #[error("a background task failed: {0}")]
     Background(String),
 }

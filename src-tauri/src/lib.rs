@@ -9,6 +9,10 @@ mod state;
 
 use std::path::PathBuf;
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use folio_engine::budget::BudgetAction;
+use folio_engine::jobs::WorkerEvent;
 use tauri::{Emitter, Manager};
 
 pub use error::Error;
@@ -31,6 +35,28 @@ fn startup_paths() -> Vec<PathBuf> {
     paths
 }
 
+/// Sends every worker event to the window as `worker-event`, stamped with the time for the timeline, and
+/// carries out the budget actions that concern the library (evicting the page cache).
+fn forward_worker_events(app: tauri::AppHandle) {
+    let events = app.state::<AppState>().worker.subscribe();
+    std::thread::Builder::new()
+        .name("folio-worker-events".into())
+        .spawn(move || {
+            for event in events {
+                if let WorkerEvent::Budget(BudgetAction::EvictCache { to_bytes, .. }) = &event {
+                    app.state::<AppState>().library.trim_page_cache(*to_bytes as usize);
+                }
+                let mut payload = serde_json::to_value(&event).unwrap_or_default();
+                let t_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+                payload["t_ms"] = t_ms.into();
+                if app.emit("worker-event", payload).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("spawn the worker event thread");
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG").unwrap_or_else(|_| "info".into()))
@@ -38,14 +64,29 @@ pub fn run() {
 
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(AppState::new())
         .register_asynchronous_uri_scheme_protocol("folio", protocol::handle)
         .invoke_handler(tauri::generate_handler![
             commands::library::open_paths,
             commands::library::library,
             commands::memory::memory_subscribe,
+            commands::memory::memory_set_budget,
+            commands::memory::memory_budget,
+            commands::jobs::jobs_submit,
+            commands::jobs::jobs_pause,
+            commands::jobs::jobs_resume,
+            commands::jobs::jobs_cancel,
+            commands::jobs::jobs_set_batch_size,
+            commands::jobs::jobs_batch_sizes,
+            commands::jobs::jobs_autotune,
+            commands::jobs::page_result,
         ])
         .setup(|app| {
+            let data_dir = match std::env::var_os("FOLIO_DATA_DIR") {
+                Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+                _ => app.path().app_data_dir()?,
+            };
+            app.manage(AppState::new(data_dir)?);
+            forward_worker_events(app.handle().clone());
             let paths = startup_paths();
             if !paths.is_empty() {
                 let handle = app.handle().clone();

@@ -2,6 +2,7 @@
 //! done by `folio-engine`. Every command takes `--json` and then prints exactly one JSON object on stdout.
 
 mod commands;
+mod process;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,12 @@ enum Command {
     },
     /// Render pages of a PDF one after another, reporting speed and memory.
     Render(commands::RenderArgs),
+    /// Run the document-AI stages over PDFs and image folders, writing one JSON line per page.
+    Process(process::ProcessArgs),
+    /// Process many pages (looping the document) and report the RSS slope after warm-up.
+    Soak(process::SoakArgs),
+    /// Try batch sizes on sample pages and recommend one per stage under the budget.
+    Tune(process::TuneArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +48,9 @@ fn main() -> ExitCode {
         Command::Doctor => commands::doctor(cli.json),
         Command::Info { paths } => commands::info(&paths, cli.json),
         Command::Render(args) => commands::render(&args, cli.json),
+        Command::Process(args) => process::process(&args, cli.json),
+        Command::Soak(args) => process::soak(&args, cli.json),
+        Command::Tune(args) => process::tune(&args, cli.json),
     };
     match result {
         Ok(code) => code,

@@ -7,17 +7,21 @@
 //!
 //! This crate knows nothing about Tauri or terminals: the shells call into it and print or emit its results.
 
+pub mod autotune;
 pub mod budget;
 pub mod cache;
 mod error;
 pub mod hub;
+pub mod jobs;
 pub mod library;
 pub mod memory;
+pub mod pipeline;
 pub mod render;
 pub mod sentinel;
 pub mod runtime;
 pub mod source;
 pub mod stages;
+pub mod store;
 
 pub use error::{Error, Result};
 pub use library::{DocumentId, DocumentInfo, Library, LibrarySnapshot, Problem};

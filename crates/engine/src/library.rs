@@ -59,7 +59,7 @@ pub struct Library {
     documents: RwLock<Vec<(DocumentId, Arc<Document>)>>,
     problems: Mutex<Vec<Problem>>,
     next_id: AtomicU64,
-    renderer: Renderer,
+    renderer: Arc<Renderer>,
     page_cache: Mutex<ByteLru<PageKey, Arc<Vec<u8>>>>,
     open_options: OpenOptions,
 }
@@ -70,7 +70,7 @@ impl Library {
             documents: RwLock::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
-            renderer: Renderer::start(options.render, options.recycle, Arc::clone(&gauges)),
+            renderer: Arc::new(Renderer::start(options.render, options.recycle, Arc::clone(&gauges))),
             page_cache: Mutex::new(ByteLru::new(options.page_cache_bytes).reporting_to(gauges)),
             open_options: OpenOptions { max_image_pixels: options.render.max_image_pixels },
         }
@@ -143,8 +143,17 @@ impl Library {
         Ok(png)
     }
 
-    pub fn renderer(&self) -> &Renderer {
+    /// The one renderer (and pdfium thread) the library and background jobs share.
+    pub fn renderer(&self) -> &Arc<Renderer> {
         &self.renderer
+    }
+
+    /// Evicts least recently used pages until the page cache holds at most `bytes` (a budget action).
+    pub fn trim_page_cache(&self, bytes: usize) {
+        let mut cache = self.page_cache.lock().unwrap();
+        let limit = cache.limit_bytes();
+        cache.set_limit(bytes);
+        cache.set_limit(limit);
     }
 }
 

@@ -124,6 +124,11 @@ pub fn peak_rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
+/// Starts a new peak: `VmHWM` is set back to the current RSS (Linux `clear_refs` 5).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// Returns freed heap memory to the operating system. glibc keeps freed blocks in its arenas; after a large
 /// release (closing a pdfium document) trimming is what makes RSS fall back.
 pub fn release_free_memory() {

@@ -2,7 +2,7 @@
 //! embeddings — each stage on a batch. One [`Pipeline`] per job; every pipeline shares the process's one
 //! [`ModelHub`], so however many pipelines and threads run, each model is loaded once.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
@@ -133,6 +133,9 @@ pub struct PageResult {
     pub page: usize,
     /// Degrees the page was turned (counter-clockwise) to make it upright.
     pub rotation: u16,
+    /// The resolution the page was rendered at: coordinates are pixels at this DPI (0 when unknown).
+    #[serde(default)]
+    pub dpi: f32,
     pub regions: Vec<LayoutRegion>,
     pub lines: Vec<OcrLine>,
     pub tables: Vec<Table>,
@@ -152,9 +155,12 @@ pub struct Pipeline {
     options: PipelineOptions,
     orientation: OrientationStage,
     layout: LayoutStage,
-    ocr: OcrStage,
+    /// Written only when the batch size changes, so a change waits for the page being read.
+    ocr: RwLock<OcrStage>,
     table: TableStage,
     embed: EmbedStage,
+    /// Current batch sizes; a change applies at each stage's next batch.
+    batch: Mutex<BatchSizes>,
     timings: Mutex<[(Duration, u64); 5]>,
 }
 
@@ -165,9 +171,10 @@ impl Pipeline {
         Pipeline {
             orientation: OrientationStage::new(Arc::clone(&hub)),
             layout: LayoutStage::new(Arc::clone(&hub)),
-            ocr: OcrStage::new(Arc::clone(&hub), ocr_options),
+            ocr: RwLock::new(OcrStage::new(Arc::clone(&hub), ocr_options)),
             table: TableStage::new(Arc::clone(&hub)),
             embed: EmbedStage::new(hub, embed_options),
+            batch: Mutex::new(options.batch),
             options,
             timings: Mutex::new([(Duration::ZERO, 0); 5]),
         }
@@ -175,6 +182,19 @@ impl Pipeline {
 
     pub fn options(&self) -> &PipelineOptions {
         &self.options
+    }
+
+    pub fn batch_sizes(&self) -> BatchSizes {
+        *self.batch.lock().unwrap()
+    }
+
+    /// New batch sizes, used from each stage's next batch on.
+    pub fn set_batch_sizes(&self, batch: BatchSizes) {
+        let previous = std::mem::replace(&mut *self.batch.lock().unwrap(), batch);
+        self.embed.set_batch_size(batch.embed);
+        if previous.ocr != batch.ocr {
+            self.ocr.write().unwrap().set_batch_sizes(batch.ocr, batch.ocr);
+        }
     }
 
     pub fn runs(&self, stage: Stage) -> bool {
@@ -194,7 +214,7 @@ impl Pipeline {
     /// Turns pages upright in place where the model is sure enough; returns the rotation applied to each.
     pub fn orient(&self, pages: &mut [RgbImage]) -> Result<Vec<u16>> {
         let mut rotations = vec![0; pages.len()];
-        let batch = self.options.batch.orientation.max(1);
+        let batch = self.batch_sizes().orientation.max(1);
         self.timed(Stage::Orientation, pages.len(), || {
             for (chunk_index, chunk) in pages.chunks_mut(batch).enumerate() {
                 let refs: Vec<&RgbImage> = chunk.iter().collect();
@@ -214,7 +234,7 @@ impl Pipeline {
     }
 
     pub fn layout(&self, pages: &[RgbImage]) -> Result<Vec<Vec<LayoutRegion>>> {
-        let batch = self.options.batch.layout.max(1);
+        let batch = self.batch_sizes().layout.max(1);
         self.timed(Stage::Layout, pages.len(), || {
             let mut out = Vec::with_capacity(pages.len());
             for chunk in pages.chunks(batch) {
@@ -225,7 +245,7 @@ impl Pipeline {
     }
 
     pub fn ocr(&self, page: &RgbImage) -> Result<Vec<OcrLine>> {
-        self.timed(Stage::Ocr, 1, || self.ocr.run(page))
+        self.timed(Stage::Ocr, 1, || self.ocr.read().unwrap().run(page))
     }
 
     pub fn tables(&self, page: &RgbImage, regions: &[LayoutRegion], lines: &[OcrLine]) -> Result<Vec<Table>> {
@@ -270,7 +290,7 @@ impl Pipeline {
             drop(image);
             let texts = self.read(&mut regions, &lines);
             let chunks = if self.runs(Stage::Embed) { self.embed(&texts)? } else { Vec::new() };
-            results.push(PageResult { doc, page, rotation: rotations[i], regions, lines, tables, chunks });
+            results.push(PageResult { doc, page, rotation: rotations[i], dpi: 0.0, regions, lines, tables, chunks });
         }
         Ok(results)
     }
@@ -278,6 +298,7 @@ impl Pipeline {
     /// Time per stage so far, for the selected stages.
     pub fn timings(&self) -> Vec<(Stage, StageTiming)> {
         let timings = self.timings.lock().unwrap();
+        let batch = self.batch_sizes();
         self.options
             .stages
             .iter()
@@ -288,7 +309,7 @@ impl Pipeline {
                     total_ms,
                     pages,
                     ms_per_page: if pages > 0 { total_ms / pages as f64 } else { 0.0 },
-                    batch_size: self.options.batch.of(stage),
+                    batch_size: batch.of(stage),
                 };
                 (stage, timing)
             })

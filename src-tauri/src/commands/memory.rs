@@ -24,3 +24,15 @@ pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<MemorySam
         .expect("spawn the memory stream thread");
     history
 }
+
+/// Sets (or with `null` clears) the memory budget the worker keeps RSS under.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn memory_set_budget(state: State<'_, AppState>, mb: Option<u64>) {
+    state.worker.set_budget(mb.map(|m| m << 20));
+}
+
+#[tauri::command]
+pub fn memory_budget(state: State<'_, AppState>) -> Option<u64> {
+    state.worker.budget_bytes().map(|b| b >> 20)
+}

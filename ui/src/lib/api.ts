@@ -3,7 +3,14 @@ import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open, type DialogFilter } from '@tauri-apps/plugin-dialog';
-import type { LibrarySnapshot, MemorySample } from './types';
+import type {
+  AutotuneReport,
+  BatchSizes,
+  LibrarySnapshot,
+  MemorySample,
+  PageResult,
+  WorkerEvent,
+} from './types';
 
 export type { UnlistenFn };
 
@@ -51,6 +58,62 @@ export function subscribeMemory(onSample: (sample: MemorySample) => void): Promi
   const channel = new Channel<MemorySample>();
   channel.onmessage = onSample;
   return invoke<MemorySample[]>('memory_subscribe', { onSample: channel });
+}
+
+/** `jobs_submit({ docId, stages, dpi? })`: queue a job; resolves with its id. */
+export function jobsSubmit(docId: number, stages: string[], dpi?: number): Promise<number> {
+  const args: Record<string, unknown> = { docId, stages };
+  if (dpi !== undefined) args.dpi = dpi;
+  return invoke<number>('jobs_submit', args);
+}
+
+export function jobsPause(job: number): Promise<void> {
+  return invoke<void>('jobs_pause', { job });
+}
+
+export function jobsResume(job: number): Promise<void> {
+  return invoke<void>('jobs_resume', { job });
+}
+
+export function jobsCancel(job: number): Promise<void> {
+  return invoke<void>('jobs_cancel', { job });
+}
+
+/** `jobs_set_batch_size({ stage, size })`. */
+export function jobsSetBatchSize(stage: string, size: number): Promise<void> {
+  return invoke<void>('jobs_set_batch_size', { stage, size });
+}
+
+/** `jobs_batch_sizes()`. */
+export function jobsBatchSizes(): Promise<BatchSizes> {
+  return invoke<BatchSizes>('jobs_batch_sizes');
+}
+
+/** `memory_set_budget({ mb })`: `null` removes the budget. */
+export function memorySetBudget(mb: number | null): Promise<void> {
+  return invoke<void>('memory_set_budget', { mb });
+}
+
+/** `memory_budget()`: MB, or null when none is set. */
+export function memoryBudget(): Promise<number | null> {
+  return invoke<number | null>('memory_budget');
+}
+
+/** `jobs_autotune({ docId, sample? })`: takes tens of seconds. */
+export function jobsAutotune(docId: number, sample?: number): Promise<AutotuneReport> {
+  const args: Record<string, unknown> = { docId };
+  if (sample !== undefined) args.sample = sample;
+  return invoke<AutotuneReport>('jobs_autotune', args);
+}
+
+/** `page_result({ docId, page })` with a 1-based page; null when the page has no result. */
+export function pageResult(docId: number, page: number): Promise<PageResult | null> {
+  return invoke<PageResult | null>('page_result', { docId, page });
+}
+
+/** Subscribe to `worker-event` events (jobs, batch sizes, models, budget actions, leak warnings). */
+export function onWorkerEvent(cb: (event: WorkerEvent) => void): Promise<UnlistenFn> {
+  return listen<WorkerEvent>('worker-event', (event) => cb(event.payload));
 }
 
 /** Native file picker (multiple files). Returns [] when cancelled. */

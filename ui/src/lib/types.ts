@@ -35,6 +35,12 @@ export interface MemorySample {
   page_cache_bytes: number;
   page_cache_limit_bytes: number;
   pdfium_bytes: number;
+  /** Bytes held by loaded models (all of them). Optional: older back ends do not send it. */
+  models_bytes?: number;
+  /** Bytes of pages and intermediate results between pipeline stages. */
+  in_flight_bytes?: number;
+  /** Optional per-model breakdown of `models_bytes` (name → bytes, or [name, bytes] pairs). */
+  models?: Record<string, number> | [string, number][];
 }
 
 export type ZoomMode = 'fit' | 'actual';
@@ -44,3 +50,105 @@ export interface BannerError {
   id: number;
   message: string;
 }
+
+/** Pipeline stages, in pipeline order. */
+export const STAGES = ['orientation', 'layout', 'ocr', 'table', 'embed'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** `jobs_batch_sizes()`. */
+export type BatchSizes = Record<Stage, number>;
+
+export type JobState = 'queued' | 'running' | 'paused' | 'cancelled' | 'finished';
+
+export interface AutotuneRow {
+  stage: string;
+  batch_size: number;
+  pages_per_s: number;
+  peak_rss_mb: number;
+  within_budget: boolean;
+}
+
+/** `jobs_autotune()`. */
+export interface AutotuneReport {
+  sample_pages: number;
+  budget_mb: number | null;
+  rows: AutotuneRow[];
+  recommended: [string, number][];
+}
+
+export interface LayoutRegion {
+  class: string;
+  bbox: [number, number, number, number];
+  score: number;
+  text: string;
+}
+
+export interface OcrLine {
+  text: string;
+  score: number;
+  polygon: [number, number][];
+}
+
+export interface TableResult {
+  bbox: number[];
+  html: string;
+  cells: { polygon: [number, number][]; text: string }[];
+}
+
+/** `page_result()`: coordinates are pixels of the page rendered at `dpi`, after turning it by `rotation`. */
+export interface PageResult {
+  doc: string;
+  page: number;
+  rotation: number;
+  dpi: number;
+  regions: LayoutRegion[];
+  lines: OcrLine[];
+  tables: TableResult[];
+  chunks: { text: string; embedding: number[] }[];
+}
+
+/** Every `worker-event` carries `t_ms` (Unix ms); optional here so a missing one is tolerated. */
+interface Timed {
+  t_ms?: number;
+}
+
+export type WorkerEvent = Timed &
+  (
+    | { kind: 'job_queued'; job: number; pages: number }
+    | { kind: 'job_started'; job: number }
+    | {
+        kind: 'job_progress';
+        job: number;
+        state: 'running' | 'paused';
+        pages_done: number;
+        pages_total: number;
+        pages_failed: number;
+        pages_per_s: number;
+        eta_s: number | null;
+        stage_rates: [string, number][];
+      }
+    | { kind: 'job_ended'; job: number; state: 'finished' | 'cancelled'; pages_done: number }
+    | { kind: 'page_failed'; job: number; doc: string; page: number; error: string }
+    | { kind: 'batch_size_changed'; stage: string; size: number; reason: string }
+    | { kind: 'model_loaded'; model: string; bytes: number; ms: number }
+    | { kind: 'model_unloaded'; model: string; bytes: number; reason: string }
+    | {
+        kind: 'budget';
+        action: 'evict_cache' | 'set_batch_size' | 'pause_intake' | 'resume_intake' | 'unload_model';
+        reason: string;
+        to_bytes?: number;
+        stage?: string;
+        size?: number;
+        model?: string;
+      }
+    | {
+        kind: 'leak_warning';
+        page: number;
+        slope_bytes_per_page: number;
+        suspect_stage: string | null;
+        recent_slope_bytes_per_page?: number;
+        correlation?: number;
+      }
+  );
+
+export type WorkerEventKind = WorkerEvent['kind'];

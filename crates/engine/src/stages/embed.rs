@@ -6,6 +6,7 @@
 //! lengths instead of to the longest chunk of the page.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use ort::value::TensorRef;
@@ -36,13 +37,19 @@ impl Default for EmbedOptions {
 
 pub struct EmbedStage {
     hub: Arc<ModelHub>,
-    pub options: EmbedOptions,
+    options: EmbedOptions,
+    /// Changeable while a job runs; read at each batch.
+    batch_size: AtomicUsize,
     tokenizer: OnceLock<std::result::Result<Tokenizer, String>>,
 }
 
 impl EmbedStage {
     pub fn new(hub: Arc<ModelHub>, options: EmbedOptions) -> Self {
-        EmbedStage { hub, options, tokenizer: OnceLock::new() }
+        EmbedStage { hub, batch_size: AtomicUsize::new(options.batch_size.max(1)), options, tokenizer: OnceLock::new() }
+    }
+
+    pub fn set_batch_size(&self, size: usize) {
+        self.batch_size.store(size.max(1), Ordering::Relaxed);
     }
 
     fn tokenizer(&self) -> Result<&Tokenizer> {
@@ -95,7 +102,7 @@ impl EmbedStage {
 
         let model = self.hub.get(ModelId::Embedding)?;
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(self.options.batch_size.max(1)) {
+        for batch in order.chunks(self.batch_size.load(Ordering::Relaxed).max(1)) {
             let seq = batch.iter().map(|&i| encodings[i].get_ids().len()).max().unwrap_or(1).max(1);
             let n = batch.len();
             let mut ids = vec![0i64; n * seq];

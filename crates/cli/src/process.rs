@@ -1,0 +1,375 @@
+//! `folio process`, `folio soak` and `folio tune`: documents through the background worker, the same one the
+//! desktop app uses, with a summary of where the time and the memory went.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use folio_engine::autotune::{autotune, TuneOptions};
+use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
+use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges};
+use folio_engine::pipeline::{BatchSizes, Stage};
+use folio_engine::sentinel::fit_slope;
+use folio_engine::source::{self, Document, OpenOptions};
+use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+
+use crate::commands::parse_pages;
+
+const MB: f64 = 1048576.0;
+
+/// Options every pipeline command shares.
+#[derive(clap::Args, Clone)]
+pub struct PipelineArgs {
+    /// Comma-separated stages: orientation, layout, ocr, table, embed.
+    #[arg(long, default_value = "orientation,layout,ocr,table,embed")]
+    stages: String,
+    #[arg(long, default_value_t = 150.0)]
+    dpi: f32,
+    /// Batch size of one stage, e.g. `--batch-size ocr=8` (repeatable).
+    #[arg(long = "batch-size", value_parser = parse_batch_size)]
+    batch_size: Vec<(Stage, usize)>,
+    /// Threads each ONNX Runtime inference may use (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
+    #[arg(long)]
+    budget_mb: Option<u64>,
+}
+
+#[derive(clap::Args)]
+pub struct ProcessArgs {
+    /// PDFs, images or folders of page images.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Where to write one JSON line per page.
+    #[arg(long)]
+    out: PathBuf,
+    /// Pages of each document: N, A-B (1-based) or all.
+    #[arg(long, default_value = "all")]
+    pages: String,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(clap::Args)]
+pub struct SoakArgs {
+    pdf: PathBuf,
+    /// Pages to process in total; the document is looped if shorter.
+    #[arg(long, default_value_t = 2000)]
+    pages: usize,
+    /// Pages counted as warm-up before the slope is fitted.
+    #[arg(long, default_value_t = 100)]
+    warmup: usize,
+    /// Also write the pages as JSON lines here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(clap::Args)]
+pub struct TuneArgs {
+    pdf: PathBuf,
+    /// Sample pages (from the start of the document).
+    #[arg(long, default_value_t = 8)]
+    sample: usize,
+    /// Batch sizes to try.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16")]
+    sizes: Vec<usize>,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+fn parse_batch_size(spec: &str) -> Result<(Stage, usize), String> {
+    let (stage, size) = spec.split_once('=').ok_or_else(|| format!("expected STAGE=N, not '{spec}'"))?;
+    let stage = Stage::parse(stage).ok_or_else(|| format!("unknown stage '{stage}'"))?;
+    let size: usize = size.trim().parse().map_err(|_| format!("'{size}' is not a batch size"))?;
+    if size == 0 {
+        return Err("a batch size is at least 1".into());
+    }
+    Ok((stage, size))
+}
+
+struct Engine {
+    gauges: Arc<MemoryGauges>,
+    hub: Arc<ModelHub>,
+    renderer: Arc<Renderer>,
+    stages: Vec<Stage>,
+    batch: BatchSizes,
+}
+
+impl PipelineArgs {
+    fn engine(&self) -> Result<Engine> {
+        let stages = Stage::parse_list(&self.stages).map_err(anyhow::Error::msg)?;
+        if stages.is_empty() {
+            bail!("--stages names no stage");
+        }
+        let mut batch = BatchSizes::default();
+        for &(stage, size) in &self.batch_size {
+            batch.set(stage, size);
+        }
+        let gauges = Arc::new(MemoryGauges::default());
+        let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: self.threads, ..SessionOptions::default() }, Arc::clone(&gauges)));
+        let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
+        Ok(Engine { gauges, hub, renderer, stages, batch })
+    }
+}
+
+impl Engine {
+    fn worker(&self, budget_mb: Option<u64>) -> Worker {
+        Worker::start(
+            Arc::clone(&self.hub),
+            Arc::clone(&self.renderer),
+            Arc::clone(&self.gauges),
+            WorkerOptions { pipeline_batch: self.batch, budget_bytes: budget_mb.map(|m| m << 20), ..WorkerOptions::default() },
+        )
+    }
+
+    fn models(&self) -> Value {
+        self.hub
+            .all_stats()
+            .into_iter()
+            .filter(|(_, s)| s.load_count > 0)
+            .map(|(id, s)| (id.name().to_string(), json!({ "load_count": s.load_count, "load_ms": round2(s.load_ms), "bytes": s.bytes })))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+
+    /// MB per component now, with `other` the part of RSS nothing accounts for.
+    fn attribution(&self) -> Value {
+        use std::sync::atomic::Ordering::Relaxed;
+        let rss = current_rss_bytes() as f64;
+        let models = self.gauges.models_bytes.load(Relaxed) as f64;
+        let cache = self.gauges.page_cache_bytes.load(Relaxed) as f64;
+        let pdfium = self.gauges.pdfium_bytes.load(Relaxed) as f64;
+        let in_flight = self.gauges.in_flight_bytes.load(Relaxed) as f64;
+        json!({
+            "rss": round2(rss / MB),
+            "models": round2(models / MB),
+            "page_cache": round2(cache / MB),
+            "pdfium": round2(pdfium / MB),
+            "in_flight": round2(in_flight / MB),
+            "other": round2((rss - models - cache - pdfium - in_flight).max(0.0) / MB),
+        })
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn open_documents(paths: &[PathBuf], pages: &str) -> (Vec<(Arc<Document>, std::ops::Range<usize>)>, Vec<String>) {
+    let mut documents = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let opened = source::open_path(path, &OpenOptions::default());
+        errors.extend(opened.problems.iter().map(|p| p.message.clone()));
+        for document in opened.documents {
+            match parse_pages(pages, document.page_count()) {
+                Ok(range) => documents.push((Arc::new(document), range)),
+                Err(e) => errors.push(format!("{}: {e}", document.path.display())),
+            }
+        }
+    }
+    (documents, errors)
+}
+
+/// Outcome of running jobs to the end with a progress bar.
+struct Run {
+    pages: u64,
+    failed: u64,
+    seconds: f64,
+    budget_actions: Vec<Value>,
+    leak_warnings: Vec<Value>,
+    rss_per_page: Vec<u64>,
+    cancelled: bool,
+}
+
+fn run_jobs(worker: &Worker, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>, quiet: bool) -> Run {
+    let events = worker.subscribe();
+    let rss_per_page = Arc::new(Mutex::new(Vec::new()));
+    let rss_log = Arc::clone(&rss_per_page);
+    worker.set_sink(Box::new(move |_, page| {
+        sink(page);
+        rss_log.lock().unwrap().push(current_rss_bytes());
+    }));
+    let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let jobs: Vec<u64> = specs.into_iter().map(|s| worker.submit(s)).collect();
+    let mut remaining = jobs.len();
+    let mut run = Run { pages: 0, failed: 0, seconds: 0.0, budget_actions: Vec::new(), leak_warnings: Vec::new(), rss_per_page: Vec::new(), cancelled: false };
+    let mut base = 0u64;
+    while remaining > 0 {
+        let Ok(event) = events.recv() else { break };
+        match event {
+            WorkerEvent::JobProgress(p) => {
+                progress.set_position(base + p.pages_done);
+                let rates: Vec<String> = p.stage_rates.iter().map(|(s, r)| format!("{s} {r:.1}/s")).collect();
+                progress.set_message(format!("RSS {:.0} MB  {}", current_rss_bytes() as f64 / MB, rates.join("  ")));
+            }
+            WorkerEvent::JobEnded { state, pages_done, .. } => {
+                base += pages_done;
+                run.pages += pages_done;
+                run.cancelled |= state == JobState::Cancelled;
+                remaining -= 1;
+            }
+            WorkerEvent::PageFailed { doc, page, error, .. } => {
+                run.failed += 1;
+                progress.suspend(|| eprintln!("folio: {doc} page {page}: {error}"));
+            }
+            WorkerEvent::Budget(action) => {
+                progress.suspend(|| eprintln!("folio: budget: {}", serde_json::to_string(&action).unwrap_or_default()));
+                run.budget_actions.push(serde_json::to_value(&action).unwrap_or(Value::Null));
+            }
+            WorkerEvent::BatchSizeChanged { stage, size, reason } => {
+                progress.suspend(|| eprintln!("folio: {stage} batch size {size} ({reason})"));
+            }
+            WorkerEvent::LeakWarning(w) => {
+                progress.suspend(|| eprintln!("folio: leak warning: {}", serde_json::to_string(&w).unwrap_or_default()));
+                run.leak_warnings.push(serde_json::to_value(&w).unwrap_or(Value::Null));
+            }
+            _ => {}
+        }
+    }
+    progress.finish_and_clear();
+    run.seconds = started.elapsed().as_secs_f64();
+    run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
+    run
+}
+
+pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
+    let engine = args.pipeline.engine()?;
+    let (documents, errors) = open_documents(&args.paths, &args.pages);
+    for e in &errors {
+        eprintln!("folio: {e}");
+    }
+    let total: u64 = documents.iter().map(|(_, r)| r.len() as u64).sum();
+    let out = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let out = Arc::new(Mutex::new(BufWriter::new(out)));
+    let writer = Arc::clone(&out);
+    let worker = engine.worker(args.pipeline.budget_mb);
+    let specs = documents
+        .iter()
+        .map(|(d, r)| JobSpec { documents: vec![Arc::clone(d)], pages: Some(r.clone()), stages: engine.stages.clone(), dpi: args.pipeline.dpi, repeat_to_pages: None })
+        .collect();
+    let run = run_jobs(&worker, specs, total, Box::new(move |page| {
+        let mut out = writer.lock().unwrap();
+        let _ = serde_json::to_writer(&mut *out, page);
+        let _ = out.write_all(b"\n");
+    }), json_summary);
+    out.lock().unwrap().flush()?;
+    let summary = summary(&engine, &run, &worker, &errors, args.pipeline.budget_mb);
+    print(&summary, json_summary);
+    Ok(if errors.is_empty() && run.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budget_mb: Option<u64>) -> Value {
+    let ort_share = (engine.hub.ort_time().as_secs_f64() / run.seconds.max(1e-9)).min(1.0);
+    let batch = worker.batch_sizes();
+    let stages: serde_json::Map<String, Value> = engine
+        .stages
+        .iter()
+        .map(|s| (s.name().to_string(), json!({ "batch_size": batch.of(*s) })))
+        .collect();
+    json!({
+        "pages": run.pages - run.failed.min(run.pages),
+        "failed_pages": run.failed,
+        "errors": errors,
+        "seconds": round2(run.seconds),
+        "pages_per_min": round2(run.pages as f64 / run.seconds.max(1e-9) * 60.0),
+        "peak_rss_mb": round2(peak_rss_bytes() as f64 / MB),
+        "ort_share": round2(ort_share),
+        "stages": stages,
+        "models": engine.models(),
+        "budget_mb": budget_mb,
+        "budget_actions": run.budget_actions,
+        "leak_warnings": run.leak_warnings,
+        "attribution": engine.attribution(),
+    })
+}
+
+fn print(summary: &Value, json: bool) {
+    if json {
+        println!("{summary}");
+        return;
+    }
+    println!("{}", serde_json::to_string_pretty(summary).unwrap_or_default());
+}
+
+pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
+    let engine = args.pipeline.engine()?;
+    let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot soak")?);
+    let worker = engine.worker(args.pipeline.budget_mb);
+    let out = match &args.out {
+        Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
+        None => None,
+    };
+    let writer = out.clone();
+    let spec = JobSpec {
+        documents: vec![document],
+        pages: None,
+        stages: engine.stages.clone(),
+        dpi: args.pipeline.dpi,
+        repeat_to_pages: Some(args.pages),
+    };
+    let run = run_jobs(&worker, vec![spec], args.pages as u64, Box::new(move |page| {
+        if let Some(out) = &writer {
+            let mut out = out.lock().unwrap();
+            let _ = serde_json::to_writer(&mut *out, page);
+            let _ = out.write_all(b"\n");
+        }
+    }), json_summary);
+    if let Some(out) = out {
+        out.lock().unwrap().flush()?;
+    }
+    let warmup = args.warmup.min(run.rss_per_page.len().saturating_sub(2));
+    let after: Vec<f64> = run.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
+    let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
+    let slope = fit_slope(&xs, &after).unwrap_or(0.0);
+    let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
+    summary["warmup_pages"] = json!(warmup);
+    summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
+    summary["rss_end_mb"] = json!(round2(after.last().copied().unwrap_or(0.0) / MB));
+    summary["slope_kb_per_page"] = json!(round2(slope / 1024.0));
+    print(&summary, json_summary);
+    Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub fn tune(args: &TuneArgs, json_summary: bool) -> Result<ExitCode> {
+    let engine = args.pipeline.engine()?;
+    let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot tune")?);
+    let report = autotune(
+        Arc::clone(&engine.hub),
+        &engine.renderer,
+        &document,
+        &TuneOptions {
+            sample_pages: args.sample,
+            sizes: args.sizes.clone(),
+            stages: engine.stages.clone(),
+            dpi: args.pipeline.dpi,
+            budget_bytes: args.pipeline.budget_mb.map(|m| m << 20),
+        },
+    )?;
+    if json_summary {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{:<12} {:>6} {:>9} {:>12}", "stage", "batch", "pages/s", "peak RSS MB");
+        for row in &report.rows {
+            println!("{:<12} {:>6} {:>9.2} {:>12.1}", row.stage, row.batch_size, row.pages_per_s, row.peak_rss_mb);
+        }
+        for (stage, size) in &report.recommended {
+            println!("recommended: {stage}={size}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

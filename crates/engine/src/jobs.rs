@@ -1,0 +1,612 @@
+//! The background worker: a queue of jobs (documents × stages), each streamed through the stages on its own
+//! threads joined by bounded channels — render → orientation + layout → OCR → tables, reading order and
+//! embeddings → sink — so rendering page n+1 overlaps inference on page n and nothing grows with document
+//! length. Jobs can be paused, resumed and cancelled (finished pages stay written); batch sizes change at
+//! the next batch; a memory budget is enforced by the [`BudgetController`]; the [`LeakSentinel`] watches.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState};
+use crate::hub::{HubEvent, ModelHub, ModelId};
+use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
+use crate::pipeline::{BatchSizes, PageResult, Pipeline, PipelineOptions, Stage};
+use crate::render::{RenderSize, Renderer};
+use crate::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
+use crate::source::Document;
+
+pub type JobId = u64;
+
+/// What to process.
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    pub documents: Vec<Arc<Document>>,
+    /// 0-based page range per document (all pages when `None`).
+    pub pages: Option<std::ops::Range<usize>>,
+    pub stages: Vec<Stage>,
+    pub dpi: f32,
+    /// Process this many pages in total, going round the documents again if they are shorter (soak runs).
+    pub repeat_to_pages: Option<usize>,
+}
+
+impl JobSpec {
+    fn plan(&self) -> Vec<(usize, usize)> {
+        let mut plan = Vec::new();
+        for (d, document) in self.documents.iter().enumerate() {
+            let range = self.pages.clone().unwrap_or(0..document.page_count());
+            let range = range.start.min(document.page_count())..range.end.min(document.page_count());
+            plan.extend(range.map(|p| (d, p)));
+        }
+        plan
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Paused,
+    Cancelled,
+    Finished,
+}
+
+/// A job's progress, sent after every page.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobProgress {
+    pub job: JobId,
+    pub state: JobState,
+    pub pages_done: u64,
+    pub pages_total: u64,
+    pub pages_failed: u64,
+    pub pages_per_s: f64,
+    pub eta_s: Option<f64>,
+    /// Pages per second each stage manages on its own.
+    pub stage_rates: Vec<(String, f64)>,
+}
+
+/// Everything the memory panel's timeline marks, and everything a job reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WorkerEvent {
+    JobQueued { job: JobId, pages: u64 },
+    JobStarted { job: JobId },
+    JobProgress(JobProgress),
+    JobEnded { job: JobId, state: JobState, pages_done: u64 },
+    PageFailed { job: JobId, doc: String, page: usize, error: String },
+    BatchSizeChanged { stage: String, size: usize, reason: String },
+    ModelLoaded { model: ModelId, bytes: u64, ms: f64 },
+    ModelUnloaded { model: ModelId, bytes: u64, reason: String },
+    Budget(BudgetAction),
+    LeakWarning(LeakWarning),
+}
+
+/// Where finished pages go. Called on the sink thread, in page order.
+pub type PageSink = Box<dyn FnMut(JobId, &PageResult) + Send>;
+
+/// An extra stage run on every finished page before the sink (plug-ins, diagnostics). It returns how much
+/// work it did for the page, which the leak sentinel correlates with memory growth.
+pub type PageHook = Box<dyn FnMut(&mut PageResult) -> f64 + Send>;
+
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    pub pipeline_batch: BatchSizes,
+    /// Pages waiting between two stages; what bounds memory in flight.
+    pub channel_capacity: usize,
+    pub budget_bytes: Option<u64>,
+    pub sentinel: SentinelOptions,
+    /// How often the budget controller looks at RSS.
+    pub control_period: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            pipeline_batch: BatchSizes::default(),
+            channel_capacity: 2,
+            budget_bytes: None,
+            sentinel: SentinelOptions::default(),
+            control_period: Duration::from_millis(250),
+        }
+    }
+}
+
+struct Control {
+    paused: AtomicBool,
+    cancelled: AtomicBool,
+    intake_paused_by_budget: AtomicBool,
+    wake: (Mutex<()>, Condvar),
+}
+
+impl Control {
+    fn new() -> Self {
+        Control {
+            paused: AtomicBool::new(false),
+            cancelled: AtomicBool::new(false),
+            intake_paused_by_budget: AtomicBool::new(false),
+            wake: (Mutex::new(()), Condvar::new()),
+        }
+    }
+
+    /// Blocks intake while the job is paused (by the user or the budget); false once cancelled.
+    fn wait_for_intake(&self) -> bool {
+        let (lock, cv) = &self.wake;
+        let mut guard = lock.lock().unwrap();
+        loop {
+            if self.cancelled.load(Ordering::Relaxed) {
+                return false;
+            }
+            if !self.paused.load(Ordering::Relaxed) && !self.intake_paused_by_budget.load(Ordering::Relaxed) {
+                return true;
+            }
+            guard = cv.wait_timeout(guard, Duration::from_millis(100)).unwrap().0;
+        }
+    }
+
+    fn notify(&self) {
+        self.wake.1.notify_all();
+    }
+}
+
+struct Shared {
+    hub: Arc<ModelHub>,
+    renderer: Arc<Renderer>,
+    gauges: Arc<MemoryGauges>,
+    batch: Mutex<BatchSizes>,
+    chosen_batch: Mutex<BatchSizes>,
+    budget: Mutex<BudgetController>,
+    listeners: Mutex<Vec<Sender<WorkerEvent>>>,
+    queue: Mutex<VecDeque<(JobId, JobSpec)>>,
+    queue_cv: Condvar,
+    current: Mutex<Option<(JobId, Arc<Control>)>>,
+    current_stages: Mutex<Vec<Stage>>,
+    next_id: AtomicU64,
+    shutdown: AtomicBool,
+    sink: Mutex<Option<PageSink>>,
+    hook: Mutex<Option<(String, PageHook)>>,
+    options: WorkerOptions,
+    leak_warnings: Mutex<Vec<LeakWarning>>,
+}
+
+impl Shared {
+    fn emit(&self, event: WorkerEvent) {
+        self.listeners.lock().unwrap().retain(|tx| tx.send(event.clone()).is_ok());
+    }
+}
+
+/// The process's background worker. Jobs run one at a time, in the order queued.
+pub struct Worker {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Worker {
+    pub fn start(hub: Arc<ModelHub>, renderer: Arc<Renderer>, gauges: Arc<MemoryGauges>, options: WorkerOptions) -> Self {
+        let shared = Arc::new(Shared {
+            budget: Mutex::new(BudgetController::new(options.budget_bytes, BudgetOptions::default())),
+            batch: Mutex::new(options.pipeline_batch),
+            chosen_batch: Mutex::new(options.pipeline_batch),
+            hub,
+            renderer,
+            gauges,
+            listeners: Mutex::new(Vec::new()),
+            queue: Mutex::new(VecDeque::new()),
+            queue_cv: Condvar::new(),
+            current: Mutex::new(None),
+            current_stages: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+            shutdown: AtomicBool::new(false),
+            sink: Mutex::new(None),
+            hook: Mutex::new(None),
+            options,
+            leak_warnings: Mutex::new(Vec::new()),
+        });
+        let hub_events = shared.hub.subscribe();
+        let forward = Arc::clone(&shared);
+        let forwarder = std::thread::Builder::new()
+            .name("folio-hub-events".into())
+            .spawn(move || {
+                while !forward.shutdown.load(Ordering::Relaxed) {
+                    if let Ok(event) = hub_events.recv_timeout(Duration::from_millis(200)) {
+                        forward.emit(match event {
+                            HubEvent::Loaded { model, bytes, ms } => WorkerEvent::ModelLoaded { model, bytes, ms },
+                            HubEvent::Unloaded { model, bytes, reason } => WorkerEvent::ModelUnloaded { model, bytes, reason },
+                        });
+                    }
+                }
+            })
+            .expect("spawn the hub event thread");
+        let run = Arc::clone(&shared);
+        let runner = std::thread::Builder::new().name("folio-jobs".into()).spawn(move || job_loop(run)).expect("spawn the job thread");
+        let control = Arc::clone(&shared);
+        let controller = std::thread::Builder::new()
+            .name("folio-budget".into())
+            .spawn(move || budget_loop(control))
+            .expect("spawn the budget thread");
+        Worker { shared, threads: vec![forwarder, runner, controller] }
+    }
+
+    /// Where finished pages are delivered (JSONL file, database, UI). Set before queuing jobs.
+    pub fn set_sink(&self, sink: PageSink) {
+        *self.shared.sink.lock().unwrap() = Some(sink);
+    }
+
+    /// Adds a named extra stage run on every page of later jobs.
+    pub fn set_hook(&self, name: &str, hook: PageHook) {
+        *self.shared.hook.lock().unwrap() = Some((name.to_string(), hook));
+    }
+
+    pub fn subscribe(&self) -> Receiver<WorkerEvent> {
+        let (tx, rx) = mpsc::channel();
+        self.shared.listeners.lock().unwrap().push(tx);
+        rx
+    }
+
+    pub fn submit(&self, spec: JobSpec) -> JobId {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let pages = spec.repeat_to_pages.unwrap_or_else(|| spec.plan().len()) as u64;
+        self.shared.queue.lock().unwrap().push_back((id, spec));
+        self.shared.queue_cv.notify_all();
+        self.shared.emit(WorkerEvent::JobQueued { job: id, pages });
+        id
+    }
+
+    fn control(&self, job: JobId) -> Option<Arc<Control>> {
+        self.shared.current.lock().unwrap().as_ref().filter(|(id, _)| *id == job).map(|(_, c)| Arc::clone(c))
+    }
+
+    pub fn pause(&self, job: JobId) -> bool {
+        self.control(job).map(|c| c.paused.store(true, Ordering::Relaxed)).is_some()
+    }
+
+    pub fn resume(&self, job: JobId) -> bool {
+        self.control(job).map(|c| {
+            c.paused.store(false, Ordering::Relaxed);
+            c.notify();
+        }).is_some()
+    }
+
+    /// Stops a job (running or queued). Pages already finished stay delivered.
+    pub fn cancel(&self, job: JobId) -> bool {
+        let mut queue = self.shared.queue.lock().unwrap();
+        if let Some(i) = queue.iter().position(|(id, _)| *id == job) {
+            queue.remove(i);
+            drop(queue);
+            self.shared.emit(WorkerEvent::JobEnded { job, state: JobState::Cancelled, pages_done: 0 });
+            return true;
+        }
+        drop(queue);
+        self.control(job).map(|c| {
+            c.cancelled.store(true, Ordering::Relaxed);
+            c.notify();
+        }).is_some()
+    }
+
+    /// Takes effect at each stage's next batch.
+    pub fn set_batch_size(&self, stage: Stage, size: usize) {
+        self.shared.batch.lock().unwrap().set(stage, size);
+        self.shared.chosen_batch.lock().unwrap().set(stage, size);
+        self.shared.emit(WorkerEvent::BatchSizeChanged { stage: stage.name().into(), size: size.max(1), reason: "set by the user".into() });
+    }
+
+    pub fn batch_sizes(&self) -> BatchSizes {
+        *self.shared.batch.lock().unwrap()
+    }
+
+    pub fn set_budget(&self, budget_bytes: Option<u64>) {
+        self.shared.budget.lock().unwrap().set_budget(budget_bytes);
+        if budget_bytes.is_none() {
+            if let Some((_, control)) = self.shared.current.lock().unwrap().as_ref() {
+                control.intake_paused_by_budget.store(false, Ordering::Relaxed);
+                control.notify();
+            }
+        }
+    }
+
+    pub fn budget_bytes(&self) -> Option<u64> {
+        self.shared.budget.lock().unwrap().budget_bytes()
+    }
+
+    pub fn leak_warnings(&self) -> Vec<LeakWarning> {
+        self.shared.leak_warnings.lock().unwrap().clone()
+    }
+
+    /// Blocks until the queue is empty and no job runs.
+    pub fn wait_idle(&self) {
+        loop {
+            let idle = self.shared.queue.lock().unwrap().is_empty() && self.shared.current.lock().unwrap().is_none();
+            if idle {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::Relaxed);
+        if let Some((_, control)) = self.shared.current.lock().unwrap().as_ref() {
+            control.cancelled.store(true, Ordering::Relaxed);
+            control.notify();
+        }
+        self.shared.queue_cv.notify_all();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn job_loop(shared: Arc<Shared>) {
+    loop {
+        let next = {
+            let mut queue = shared.queue.lock().unwrap();
+            loop {
+                if shared.shutdown.load(Ordering::Relaxed) {
+                    return;
+                }
+                if let Some(job) = queue.pop_front() {
+                    break job;
+                }
+                queue = shared.queue_cv.wait_timeout(queue, Duration::from_millis(200)).unwrap().0;
+            }
+        };
+        let (id, spec) = next;
+        let control = Arc::new(Control::new());
+        *shared.current_stages.lock().unwrap() = spec.stages.clone();
+        *shared.current.lock().unwrap() = Some((id, Arc::clone(&control)));
+        shared.emit(WorkerEvent::JobStarted { job: id });
+        let (state, done) = run_job(&shared, id, &spec, &control);
+        *shared.current.lock().unwrap() = None;
+        shared.emit(WorkerEvent::JobEnded { job: id, state, pages_done: done });
+    }
+}
+
+/// A page between stages: its image counted as in flight until the stage that no longer needs it drops it.
+struct Work {
+    doc: String,
+    page: usize,
+    image: Option<InFlight<RgbImage>>,
+    rotation: u16,
+    result: Option<PageResult>,
+    stage_ms: [f64; 5],
+}
+
+fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Control>) -> (JobState, u64) {
+    let plan = spec.plan();
+    if plan.is_empty() {
+        return (JobState::Finished, 0);
+    }
+    let total = spec.repeat_to_pages.unwrap_or(plan.len());
+    let pipeline = Arc::new(Pipeline::new(
+        Arc::clone(&shared.hub),
+        PipelineOptions { stages: spec.stages.clone(), batch: *shared.batch.lock().unwrap(), ..PipelineOptions::default() },
+    ));
+    let cap = shared.options.channel_capacity.max(1);
+    let (to_vision, vision_in) = mpsc::sync_channel::<Work>(cap);
+    let (to_ocr, ocr_in) = mpsc::sync_channel::<Work>(cap);
+    let (to_finish, finish_in) = mpsc::sync_channel::<Work>(cap);
+
+    let (pipeline, plan) = (&pipeline, &plan);
+    std::thread::scope(|scope| {
+        // Intake: render pages one at a time, only as fast as the next stage takes them.
+        let intake = scope.spawn(move || {
+            for i in 0..total {
+                if !control.wait_for_intake() {
+                    break;
+                }
+                let (d, p) = plan[i % plan.len()];
+                let document = &spec.documents[d];
+                let doc = document.path.display().to_string();
+                let work = match shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi)) {
+                    Ok(image) => {
+                        let bytes = image.bytes() as u64;
+                        Work { doc, page: p + 1, image: Some(InFlight::new(image.into_rgb_image(), bytes, &shared.gauges)), rotation: 0, result: None, stage_ms: [0.0; 5] }
+                    }
+                    Err(e) => {
+                        shared.emit(WorkerEvent::PageFailed { job: id, doc: doc.clone(), page: p + 1, error: e.to_string() });
+                        Work { doc, page: p + 1, image: None, rotation: 0, result: None, stage_ms: [0.0; 5] }
+                    }
+                };
+                if to_vision.send(work).is_err() {
+                    break;
+                }
+            }
+            drop(to_vision);
+        });
+
+        // Orientation and layout take pages in batches.
+        let vision = scope.spawn(move || {
+            let mut pending: Vec<Work> = Vec::new();
+            loop {
+                let batch = { let b = shared.batch.lock().unwrap(); b.orientation.max(b.layout).max(1) };
+                let first = match vision_in.recv() { Ok(w) => w, Err(_) => break };
+                pending.push(first);
+                while pending.len() < batch {
+                    match vision_in.try_recv() { Ok(w) => pending.push(w), Err(_) => break }
+                }
+                pipeline.set_batch_sizes(*shared.batch.lock().unwrap());
+                vision_batch(&pipeline, &mut pending, spec.dpi);
+                for work in pending.drain(..) {
+                    if to_ocr.send(work).is_err() { return; }
+                }
+            }
+            drop(to_ocr);
+        });
+
+        let ocr = scope.spawn(move || {
+            while let Ok(mut work) = ocr_in.recv() {
+                if let (Some(image), Some(result)) = (work.image.as_ref(), work.result.as_mut()) {
+                    if pipeline.runs(Stage::Ocr) {
+                        let t = Instant::now();
+                        match pipeline.ocr(image) {
+                            Ok(lines) => result.lines = lines,
+                            Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
+                        }
+                        work.stage_ms[Stage::Ocr as usize] = t.elapsed().as_secs_f64() * 1000.0;
+                    }
+                }
+                if to_finish.send(work).is_err() { break; }
+            }
+            drop(to_finish);
+        });
+
+        // Tables, reading order, embeddings, then the sink: the page's image is dropped here at the latest.
+        let finish = scope.spawn(move || {
+            let mut names: Vec<String> = Stage::ALL.iter().map(|s| s.name().to_string()).collect();
+            if let Some((name, _)) = shared.hook.lock().unwrap().as_ref() {
+                names.push(name.clone());
+            }
+            let mut sentinel = LeakSentinel::new(shared.options.sentinel, names);
+            let (mut done, mut failed) = (0u64, 0u64);
+            let started = Instant::now();
+            while let Ok(mut work) = finish_in.recv() {
+                let Some(mut result) = work.result.take() else {
+                    failed += 1;
+                    done += 1;
+                    continue;
+                };
+                if let Some(image) = work.image.take() {
+                    if pipeline.runs(Stage::Table) {
+                        let t = Instant::now();
+                        match pipeline.tables(&image, &result.regions, &result.lines) {
+                            Ok(tables) => result.tables = tables,
+                            Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
+                        }
+                        work.stage_ms[Stage::Table as usize] = t.elapsed().as_secs_f64() * 1000.0;
+                    }
+                }
+                let texts = pipeline.read(&mut result.regions, &result.lines);
+                if pipeline.runs(Stage::Embed) {
+                    let t = Instant::now();
+                    match pipeline.embed(&texts) {
+                        Ok(chunks) => result.chunks = chunks,
+                        Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
+                    }
+                    work.stage_ms[Stage::Embed as usize] = t.elapsed().as_secs_f64() * 1000.0;
+                }
+                let mut activity = work.stage_ms.to_vec();
+                if let Some((_, hook)) = shared.hook.lock().unwrap().as_mut() {
+                    activity.push(hook(&mut result));
+                }
+                if let Some(sink) = shared.sink.lock().unwrap().as_mut() {
+                    sink(id, &result);
+                }
+                drop(result);
+                done += 1;
+                if let Some(warning) = sentinel.observe(current_rss_bytes(), &activity) {
+                    shared.leak_warnings.lock().unwrap().push(warning.clone());
+                    shared.emit(WorkerEvent::LeakWarning(warning));
+                }
+                let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+                let rate = done as f64 / elapsed;
+                let state = if control.paused.load(Ordering::Relaxed) { JobState::Paused } else { JobState::Running };
+                shared.emit(WorkerEvent::JobProgress(JobProgress {
+                    job: id,
+                    state,
+                    pages_done: done,
+                    pages_total: total as u64,
+                    pages_failed: failed,
+                    pages_per_s: rate,
+                    eta_s: (rate > 0.0).then(|| (total as u64).saturating_sub(done) as f64 / rate),
+                    stage_rates: pipeline.timings().into_iter().filter(|(_, t)| t.pages > 0).map(|(s, t)| (s.name().to_string(), 1000.0 / t.ms_per_page.max(1e-6))).collect(),
+                }));
+            }
+            done
+        });
+
+        let _ = intake.join();
+        let _ = vision.join();
+        let _ = ocr.join();
+        let done = finish.join().unwrap_or(0);
+        let state = if control.cancelled.load(Ordering::Relaxed) { JobState::Cancelled } else { JobState::Finished };
+        (state, done)
+    })
+}
+
+fn vision_batch(pipeline: &Pipeline, pending: &mut [Work], dpi: f32) {
+    let indices: Vec<usize> = (0..pending.len()).filter(|&i| pending[i].image.is_some()).collect();
+    let mut images: Vec<RgbImage> = indices.iter().map(|&i| std::mem::take(&mut **pending[i].image.as_mut().unwrap())).collect();
+    let t = Instant::now();
+    let rotations = if pipeline.runs(Stage::Orientation) { pipeline.orient(&mut images).unwrap_or_else(|_| vec![0; images.len()]) } else { vec![0; images.len()] };
+    let orient_ms = t.elapsed().as_secs_f64() * 1000.0 / images.len().max(1) as f64;
+    let t = Instant::now();
+    let layouts = if pipeline.runs(Stage::Layout) { pipeline.layout(&images).unwrap_or_else(|_| vec![Vec::new(); images.len()]) } else { vec![Vec::new(); images.len()] };
+    let layout_ms = t.elapsed().as_secs_f64() * 1000.0 / images.len().max(1) as f64;
+    for (j, ((k, image), regions)) in indices.into_iter().zip(images).zip(layouts).enumerate() {
+        let work = &mut pending[k];
+        **work.image.as_mut().unwrap() = image;
+        work.rotation = rotations.get(j).copied().unwrap_or(0);
+        work.stage_ms[Stage::Orientation as usize] = orient_ms;
+        work.stage_ms[Stage::Layout as usize] = layout_ms;
+        work.result = Some(PageResult {
+            doc: work.doc.clone(),
+            page: work.page,
+            rotation: work.rotation,
+            dpi,
+            regions,
+            lines: Vec::new(),
+            tables: Vec::new(),
+            chunks: Vec::new(),
+        });
+    }
+}
+
+fn budget_loop(shared: Arc<Shared>) {
+    while !shared.shutdown.load(Ordering::Relaxed) {
+        std::thread::sleep(shared.options.control_period);
+        let Some((_, control)) = shared.current.lock().unwrap().clone() else { continue };
+        let batch = *shared.batch.lock().unwrap();
+        let chosen = *shared.chosen_batch.lock().unwrap();
+        let state = BudgetState {
+            rss_bytes: current_rss_bytes(),
+            page_cache_bytes: shared.gauges.page_cache_bytes.load(Ordering::Relaxed),
+            batch_sizes: Stage::ALL.iter().map(|&s| (s.name().to_string(), batch.of(s), chosen.of(s))).collect(),
+            intake_paused: control.intake_paused_by_budget.load(Ordering::Relaxed),
+            idle_models: idle_models(&shared),
+        };
+        let actions = shared.budget.lock().unwrap().tick(&state);
+        for action in actions {
+            match &action {
+                BudgetAction::EvictCache { .. } => {} // the page cache belongs to the library, which listens for this
+                BudgetAction::SetBatchSize { stage, size, reason } => {
+                    if let Some(stage) = Stage::parse(stage) {
+                        shared.batch.lock().unwrap().set(stage, *size);
+                        shared.emit(WorkerEvent::BatchSizeChanged { stage: stage.name().into(), size: *size, reason: reason.clone() });
+                    }
+                }
+                BudgetAction::PauseIntake { .. } => control.intake_paused_by_budget.store(true, Ordering::Relaxed),
+                BudgetAction::ResumeIntake { .. } => {
+                    control.intake_paused_by_budget.store(false, Ordering::Relaxed);
+                    control.notify();
+                }
+                BudgetAction::UnloadModel { model, reason } => {
+                    if let Some(id) = ModelId::ALL.into_iter().find(|m| m.name() == model) {
+                        shared.hub.unload(id, reason);
+                    }
+                }
+            }
+            shared.emit(WorkerEvent::Budget(action));
+        }
+    }
+}
+
+/// Loaded models the running job's stages do not use.
+fn idle_models(shared: &Shared) -> Vec<String> {
+    let stages = shared.current_stages.lock().unwrap().clone();
+    let needed = |id: ModelId| match id {
+        ModelId::Orientation => stages.contains(&Stage::Orientation),
+        ModelId::Layout => stages.contains(&Stage::Layout),
+        ModelId::OcrDet | ModelId::OcrCls | ModelId::OcrRec => stages.contains(&Stage::Ocr),
+        ModelId::Table => stages.contains(&Stage::Table),
+        ModelId::Embedding => stages.contains(&Stage::Embed),
+    };
+    shared.hub.all_stats().into_iter().filter(|(id, s)| s.loaded && !needed(*id)).map(|(id, _)| id.name().to_string()).collect()
+}

@@ -1,0 +1,88 @@
+//! Once means once: however many pipelines and threads run, each model is loaded one time per hub.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
+
+use folio_engine::hub::{ModelHub, ModelId, SessionOptions};
+use folio_engine::memory::MemoryGauges;
+use folio_engine::pipeline::{Pipeline, PipelineOptions};
+use folio_engine::source::{self, OpenOptions};
+use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+#[test]
+fn fifty_pages_through_every_stage_from_three_pipelines_on_three_threads_load_each_model_once() {
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
+    let events = hub.subscribe();
+    let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
+    let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
+
+    let threads: Vec<_> = (0..3)
+        .map(|t| {
+            let (hub, document, renderer) = (Arc::clone(&hub), Arc::clone(&document), Arc::clone(&renderer));
+            std::thread::spawn(move || {
+                let pipeline = Pipeline::new(hub, PipelineOptions::default());
+                let mut processed = 0;
+                // 17 + 17 + 16 = 50 pages; small renders keep the test quick, the models see real pages.
+                let pages = if t == 2 { 16 } else { 17 };
+                for chunk in (0..pages).collect::<Vec<_>>().chunks(4) {
+                    let batch = chunk
+                        .iter()
+                        .map(|&i| {
+                            let image = renderer.render(&document, i % 3, RenderSize::Dpi(60.0)).unwrap();
+                            ("three-pages.pdf".to_string(), i % 3 + 1, image.into_rgb_image())
+                        })
+                        .collect();
+                    let results = pipeline.process(batch).unwrap();
+                    assert!(results.iter().all(|r| !r.lines.is_empty()), "OCR found text");
+                    processed += results.len();
+                }
+                processed
+            })
+        })
+        .collect();
+    let total: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(total, 50);
+    for id in ModelId::ALL {
+        assert_eq!(hub.stats(id).load_count, 1, "{id:?} loaded {} times", hub.stats(id).load_count);
+    }
+    let loads = events.try_iter().filter(|e| matches!(e, folio_engine::hub::HubEvent::Loaded { .. })).count();
+    assert_eq!(loads, ModelId::ALL.len(), "one loaded event per model");
+    assert!(gauges.models_bytes.load(std::sync::atomic::Ordering::Relaxed) > 0, "model bytes are attributed");
+}
+
+#[test]
+fn unload_frees_the_session_and_the_next_get_loads_again() {
+    let hub = ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default()));
+    let first = hub.get(ModelId::OcrCls).unwrap();
+    let weak: Weak<_> = Arc::downgrade(&first);
+    assert!(Arc::ptr_eq(&first, &hub.get(ModelId::OcrCls).unwrap()), "a second get shares the first load");
+    drop(first);
+    assert!(hub.unload(ModelId::OcrCls, "test"));
+    assert!(weak.upgrade().is_none(), "no one holds the session after unload: it is freed");
+    assert!(!hub.stats(ModelId::OcrCls).loaded);
+    let again = hub.get(ModelId::OcrCls).unwrap();
+    assert_eq!(hub.stats(ModelId::OcrCls).load_count, 2);
+    drop(again);
+    assert!(!hub.unload(ModelId::Layout, "test"), "unloading what was never loaded does nothing");
+}
+
+#[test]
+fn concurrent_first_callers_share_one_load() {
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default())));
+    let models: Vec<_> = (0..6)
+        .map(|_| {
+            let hub = Arc::clone(&hub);
+            std::thread::spawn(move || hub.get(ModelId::Orientation).unwrap())
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert!(models.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])));
+    assert_eq!(hub.stats(ModelId::Orientation).load_count, 1);
+}

@@ -1,0 +1,136 @@
+//! The background worker end to end: streaming, cancel keeps finished pages, the leak sentinel.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
+use folio_engine::memory::MemoryGauges;
+use folio_engine::pipeline::Stage;
+use folio_engine::sentinel::SentinelOptions;
+use folio_engine::source::{self, OpenOptions};
+use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+fn worker(sentinel: SentinelOptions) -> Worker {
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
+    Worker::start(hub, renderer, gauges, WorkerOptions { sentinel, ..WorkerOptions::default() })
+}
+
+fn render_only_job(pages: usize) -> JobSpec {
+    let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
+    // No model stages: pages are rendered, streamed through every stage thread and delivered.
+    JobSpec { documents: vec![document], pages: None, stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(pages) }
+}
+
+fn small_sentinel() -> SentinelOptions {
+    SentinelOptions { warmup_pages: 20, window_pages: 200, threshold_bytes_per_page: 50.0 * 1024.0, confirm_pages: 100 }
+}
+
+/// Runs `pages` pages with a hook that keeps `leak(page)` bytes per page; returns the leak warnings.
+fn run_with_hook(pages: usize, leak: fn(usize) -> usize) -> Vec<folio_engine::sentinel::LeakWarning> {
+    let worker = worker(small_sentinel());
+    let kept: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
+    let held = Arc::clone(&kept);
+    let mut n = 0usize;
+    worker.set_hook(
+        "leaky",
+        Box::new(move |_| {
+            n += 1;
+            let bytes = leak(n);
+            // Touch every page of the block so it is resident, as a real leak would be.
+            held.lock().unwrap().push(vec![1u8; bytes]);
+            bytes as f64
+        }),
+    );
+    let events = worker.subscribe();
+    worker.submit(render_only_job(pages));
+    loop {
+        match events.recv_timeout(Duration::from_secs(120)).expect("the job ends") {
+            WorkerEvent::JobEnded { state, pages_done, .. } => {
+                assert_eq!(state, JobState::Finished);
+                assert_eq!(pages_done, pages as u64);
+                break;
+            }
+            _ => {}
+        }
+    }
+    worker.leak_warnings()
+}
+
+#[test]
+fn a_leaking_stage_is_flagged_by_name() {
+    // 100-400 KB kept per page, varying page to page.
+    let warnings = run_with_hook(420, |n| (100 + (n * 7919) % 300) * 1024);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].suspect_stage.as_deref(), Some("leaky"));
+    assert!(warnings[0].slope_bytes_per_page > 100.0 * 1024.0);
+}
+
+#[test]
+fn the_same_run_without_the_leak_stays_quiet() {
+    let warnings = run_with_hook(420, |_| 0);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn cancel_keeps_the_pages_already_finished() {
+    let worker = worker(SentinelOptions::default());
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&delivered);
+    worker.set_sink(Box::new(move |_, page| sink.lock().unwrap().push(page.page)));
+    let events = worker.subscribe();
+    let job = worker.submit(render_only_job(100_000));
+    let mut ended = None;
+    while ended.is_none() {
+        match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
+            WorkerEvent::JobProgress(p) if p.pages_done >= 10 => {
+                assert!(worker.cancel(job));
+            }
+            WorkerEvent::JobEnded { state, pages_done, .. } => ended = Some((state, pages_done)),
+            _ => {}
+        }
+    }
+    let (state, pages_done) = ended.unwrap();
+    assert_eq!(state, JobState::Cancelled);
+    assert!(pages_done >= 10 && pages_done < 100_000);
+    assert_eq!(delivered.lock().unwrap().len() as u64, pages_done, "every finished page was delivered");
+}
+
+#[test]
+fn pause_stops_intake_and_resume_continues() {
+    let worker = worker(SentinelOptions::default());
+    let events = worker.subscribe();
+    let job = worker.submit(render_only_job(60));
+    let mut paused_at = None;
+    loop {
+        match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
+            WorkerEvent::JobProgress(p) if paused_at.is_none() && p.pages_done >= 5 => {
+                assert!(worker.pause(job));
+                std::thread::sleep(Duration::from_millis(500));
+                // Pages already in the channels drain; intake has stopped.
+                let drained = events.try_iter().filter_map(|e| match e { WorkerEvent::JobProgress(p) => Some(p.pages_done), _ => None }).max();
+                let before = drained.unwrap_or(p.pages_done);
+                std::thread::sleep(Duration::from_millis(500));
+                let after = events.try_iter().filter_map(|e| match e { WorkerEvent::JobProgress(p) => Some(p.pages_done), _ => None }).max();
+                assert!(after.is_none(), "no page finished while paused (was at {before}, then {after:?})");
+                paused_at = Some(before);
+                assert!(worker.resume(job));
+            }
+            WorkerEvent::JobEnded { state, pages_done, .. } => {
+                assert_eq!(state, JobState::Finished);
+                assert_eq!(pages_done, 60);
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(paused_at.is_some());
+    let _ = Stage::ALL;
+}

@@ -1,0 +1,71 @@
+use folio_engine::autotune::{autotune, TuneOptions, TuneReport};
+use folio_engine::jobs::{JobId, JobSpec};
+use folio_engine::pipeline::{BatchSizes, Stage};
+use tauri::State;
+
+use crate::state::AppState;
+use crate::Error;
+
+fn stages(names: &[String]) -> Result<Vec<Stage>, Error> {
+    Stage::parse_list(&names.join(",")).map_err(Error::Invalid)
+}
+
+/// Queues a job over one open document; progress arrives as `worker-event`s.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn jobs_submit(state: State<'_, AppState>, doc_id: u64, stages: Vec<String>, dpi: Option<f32>) -> Result<JobId, Error> {
+    let document = state.library.document(doc_id)?;
+    let spec = JobSpec { documents: vec![document], pages: None, stages: self::stages(&stages)?, dpi: dpi.unwrap_or(150.0), repeat_to_pages: None };
+    Ok(state.worker.submit(spec))
+}
+
+#[tauri::command]
+pub fn jobs_pause(state: State<'_, AppState>, job: JobId) -> bool {
+    state.worker.pause(job)
+}
+
+#[tauri::command]
+pub fn jobs_resume(state: State<'_, AppState>, job: JobId) -> bool {
+    state.worker.resume(job)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn jobs_cancel(state: State<'_, AppState>, job: JobId) -> bool {
+    state.worker.cancel(job)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn jobs_set_batch_size(state: State<'_, AppState>, stage: String, size: usize) -> Result<(), Error> {
+    let stage = Stage::parse(&stage).ok_or_else(|| Error::Invalid(format!("unknown stage '{stage}'")))?;
+    state.worker.set_batch_size(stage, size);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn jobs_batch_sizes(state: State<'_, AppState>) -> BatchSizes {
+    state.worker.batch_sizes()
+}
+
+/// Tries batch sizes on sample pages of a document (tens of seconds, off the UI thread).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn jobs_autotune(state: State<'_, AppState>, doc_id: u64, sample: Option<usize>) -> Result<TuneReport, Error> {
+    let document = state.library.document(doc_id)?;
+    let (hub, renderer, budget) = (state.hub.clone(), state.library.renderer().clone(), state.worker.budget_bytes());
+    tauri::async_runtime::spawn_blocking(move || {
+        let options = TuneOptions { sample_pages: sample.unwrap_or(4), sizes: vec![1, 2, 4, 8, 16], stages: Stage::ALL.to_vec(), dpi: 150.0, budget_bytes: budget };
+        autotune(hub, &renderer, &document, &options)
+    })
+    .await
+    .map_err(|e| Error::Background(e.to_string()))?
+    .map_err(Error::from)
+}
+
+/// The stored analysis of a page (1-based), or null when it has none yet.
+#[tauri::command]
+pub fn page_result(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<Option<serde_json::Value>, Error> {
+    let document = state.library.document(doc_id)?;
+    Ok(state.store.get(&document.path.display().to_string(), page)?.map(|(_, value)| value))
+}

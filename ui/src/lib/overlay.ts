@@ -1,0 +1,145 @@
+// Results overlay geometry: result pixels (page rendered at the job's DPI, turned upright) → displayed CSS px.
+import type { PageResult, PageSize } from './types';
+
+/** Used when a result does not say at which DPI it was made. */
+export const FALLBACK_DPI = 150;
+
+export type Point = [number, number];
+
+/** Displayed px per result px: displayed width / (width_pt × dpi / 72). */
+export function overlayScale(displayWidth: number, widthPt: number, dpi: number): number {
+  const px = (widthPt * dpi) / 72;
+  return px > 0 && displayWidth > 0 ? displayWidth / px : 0;
+}
+
+export function resultDpi(result: Pick<PageResult, 'dpi'>, fallback = FALLBACK_DPI): number {
+  return typeof result.dpi === 'number' && Number.isFinite(result.dpi) && result.dpi > 0 ? result.dpi : fallback;
+}
+
+/**
+ * Map a point of the upright image back to the page as rendered (before the orientation stage turned it
+ * `rotation` degrees counter-clockwise). `w`, `h`: the unturned page in result pixels.
+ */
+export function unrotate([x, y]: Point, rotation: number, w: number, h: number): Point {
+  switch (((Math.round(rotation) % 360) + 360) % 360) {
+    case 90:
+      return [w - y, x];
+    case 180:
+      return [w - x, h - y];
+    case 270:
+      return [y, h - x];
+    default:
+      return [x, y];
+  }
+}
+
+export interface OverlayBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  label: string;
+  title: string;
+  color: string;
+}
+
+export interface OverlayPolygon {
+  points: string;
+  title: string;
+}
+
+export interface OverlayShapes {
+  regions: OverlayBox[];
+  lines: OverlayPolygon[];
+  tables: OverlayBox[];
+}
+
+const CLASS_COLORS: Record<string, string> = {
+  text: '#4ea1ff',
+  title: '#c792ea',
+  list: '#5fd38d',
+  table: '#e6b450',
+  figure: '#f78c6c',
+  picture: '#f78c6c',
+  image: '#f78c6c',
+  caption: '#89ddff',
+  header: '#9aa1ab',
+  footer: '#9aa1ab',
+  formula: '#ff6b9d',
+  equation: '#ff6b9d',
+};
+
+export function classColor(cls: string): string {
+  const key = cls.toLowerCase();
+  for (const [name, color] of Object.entries(CLASS_COLORS)) if (key.includes(name)) return color;
+  return '#4ea1ff';
+}
+
+function finitePoint(p: unknown): p is Point {
+  return Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+}
+
+function boxFrom(
+  bbox: readonly number[],
+  rotation: number,
+  w: number,
+  h: number,
+  k: number,
+): { x: number; y: number; w: number; h: number } | null {
+  if (!Array.isArray(bbox) || bbox.length < 4 || !bbox.slice(0, 4).every(Number.isFinite)) return null;
+  const [x0, y0, x1, y1] = bbox;
+  const corners = [
+    unrotate([x0, y0], rotation, w, h),
+    unrotate([x1, y1], rotation, w, h),
+  ];
+  const xs = corners.map((c) => c[0] * k);
+  const ys = corners.map((c) => c[1] * k);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return { x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
+}
+
+function pct(score: number): string {
+  return Number.isFinite(score) ? `${Math.round(score * 100)}%` : '?';
+}
+
+/** Shapes in displayed CSS px for a page shown `displayWidth` px wide. */
+export function overlayShapes(result: PageResult, page: PageSize, displayWidth: number, fallbackDpi = FALLBACK_DPI): OverlayShapes {
+  const dpi = resultDpi(result, fallbackDpi);
+  const k = overlayScale(displayWidth, page.width_pt, dpi);
+  const w = (page.width_pt * dpi) / 72;
+  const h = (page.height_pt * dpi) / 72;
+  const rotation = result.rotation ?? 0;
+  const shapes: OverlayShapes = { regions: [], lines: [], tables: [] };
+  if (!(k > 0)) return shapes;
+  for (const r of result.regions ?? []) {
+    const b = boxFrom(r.bbox, rotation, w, h, k);
+    if (!b) continue;
+    const text = r.text ? `\n${r.text.slice(0, 200)}` : '';
+    shapes.regions.push({ ...b, label: r.class, title: `${r.class} (${pct(r.score)})${text}`, color: classColor(r.class) });
+  }
+  for (const l of result.lines ?? []) {
+    const pts = (l.polygon ?? []).filter(finitePoint);
+    if (pts.length < 2) continue;
+    const points = pts
+      .map((p) => unrotate(p, rotation, w, h))
+      .map(([x, y]) => `${round2(x * k)},${round2(y * k)}`)
+      .join(' ');
+    shapes.lines.push({ points, title: `${l.text} (${pct(l.score)})` });
+  }
+  for (const t of result.tables ?? []) {
+    const b = boxFrom(t.bbox, rotation, w, h, k);
+    if (!b) continue;
+    shapes.tables.push({ ...b, label: 'table', title: `table, ${t.cells?.length ?? 0} cells`, color: classColor('table') });
+  }
+  return shapes;
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** Whether a result has anything to draw. */
+export function hasShapes(result: PageResult | null): boolean {
+  return !!result && ((result.regions?.length ?? 0) > 0 || (result.lines?.length ?? 0) > 0 || (result.tables?.length ?? 0) > 0);
+}
