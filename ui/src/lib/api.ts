@@ -11,6 +11,7 @@ import type {
   PageResult,
   WorkerEvent,
 } from './types';
+import { normalizeWorkerEvent } from './workerEvent';
 
 export type { UnlistenFn };
 
@@ -113,7 +114,10 @@ export function pageResult(docId: number, page: number): Promise<PageResult | nu
 
 /** Subscribe to `worker-event` events (jobs, batch sizes, models, budget actions, leak warnings). */
 export function onWorkerEvent(cb: (event: WorkerEvent) => void): Promise<UnlistenFn> {
-  return listen<WorkerEvent>('worker-event', (event) => cb(event.payload));
+  return listen<unknown>('worker-event', (event) => {
+    const ev = normalizeWorkerEvent(event.payload);
+    if (ev) cb(ev);
+  });
 }
 
 /** Native file picker (multiple files). Returns [] when cancelled. */

@@ -1,0 +1,176 @@
+// Jobs end-to-end test: process the fixture, change a batch size while the job runs (a marker appears on
+// the memory graph), cancel, and check the pages finished before the cancel kept their results (overlay).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.resolve(here, '..', 'artifacts');
+const expectedPages = Number.parseInt(process.env.FOLIO_FIXTURE_PAGES || '3', 10);
+const expectedText = expectedPages === 1 ? '1 page' : `${expectedPages} pages`;
+const ACTIVE = ['queued', 'running', 'paused'];
+
+/** Attributes of the first job in the list (the newest), or null. */
+async function jobInfo() {
+  return browser.execute(() => {
+    const el = document.querySelector('[data-testid="job"]');
+    if (!el) return null;
+    const pages = el.querySelector('[data-testid="job-pages"]');
+    return {
+      id: el.getAttribute('data-job-id'),
+      state: el.getAttribute('data-state'),
+      pages: pages ? pages.textContent.trim() : '',
+    };
+  });
+}
+
+/** "3/10" → { done: 3, total: 10 }. */
+function parsePages(text) {
+  const m = /^(\d+)\s*\/\s*(\d+)$/.exec(text || '');
+  return m ? { done: Number(m[1]), total: Number(m[2]) } : { done: 0, total: 0 };
+}
+
+async function markerCount() {
+  return browser.execute(() => {
+    const el = document.querySelector('[data-testid="memory-markers"]');
+    return el ? Number.parseInt(el.getAttribute('data-count') || '', 10) : Number.NaN;
+  });
+}
+
+let jobId = null;
+
+describe('Folio jobs', () => {
+  it(`opens the fixture ("${expectedText}")`, async () => {
+    await browser.waitUntil(
+      async () => {
+        const texts = await browser.execute(() =>
+          Array.from(document.querySelectorAll('[data-testid="page-count"]')).map((e) => e.textContent.trim()),
+        );
+        return texts.includes(expectedText);
+      },
+      { timeout: 60000, interval: 250, timeoutMsg: `no [data-testid="page-count"] with text "${expectedText}" within 60 s` },
+    );
+    const jobs = await $('[data-testid="jobs"]');
+    await jobs.waitForExist({ timeout: 10000 });
+    const stages = await browser.execute(() =>
+      ['orientation', 'layout', 'ocr', 'table', 'embed'].map((s) => {
+        const box = document.querySelector(`[data-testid="stage-${s}"]`);
+        return box ? box.checked : null;
+      }),
+    );
+    if (!stages.every((c) => c === true)) throw new Error(`expected all stages checked by default, got ${JSON.stringify(stages)}`);
+  });
+
+  it('submits a job for the document with all stages', async () => {
+    const button = await $('[data-testid="process-document"]');
+    await button.waitForEnabled({ timeout: 30000 });
+    await button.click();
+    await browser.waitUntil(async () => (await jobInfo()) !== null, {
+      timeout: 30000,
+      interval: 200,
+      timeoutMsg: 'no [data-testid="job"] appeared within 30 s of clicking process-document',
+    });
+    const job = await jobInfo();
+    jobId = job.id;
+    console.log(`[folio-e2e] job ${job.id}: ${job.state} ${job.pages}`);
+  });
+
+  it('marks a batch size change on the memory graph', async () => {
+    const before = await markerCount();
+    if (!Number.isFinite(before)) throw new Error('[data-testid="memory-markers"] has no numeric data-count');
+    const job = await jobInfo();
+    console.log(`[folio-e2e] changing the OCR batch size while the job is ${job && job.state}`);
+    const next = await browser.execute(() => {
+      const input = document.querySelector('[data-testid="batch-ocr"]');
+      if (!input) return null;
+      const current = Number.parseInt(input.value, 10) || 1;
+      const value = current > 1 ? current - 1 : current + 1;
+      input.value = String(value);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return value;
+    });
+    if (next === null) throw new Error('no [data-testid="batch-ocr"] input');
+    await browser.waitUntil(
+      async () => {
+        const state = await browser.execute(() => {
+          const el = document.querySelector('[data-testid="memory-markers"]');
+          return { count: Number.parseInt(el.getAttribute('data-count') || '', 10), kinds: el.getAttribute('data-kinds') || '' };
+        });
+        return state.count > before && state.kinds.split(',').includes('batch');
+      },
+      { timeout: 15000, interval: 200, timeoutMsg: `no batch-size marker appeared (markers before: ${before})` },
+    );
+    const value = await browser.execute(() => document.querySelector('[data-testid="batch-ocr"]').value);
+    if (Number(value) !== next) throw new Error(`batch-ocr shows ${value}, expected ${next}`);
+  });
+
+  it('cancels the job, keeping the pages it finished', async function () {
+    this.timeout(300000);
+    // Let at least one page finish first (model loading can take a while on a cold start).
+    await browser.waitUntil(
+      async () => {
+        const job = await jobInfo();
+        return !!job && (parsePages(job.pages).done >= 1 || !ACTIVE.includes(job.state));
+      },
+      { timeout: 240000, interval: 500, timeoutMsg: 'the job finished no page within 240 s' },
+    );
+    const cancel = await $(`[data-testid="job"][data-job-id="${jobId}"] [data-testid="job-cancel"]`);
+    if (await cancel.isExisting()) {
+      await cancel.click();
+    } else {
+      console.log('[folio-e2e] the job ended before it could be cancelled');
+    }
+    await browser.waitUntil(
+      async () => {
+        const job = await jobInfo();
+        return !!job && (job.state === 'cancelled' || job.state === 'finished');
+      },
+      { timeout: 60000, interval: 250, timeoutMsg: 'the job was neither cancelled nor finished within 60 s of cancel' },
+    );
+    const job = await jobInfo();
+    const pages = parsePages(job.pages);
+    console.log(`[folio-e2e] job ${job.id} ended ${job.state} with ${job.pages} pages`);
+    if (pages.done < 1) throw new Error(`expected at least 1 page done, job-pages says "${job.pages}"`);
+  });
+
+  it('shows the analysis of page 1 over the page', async () => {
+    // Go to page 1.
+    await browser.execute(() => {
+      const thumb = document.querySelector('.thumbs button[data-index="0"]');
+      if (thumb) thumb.click();
+    });
+    await browser.waitUntil(
+      async () =>
+        browser.execute(() => {
+          const img = document.querySelector('img[data-testid="page-image"]');
+          return !!img && img.naturalWidth > 0 && /page 1 of/i.test(img.getAttribute('alt') || '');
+        }),
+      { timeout: 60000, interval: 250, timeoutMsg: 'page 1 did not load within 60 s' },
+    );
+    const toggle = await $('[data-testid="overlay-toggle"]');
+    await toggle.waitForExist({ timeout: 30000, timeoutMsg: 'no overlay-toggle: page 1 has no result' });
+    await toggle.click();
+    await browser.waitUntil(
+      async () =>
+        browser.execute(
+          () => document.querySelectorAll('[data-testid="overlay-region"], [data-testid="overlay-line"]').length > 0,
+        ),
+      { timeout: 10000, interval: 200, timeoutMsg: 'no overlay-region or overlay-line drawn over page 1' },
+    );
+    const counts = await browser.execute(() => ({
+      regions: document.querySelectorAll('[data-testid="overlay-region"]').length,
+      lines: document.querySelectorAll('[data-testid="overlay-line"]').length,
+    }));
+    console.log(`[folio-e2e] page 1 overlay: ${counts.regions} regions, ${counts.lines} lines`);
+  });
+
+  it('saves a screenshot, with no uncaught errors', async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    const file = path.join(artifacts, 'jobs.png');
+    await browser.saveScreenshot(file);
+    if (!fs.existsSync(file) || fs.statSync(file).size === 0) throw new Error(`screenshot not written: ${file}`);
+    const errors = await browser.execute(() => window.__folioErrors ?? null);
+    if (!Array.isArray(errors) || errors.length > 0) throw new Error(`uncaught errors in the window: ${JSON.stringify(errors)}`);
+  });
+});

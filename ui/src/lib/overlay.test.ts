@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { FALLBACK_DPI, hasShapes, overlayScale, overlayShapes, resultDpi, unrotate } from './overlay';
+import type { PageResult } from './types';
+
+function result(over: Partial<PageResult> = {}): PageResult {
+  return {
+    doc: 'a.pdf',
+    page: 1,
+    rotation: 0,
+    dpi: 144,
+    regions: [{ class: 'text', bbox: [100, 200, 300, 400], score: 0.9, text: 'Hello' }],
+    lines: [
+      {
+        text: 'Hello',
+        score: 0.8,
+        polygon: [
+          [100, 200],
+          [300, 200],
+          [300, 220],
+          [100, 220],
+        ],
+      },
+    ],
+    tables: [],
+    chunks: [],
+    ...over,
+  };
+}
+
+// A4-ish page 600 × 800 pt; at 144 dpi the result image is 1200 × 1600 px.
+const page = { width_pt: 600, height_pt: 800 };
+
+describe('overlayScale', () => {
+  it('is displayed width / (width_pt × dpi / 72)', () => {
+    expect(overlayScale(600, 600, 144)).toBe(0.5);
+    expect(overlayScale(1200, 600, 72)).toBe(2);
+    expect(overlayScale(600, 0, 144)).toBe(0);
+  });
+
+  it('falls back when the result has no DPI', () => {
+    expect(resultDpi({ dpi: 0 })).toBe(FALLBACK_DPI);
+    expect(resultDpi({ dpi: 200 })).toBe(200);
+  });
+});
+
+describe('unrotate', () => {
+  // The unturned page is 100 × 50 px.
+  it('undoes quarter turns', () => {
+    expect(unrotate([10, 20], 0, 100, 50)).toEqual([10, 20]);
+    // Turned 90° counter-clockwise: the top-right corner (100, 0) became the top-left (0, 0).
+    expect(unrotate([0, 0], 90, 100, 50)).toEqual([100, 0]);
+    expect(unrotate([0, 100], 90, 100, 50)).toEqual([0, 0]);
+    expect(unrotate([0, 0], 180, 100, 50)).toEqual([100, 50]);
+    // Turned 270° counter-clockwise (90° clockwise): the bottom-left (0, 50) became the top-left.
+    expect(unrotate([0, 0], 270, 100, 50)).toEqual([0, 50]);
+    expect(unrotate([50, 0], 270, 100, 50)).toEqual([0, 0]);
+  });
+});
+
+describe('overlayShapes', () => {
+  it('scales regions and lines to the displayed size', () => {
+    const s = overlayShapes(result(), page, 600);
+    expect(s.regions).toHaveLength(1);
+    expect(s.regions[0]).toMatchObject({ x: 50, y: 100, w: 100, h: 100, label: 'text' });
+    expect(s.regions[0].title).toContain('90%');
+    expect(s.lines).toEqual([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)' }]);
+  });
+
+  it('maps a turned page back onto the unturned image', () => {
+    // rotation 180: a box at the upright image's top-left is at the page's bottom-right.
+    const s = overlayShapes(result({ rotation: 180, regions: [{ class: 'title', bbox: [0, 0, 100, 50], score: 1, text: '' }] }), page, 1200);
+    expect(s.regions[0]).toMatchObject({ x: 1100, y: 1550, w: 100, h: 50 });
+  });
+
+  it('skips malformed shapes and draws table boxes', () => {
+    const s = overlayShapes(
+      result({
+        regions: [{ class: 'text', bbox: [1, 2] as unknown as [number, number, number, number], score: 1, text: '' }],
+        lines: [{ text: '', score: 1, polygon: [[1, 2]] }],
+        tables: [{ bbox: [0, 0, 144, 144], html: '', cells: [] }],
+      }),
+      page,
+      600,
+    );
+    expect(s.regions).toEqual([]);
+    expect(s.lines).toEqual([]);
+    expect(s.tables[0]).toMatchObject({ x: 0, y: 0, w: 72, h: 72 });
+  });
+
+  it('knows whether there is anything to draw', () => {
+    expect(hasShapes(null)).toBe(false);
+    expect(hasShapes(result({ regions: [], lines: [] }))).toBe(false);
+    expect(hasShapes(result())).toBe(true);
+  });
+});
