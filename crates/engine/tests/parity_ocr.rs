@@ -42,7 +42,6 @@ struct Golden {
 #[derive(Deserialize)]
 struct GoldenLine {
     text: String,
-    #[allow(dead_code)]
     score: f32,
     polygon: [[f32; 2]; 4],
 }
@@ -118,13 +117,17 @@ fn ocr_matches_the_reference_goldens() {
             .filter(|l| golden.ocr.iter().any(|g| polygon_distance(&l.polygon, &g.polygon) <= 1.0))
             .count();
         let texts_equal = lines.iter().zip(&golden.ocr).filter(|(o, g)| o.text == g.text).count();
+        // The goldens keep scores to two decimals.
+        let scores_equal =
+            lines.iter().zip(&golden.ocr).filter(|(o, g)| ((o.score * 100.0).round() - g.score * 100.0).abs() < 0.01).count();
         println!(
-            "{name:12} CER {:6.3}%  lines {:3} (reference {:3})  same text in place {:3}  polygons within 1 px {:3}  \
+            "{name:12} CER {:6.3}%  lines {:3} (reference {:3})  same text in place {:3}  same score {:3}  polygons within 1 px {:3}  \
              det {:7.1} ms  cls {:6.1} ms  rec {:7.1} ms  total {:7.1} ms (in ONNX Runtime {:7.1} ms)",
             rate * 100.0,
             lines.len(),
             golden.ocr.len(),
             texts_equal,
+            scores_equal,
             boxes_close,
             t.det_ms,
             t.cls_ms,
