@@ -18,12 +18,20 @@ fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
 }
 
+fn hub() -> &'static Arc<ModelHub> {
+    static HUB: OnceLock<Arc<ModelHub>> = OnceLock::new();
+    HUB.get_or_init(|| Arc::new(ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default()))))
+}
+
+/// The model tests take turns, so each page's timings (and the hub's ONNX Runtime time) are its own.
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn stage() -> &'static OcrStage {
     static STAGE: OnceLock<OcrStage> = OnceLock::new();
-    STAGE.get_or_init(|| {
-        let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default())));
-        OcrStage::new(hub, OcrOptions::default())
-    })
+    STAGE.get_or_init(|| OcrStage::new(Arc::clone(hub()), OcrOptions::default()))
 }
 
 #[derive(Deserialize)]
@@ -34,7 +42,6 @@ struct Golden {
 #[derive(Deserialize)]
 struct GoldenLine {
     text: String,
-    #[allow(dead_code)]
     score: f32,
     polygon: [[f32; 2]; 4],
 }
@@ -91,6 +98,7 @@ fn report_mismatches(name: &str, ours: &[OcrLine], golden: &[GoldenLine]) {
 
 #[test]
 fn ocr_matches_the_reference_goldens() {
+    let _turn = exclusive();
     let stage = stage();
     let mut failures = Vec::new();
     let mut total = (0.0, 0.0, 0.0, 0usize);
@@ -98,7 +106,9 @@ fn ocr_matches_the_reference_goldens() {
         let page = image::open(repo(&format!("tests/fixtures/pages/{name}.png"))).unwrap().to_rgb8();
         let golden: Golden =
             serde_json::from_str(&std::fs::read_to_string(repo(&format!("tests/golden/reference/{name}.json"))).unwrap()).unwrap();
+        let ort_before = hub().ort_time();
         let (lines, t) = stage.run_timed(&page).unwrap();
+        let ort_ms = (hub().ort_time() - ort_before).as_secs_f64() * 1000.0;
         let ours = joined(lines.iter().map(|l| l.text.as_str()));
         let theirs = joined(golden.ocr.iter().map(|l| l.text.as_str()));
         let rate = cer(&ours, &theirs);
@@ -107,18 +117,23 @@ fn ocr_matches_the_reference_goldens() {
             .filter(|l| golden.ocr.iter().any(|g| polygon_distance(&l.polygon, &g.polygon) <= 1.0))
             .count();
         let texts_equal = lines.iter().zip(&golden.ocr).filter(|(o, g)| o.text == g.text).count();
+        // The goldens keep scores to two decimals.
+        let scores_equal =
+            lines.iter().zip(&golden.ocr).filter(|(o, g)| ((o.score * 100.0).round() - g.score * 100.0).abs() < 0.01).count();
         println!(
-            "{name:12} CER {:6.3}%  lines {:3} (reference {:3})  same text in place {:3}  polygons within 1 px {:3}  \
-             det {:7.1} ms  cls {:6.1} ms  rec {:7.1} ms  total {:7.1} ms",
+            "{name:12} CER {:6.3}%  lines {:3} (reference {:3})  same text in place {:3}  same score {:3}  polygons within 1 px {:3}  \
+             det {:7.1} ms  cls {:6.1} ms  rec {:7.1} ms  total {:7.1} ms (in ONNX Runtime {:7.1} ms)",
             rate * 100.0,
             lines.len(),
             golden.ocr.len(),
             texts_equal,
+            scores_equal,
             boxes_close,
             t.det_ms,
             t.cls_ms,
             t.rec_ms,
-            t.total_ms
+            t.total_ms,
+            ort_ms
         );
         total = (total.0 + t.det_ms, total.1 + t.cls_ms, total.2 + t.rec_ms, total.3 + 1);
         if rate > 0.02 || texts_equal < golden.ocr.len() {
@@ -135,6 +150,7 @@ fn ocr_matches_the_reference_goldens() {
 
 #[test]
 fn ocr_of_a_rendered_pdf_matches_its_text_layer() {
+    let _turn = exclusive();
     let path = repo("tests/fixtures/three-pages.pdf");
     let doc = source::open_file(&path, &OpenOptions::default()).unwrap();
     let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::new(MemoryGauges::default()));
@@ -164,4 +180,26 @@ fn cer_is_edit_distance_over_reference_length() {
     assert_eq!(cer("kitten", "sitting"), 3.0 / 7.0);
     assert_eq!(cer("same", "same"), 0.0);
     assert_eq!(joined(["a  b ", " c"].into_iter()), "a b\nc");
+}
+
+/// Debugging aid: `FOLIO_OCR_DUMP=/some/dir cargo test ... -- --ignored dump` writes each page's detector map
+/// (`<name>.map.f32`, little-endian, with `<name>.map.json` giving its size) and raw boxes.
+#[test]
+#[ignore]
+fn dump_detection_intermediates() {
+    let Some(dir) = std::env::var_os("FOLIO_OCR_DUMP") else { return };
+    let dir = PathBuf::from(dir);
+    for name in PAGES {
+        let page = image::open(repo(&format!("tests/fixtures/pages/{name}.png"))).unwrap().to_rgb8();
+        let (map, w, h) = stage().detect_map(&page).unwrap();
+        let bytes: Vec<u8> = map.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(dir.join(format!("{name}.map.f32")), bytes).unwrap();
+        let raw = folio_engine::stages::ocr::db::boxes_from_map(&map, w, h, page.width(), page.height(), &Default::default());
+        let boxes = stage().detect(&page).unwrap();
+        let json = serde_json::json!({"w": w, "h": h, "raw": raw.iter().map(|(q, s)| (q.to_vec(), *s)).collect::<Vec<_>>(), "sorted": boxes});
+        std::fs::write(dir.join(format!("{name}.json")), json.to_string()).unwrap();
+        for (i, quad) in boxes.iter().take(5).enumerate() {
+            folio_engine::stages::ocr::crop_quad(&page, quad).save(dir.join(format!("{name}_crop{i}.png"))).unwrap();
+        }
+    }
 }

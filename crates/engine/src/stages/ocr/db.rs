@@ -4,7 +4,7 @@
 //! points to `cv2.minAreaRect`. Only the points' convex hull matters there, so the connected components
 //! (8-connectivity, which is what outer contours follow) and each row's two extreme pixels stand in for them.
 
-use super::geometry::{fill_convex_spans, mini_box, unclip, PointF};
+use super::geometry::{fill_poly_mask, mini_box, unclip, PointF};
 
 /// The detector's post-processing settings (the reference's defaults).
 #[derive(Debug, Clone, Copy)]
@@ -111,13 +111,16 @@ pub fn box_score_fast(pred: &[f32], w: usize, h: usize, quad: &[PointF; 4]) -> f
         .iter()
         .map(|p| [((p[0] as f64 - xmin as f64) as f32) as i64, ((p[1] as f64 - ymin as f64) as f32) as i64])
         .collect();
-    let (ww, wh) = (xmax - xmin + 1, ymax - ymin + 1);
+    let (ww, wh) = ((xmax - xmin + 1) as usize, (ymax - ymin + 1) as usize);
+    let mask = fill_poly_mask(&poly, ww, wh);
     let (mut sum, mut count) = (0.0f64, 0u64);
-    for (y, x0, x1) in fill_convex_spans(&poly, ww, wh) {
-        let row = (ymin + y) as usize * w;
-        for x in x0..=x1 {
-            sum += pred[row + (xmin + x) as usize] as f64;
-            count += 1;
+    for y in 0..wh {
+        let row = (ymin as usize + y) * w + xmin as usize;
+        for x in 0..ww {
+            if mask[y * ww + x] {
+                sum += pred[row + x] as f64;
+                count += 1;
+            }
         }
     }
     if count == 0 {
