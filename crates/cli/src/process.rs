@@ -38,6 +38,18 @@ pub struct PipelineArgs {
     /// Threads each ONNX Runtime inference may use (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Turn off ONNX Runtime's CPU memory arena (memory falls back between pages, a third slower).
+    #[arg(long)]
+    no_arena: bool,
+    /// Let ONNX Runtime pre-plan allocations for repeated input shapes.
+    #[arg(long)]
+    mem_pattern: bool,
+    /// Do not keep pre-packed copies of weights (less memory, slower matrix products).
+    #[arg(long)]
+    no_prepacking: bool,
+    /// Let models run at the same time on different stage threads (more working memory at once).
+    #[arg(long)]
+    concurrent_models: bool,
     /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
     #[arg(long)]
     budget_mb: Option<u64>,
@@ -116,7 +128,7 @@ impl PipelineArgs {
             batch.set(stage, size);
         }
         let gauges = Arc::new(MemoryGauges::default());
-        let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: self.threads, ..SessionOptions::default() }, Arc::clone(&gauges)));
+        let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: self.threads, cpu_arena: !self.no_arena, memory_pattern: self.mem_pattern, prepacking: !self.no_prepacking, one_at_a_time: !self.concurrent_models }, Arc::clone(&gauges)));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
         Ok(Engine { gauges, hub, renderer, stages, batch })
     }
@@ -190,6 +202,8 @@ struct Run {
     leak_warnings: Vec<Value>,
     rss_per_page: Vec<u64>,
     cancelled: bool,
+    /// Pages per second of each stage on its own, from the last progress report.
+    stage_rates: Vec<(String, f64)>,
 }
 
 fn run_jobs(worker: &Worker, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>, quiet: bool) -> Run {
@@ -207,12 +221,13 @@ fn run_jobs(worker: &Worker, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn 
     let started = Instant::now();
     let jobs: Vec<u64> = specs.into_iter().map(|s| worker.submit(s)).collect();
     let mut remaining = jobs.len();
-    let mut run = Run { pages: 0, failed: 0, seconds: 0.0, budget_actions: Vec::new(), leak_warnings: Vec::new(), rss_per_page: Vec::new(), cancelled: false };
+    let mut run = Run { pages: 0, failed: 0, seconds: 0.0, budget_actions: Vec::new(), leak_warnings: Vec::new(), rss_per_page: Vec::new(), cancelled: false, stage_rates: Vec::new() };
     let mut base = 0u64;
     while remaining > 0 {
         let Ok(event) = events.recv() else { break };
         match event {
             WorkerEvent::JobProgress(p) => {
+                run.stage_rates = p.stage_rates.clone();
                 progress.set_position(base + p.pages_done);
                 let rates: Vec<String> = p.stage_rates.iter().map(|(s, r)| format!("{s} {r:.1}/s")).collect();
                 progress.set_message(format!("RSS {:.0} MB  {}", current_rss_bytes() as f64 / MB, rates.join("  ")));
@@ -279,7 +294,11 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
     let stages: serde_json::Map<String, Value> = engine
         .stages
         .iter()
-        .map(|s| (s.name().to_string(), json!({ "batch_size": batch.of(*s) })))
+        .map(|s| {
+            let rate = run.stage_rates.iter().find(|(n, _)| n == s.name()).map(|(_, r)| *r);
+            let ms = rate.map(|r| round2(1000.0 / r.max(1e-9)));
+            (s.name().to_string(), json!({ "batch_size": batch.of(*s), "ms_per_page": ms }))
+        })
         .collect();
     json!({
         "pages": run.pages - run.failed.min(run.pages),
