@@ -130,6 +130,8 @@ pub struct Model {
     pub metadata: HashMap<String, String>,
     pub file_bytes: u64,
     clock: Arc<OrtClock>,
+    /// RSS kept across this model's inferences: ONNX Runtime's arena growing to the largest input seen.
+    working_bytes: AtomicU64,
 }
 
 impl Model {
@@ -138,7 +140,13 @@ impl Model {
         let _turn = self.clock.one_at_a_time.then(|| self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         self.clock.enter();
+        let rss_before = current_rss_bytes();
         let result = f(&mut session);
+        // With one model at a time, growth across the call is this model's; without, it is an estimate.
+        let kept = current_rss_bytes() as i64 - rss_before as i64;
+        if kept > 0 {
+            self.working_bytes.fetch_add(kept as u64, Ordering::Relaxed);
+        }
         self.clock.leave();
         result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
     }
@@ -215,7 +223,11 @@ impl ModelHub {
         *entry.last_used.lock().unwrap() = Instant::now();
         let mut slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(model) = slot.as_ref() {
-            return Ok(Arc::clone(model));
+            let model = Arc::clone(model);
+            drop(slot);
+            // Working memory grows during inference; each batch's `get` brings the attribution up to date.
+            self.publish_bytes();
+            return Ok(model);
         }
         let rss_before = current_rss_bytes();
         let started = Instant::now();
@@ -275,6 +287,7 @@ impl ModelHub {
             metadata,
             file_bytes,
             clock: Arc::clone(&self.clock),
+            working_bytes: AtomicU64::new(0),
         })
     }
 
@@ -334,8 +347,17 @@ impl ModelHub {
         self.listeners.lock().unwrap().retain(|tx| tx.send(event.clone()).is_ok());
     }
 
-    fn publish_bytes(&self) {
-        let total: u64 = self.entries.values().map(|e| e.stats.lock().unwrap()).filter(|s| s.loaded).map(|s| s.bytes).sum();
-        self.gauges.models_bytes.store(total, Ordering::Relaxed);
+    /// Publishes each loaded model's bytes (load plus working memory) to the memory gauges.
+    pub fn publish_bytes(&self) {
+        let mut per_model = Vec::new();
+        for id in ModelId::ALL {
+            let entry = &self.entries[&id];
+            let working = entry.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|m| m.working_bytes.load(Ordering::Relaxed));
+            let Some(working) = working else { continue };
+            let bytes = entry.stats.lock().unwrap().bytes + working;
+            per_model.push((id.name().to_string(), bytes));
+        }
+        self.gauges.models_bytes.store(per_model.iter().map(|(_, b)| b).sum(), Ordering::Relaxed);
+        *self.gauges.per_model.lock().unwrap() = per_model;
     }
 }

@@ -21,8 +21,10 @@ pub struct MemoryGauges {
     pub page_cache_limit_bytes: AtomicU64,
     /// Estimated growth of pdfium's per-document caches since each open document was loaded.
     pub pdfium_bytes: AtomicU64,
-    /// Loaded models (the RSS each load added).
+    /// Loaded models: what each load added to RSS plus the working memory (arena) its inferences kept.
     pub models_bytes: AtomicU64,
+    /// The same, per model, by name.
+    pub per_model: Mutex<Vec<(String, u64)>>,
     /// Page images and tensors inside the pipeline right now (see [`InFlight`]).
     pub in_flight_bytes: AtomicU64,
 }
@@ -66,7 +68,7 @@ impl<T> Drop for InFlight<T> {
 }
 
 /// One reading of the process and the machine.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MemorySample {
     /// Milliseconds since the Unix epoch.
     pub t_ms: u64,
@@ -78,6 +80,8 @@ pub struct MemorySample {
     pub pdfium_bytes: u64,
     pub models_bytes: u64,
     pub in_flight_bytes: u64,
+    /// Bytes per loaded model, by name.
+    pub models: Vec<(String, u64)>,
 }
 
 /// Resident set size of this process, read from `/proc/self/statm`: cheap enough to call around every
@@ -188,12 +192,12 @@ impl MemorySampler {
 
     /// The samples kept so far, oldest first.
     pub fn history(&self) -> Vec<MemorySample> {
-        self.shared.history.lock().unwrap().iter().copied().collect()
+        self.shared.history.lock().unwrap().iter().cloned().collect()
     }
 
     /// The most recent sample, if one has been taken.
     pub fn latest(&self) -> Option<MemorySample> {
-        self.shared.history.lock().unwrap().back().copied()
+        self.shared.history.lock().unwrap().back().cloned()
     }
 
     /// Every sample from now on. Dropping the receiver unsubscribes.
@@ -236,15 +240,16 @@ fn sample_loop(shared: Arc<Shared>, gauges: Arc<MemoryGauges>, period: Duration)
             pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
             models_bytes: gauges.models_bytes.load(Ordering::Relaxed),
             in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed),
+            models: gauges.per_model.lock().unwrap().clone(),
         };
         {
             let mut history = shared.history.lock().unwrap();
             if history.len() == shared.capacity {
                 history.pop_front();
             }
-            history.push_back(sample);
+            history.push_back(sample.clone());
         }
-        shared.subscribers.lock().unwrap().retain(|tx| tx.send(sample).is_ok());
+        shared.subscribers.lock().unwrap().retain(|tx| tx.send(sample.clone()).is_ok());
 
         // Fixed-rate ticks: a slow refresh delays one sample, not every later one.
         next += period;
