@@ -11,10 +11,17 @@ use folio_engine::{Library, MemorySampler};
 /// Everything the commands share, created once when the app starts.
 pub struct AppState {
     pub library: Arc<Library>,
-    pub sampler: MemorySampler,
+    /// `None` when started with `FOLIO_SAMPLE_HZ=0` (used to measure what sampling and the graph cost).
+    pub sampler: Option<MemorySampler>,
     pub hub: Arc<ModelHub>,
     pub worker: Worker,
     pub store: Arc<ResultStore>,
+}
+
+/// The memory sampler at `FOLIO_SAMPLE_HZ` samples per second (default 5), or none at 0.
+fn sampler(gauges: Arc<MemoryGauges>) -> Option<MemorySampler> {
+    let rate_hz = std::env::var("FOLIO_SAMPLE_HZ").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(SamplerOptions::default().rate_hz);
+    (rate_hz > 0.0).then(|| MemorySampler::start(SamplerOptions { rate_hz, ..SamplerOptions::default() }, gauges))
 }
 
 impl AppState {
@@ -31,7 +38,7 @@ impl AppState {
             }
         }));
         Ok(AppState {
-            sampler: MemorySampler::start(SamplerOptions::default(), gauges),
+            sampler: sampler(gauges),
             library,
             hub,
             worker,

@@ -9,9 +9,10 @@ use crate::state::AppState;
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<MemorySample>) -> Vec<MemorySample> {
+    let Some(sampler) = state.sampler.as_ref() else { return Vec::new() };
     // Subscribe before reading the history so no sample falls between the two; the UI drops duplicates.
-    let samples = state.sampler.subscribe();
-    let history = state.sampler.history();
+    let samples = sampler.subscribe();
+    let history = sampler.history();
     std::thread::Builder::new()
         .name("folio-memory-stream".into())
         .spawn(move || {
