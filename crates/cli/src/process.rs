@@ -201,18 +201,25 @@ struct Run {
     budget_actions: Vec<Value>,
     leak_warnings: Vec<Value>,
     rss_per_page: Vec<u64>,
+    /// Per page, the share of RSS that no component accounts for.
+    other_shares: Vec<f64>,
     cancelled: bool,
     /// Pages per second of each stage on its own, from the last progress report.
     stage_rates: Vec<(String, f64)>,
 }
 
-fn run_jobs(worker: &Worker, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>, quiet: bool) -> Run {
+fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>, quiet: bool) -> Run {
+    use std::sync::atomic::Ordering::Relaxed;
     let events = worker.subscribe();
     let rss_per_page = Arc::new(Mutex::new(Vec::new()));
-    let rss_log = Arc::clone(&rss_per_page);
+    let other_shares = Arc::new(Mutex::new(Vec::new()));
+    let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
-        rss_log.lock().unwrap().push(current_rss_bytes());
+        let rss = current_rss_bytes();
+        rss_log.lock().unwrap().push(rss);
+        let named = g.models_bytes.load(Relaxed) + g.page_cache_bytes.load(Relaxed) + g.pdfium_bytes.load(Relaxed) + g.in_flight_bytes.load(Relaxed);
+        other_log.lock().unwrap().push(rss.saturating_sub(named) as f64 / rss.max(1) as f64);
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     progress.set_style(
@@ -221,7 +228,7 @@ fn run_jobs(worker: &Worker, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn 
     let started = Instant::now();
     let jobs: Vec<u64> = specs.into_iter().map(|s| worker.submit(s)).collect();
     let mut remaining = jobs.len();
-    let mut run = Run { pages: 0, failed: 0, seconds: 0.0, budget_actions: Vec::new(), leak_warnings: Vec::new(), rss_per_page: Vec::new(), cancelled: false, stage_rates: Vec::new() };
+    let mut run = Run { pages: 0, failed: 0, seconds: 0.0, budget_actions: Vec::new(), leak_warnings: Vec::new(), rss_per_page: Vec::new(), other_shares: Vec::new(), cancelled: false, stage_rates: Vec::new() };
     let mut base = 0u64;
     while remaining > 0 {
         let Ok(event) = events.recv() else { break };
@@ -259,6 +266,7 @@ fn run_jobs(worker: &Worker, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn 
     progress.finish_and_clear();
     run.seconds = started.elapsed().as_secs_f64();
     run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
+    run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
     run
 }
 
@@ -277,7 +285,7 @@ pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
         .iter()
         .map(|(d, r)| JobSpec { documents: vec![Arc::clone(d)], pages: Some(r.clone()), stages: engine.stages.clone(), dpi: args.pipeline.dpi, repeat_to_pages: None })
         .collect();
-    let run = run_jobs(&worker, specs, total, Box::new(move |page| {
+    let run = run_jobs(&worker, &engine.gauges, specs, total, Box::new(move |page| {
         let mut out = writer.lock().unwrap();
         let _ = serde_json::to_writer(&mut *out, page);
         let _ = out.write_all(b"\n");
@@ -314,6 +322,7 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
         "budget_actions": run.budget_actions,
         "leak_warnings": run.leak_warnings,
         "attribution": engine.attribution(),
+        "other_share_avg": round2(run.other_shares.iter().sum::<f64>() / run.other_shares.len().max(1) as f64),
     })
 }
 
@@ -341,7 +350,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
         dpi: args.pipeline.dpi,
         repeat_to_pages: Some(args.pages),
     };
-    let run = run_jobs(&worker, vec![spec], args.pages as u64, Box::new(move |page| {
+    let run = run_jobs(&worker, &engine.gauges, vec![spec], args.pages as u64, Box::new(move |page| {
         if let Some(out) = &writer {
             let mut out = out.lock().unwrap();
             let _ = serde_json::to_writer(&mut *out, page);

@@ -29,7 +29,7 @@ pub struct BudgetState {
     /// Current batch size of each stage, and the size the user chose.
     pub batch_sizes: Vec<(String, usize, usize)>,
     pub intake_paused: bool,
-    /// Loaded models not used by the running job.
+    /// Loaded models that may be unloaded, the first to go first.
     pub idle_models: Vec<String>,
 }
 

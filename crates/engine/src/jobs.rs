@@ -598,7 +598,8 @@ fn budget_loop(shared: Arc<Shared>) {
     }
 }
 
-/// Loaded models the running job's stages do not use.
+/// Loaded models the budget may unload, largest first: those the running job does not use, then those it
+/// does (reloaded at their next batch: slower, but the arena memory they held is returned).
 fn idle_models(shared: &Shared) -> Vec<String> {
     let stages = shared.current_stages.lock().unwrap().clone();
     let needed = |id: ModelId| match id {
@@ -608,5 +609,9 @@ fn idle_models(shared: &Shared) -> Vec<String> {
         ModelId::Table => stages.contains(&Stage::Table),
         ModelId::Embedding => stages.contains(&Stage::Embed),
     };
-    shared.hub.all_stats().into_iter().filter(|(id, s)| s.loaded && !needed(*id)).map(|(id, _)| id.name().to_string()).collect()
+    let per_model = shared.gauges.per_model.lock().unwrap().clone();
+    let bytes = |id: ModelId| per_model.iter().find(|(n, _)| n == id.name()).map(|(_, b)| *b).unwrap_or(0);
+    let mut loaded: Vec<ModelId> = shared.hub.all_stats().into_iter().filter(|(_, s)| s.loaded).map(|(id, _)| id).collect();
+    loaded.sort_by_key(|&id| (needed(id), std::cmp::Reverse(bytes(id))));
+    loaded.into_iter().map(|id| id.name().to_string()).collect()
 }
