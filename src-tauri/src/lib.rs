@@ -79,6 +79,7 @@ pub fn run() {
             commands::jobs::jobs_batch_sizes,
             commands::jobs::jobs_autotune,
             commands::jobs::page_result,
+            commands::jobs::analyse_page,
         ])
         .setup(|app| {
             let data_dir = match std::env::var_os("FOLIO_DATA_DIR") {

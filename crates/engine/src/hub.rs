@@ -131,7 +131,9 @@ pub struct Model {
     pub file_bytes: u64,
     clock: Arc<OrtClock>,
     /// RSS kept across this model's inferences: ONNX Runtime's arena growing to the largest input seen.
-    working_bytes: AtomicU64,
+    /// Signed sum of the RSS change across each call, never below zero: memory another thread frees during
+    /// a call is given back as well as taken.
+    working_bytes: Mutex<i64>,
 }
 
 impl Model {
@@ -144,8 +146,9 @@ impl Model {
         let result = f(&mut session);
         // With one model at a time, growth across the call is this model's; without, it is an estimate.
         let kept = current_rss_bytes() as i64 - rss_before as i64;
-        if kept > 0 {
-            self.working_bytes.fetch_add(kept as u64, Ordering::Relaxed);
+        {
+            let mut working = self.working_bytes.lock().unwrap_or_else(|p| p.into_inner());
+            *working = (*working + kept).max(0);
         }
         self.clock.leave();
         result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
@@ -287,7 +290,7 @@ impl ModelHub {
             metadata,
             file_bytes,
             clock: Arc::clone(&self.clock),
-            working_bytes: AtomicU64::new(0),
+            working_bytes: Mutex::new(0),
         })
     }
 
@@ -352,7 +355,12 @@ impl ModelHub {
         let mut per_model = Vec::new();
         for id in ModelId::ALL {
             let entry = &self.entries[&id];
-            let working = entry.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|m| m.working_bytes.load(Ordering::Relaxed));
+            let working = entry
+                .slot
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(|m| *m.working_bytes.lock().unwrap_or_else(|p| p.into_inner()) as u64);
             let Some(working) = working else { continue };
             let bytes = entry.stats.lock().unwrap().bytes + working;
             per_model.push((id.name().to_string(), bytes));

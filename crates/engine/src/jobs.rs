@@ -167,6 +167,8 @@ struct Shared {
     queue_cv: Condvar,
     current: Mutex<Option<(JobId, Arc<Control>)>>,
     current_stages: Mutex<Vec<Stage>>,
+    /// Pages the user asked to see analysed now: the running job's intake takes them before its own next page.
+    priority: Mutex<VecDeque<(Arc<Document>, usize)>>,
     next_id: AtomicU64,
     shutdown: AtomicBool,
     sink: Mutex<Option<PageSink>>,
@@ -201,6 +203,7 @@ impl Worker {
             queue_cv: Condvar::new(),
             current: Mutex::new(None),
             current_stages: Mutex::new(Vec::new()),
+            priority: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),
             sink: Mutex::new(None),
@@ -255,6 +258,21 @@ impl Worker {
         self.shared.queue.lock().unwrap().push_back((id, spec));
         self.shared.queue_cv.notify_all();
         self.shared.emit(WorkerEvent::JobQueued { job: id, pages });
+        id
+    }
+
+    /// "Analyse this page now": the running job takes the page next (with its own stages); with no job
+    /// running, a one-page job with every stage goes to the front of the queue. Returns the job that will do it.
+    pub fn analyse_now(&self, document: Arc<Document>, page: usize) -> JobId {
+        if let Some((id, _)) = self.shared.current.lock().unwrap().as_ref() {
+            self.shared.priority.lock().unwrap().push_back((document, page));
+            return *id;
+        }
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let spec = JobSpec { documents: vec![document], pages: Some(page..page + 1), stages: Stage::ALL.to_vec(), dpi: 150.0, repeat_to_pages: None };
+        self.shared.queue.lock().unwrap().push_front((id, spec));
+        self.shared.queue_cv.notify_all();
+        self.shared.emit(WorkerEvent::JobQueued { job: id, pages: 1 });
         id
     }
 
@@ -366,6 +384,14 @@ fn job_loop(shared: Arc<Shared>) {
         let (state, done) = run_job(&shared, id, &spec, &control);
         *shared.current.lock().unwrap() = None;
         shared.emit(WorkerEvent::JobEnded { job: id, state, pages_done: done });
+        // Pages asked for while the job was ending still get done, first.
+        let leftover: Vec<_> = shared.priority.lock().unwrap().drain(..).collect();
+        for (document, page) in leftover.into_iter().rev() {
+            let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+            let spec = JobSpec { documents: vec![document], pages: Some(page..page + 1), stages: Stage::ALL.to_vec(), dpi: 150.0, repeat_to_pages: None };
+            shared.queue.lock().unwrap().push_front((id, spec));
+            shared.emit(WorkerEvent::JobQueued { job: id, pages: 1 });
+        }
     }
 }
 
@@ -398,12 +424,20 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
     std::thread::scope(|scope| {
         // Intake: render pages one at a time, only as fast as the next stage takes them.
         let intake = scope.spawn(move || {
-            for i in 0..total {
+            let mut i = 0;
+            while i < total {
                 if !control.wait_for_intake() {
                     break;
                 }
-                let (d, p) = plan[i % plan.len()];
-                let document = &spec.documents[d];
+                let priority = shared.priority.lock().unwrap().pop_front();
+                let (document, p) = match &priority {
+                    Some((document, page)) => (document, *page),
+                    None => {
+                        let (d, p) = plan[i % plan.len()];
+                        i += 1;
+                        (&spec.documents[d], p)
+                    }
+                };
                 let doc = document.path.display().to_string();
                 let work = match shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi)) {
                     Ok(image) => {

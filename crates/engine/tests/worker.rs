@@ -134,3 +134,33 @@ fn pause_stops_intake_and_resume_continues() {
     assert!(paused_at.is_some());
     let _ = Stage::ALL;
 }
+
+#[test]
+fn analyse_now_puts_a_page_ahead_of_the_running_job() {
+    let worker = worker(SentinelOptions::default());
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&delivered);
+    worker.set_sink(Box::new(move |_, page| sink.lock().unwrap().push(page.page)));
+    let document = Arc::new(source::open_file(&fixture("mixed-sizes.pdf"), &OpenOptions::default()).unwrap());
+    let events = worker.subscribe();
+    // A long job over page 1 only.
+    let spec = JobSpec { documents: vec![Arc::clone(&document)], pages: Some(0..1), stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(2000) };
+    let job = worker.submit(spec);
+    let mut asked = false;
+    loop {
+        match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
+            WorkerEvent::JobProgress(p) if !asked && p.pages_done >= 5 => {
+                assert_eq!(worker.analyse_now(Arc::clone(&document), 3), job, "the running job takes it");
+                asked = true;
+            }
+            WorkerEvent::JobProgress(_) if asked && delivered.lock().unwrap().contains(&4) => {
+                let position = delivered.lock().unwrap().iter().position(|&p| p == 4).unwrap();
+                assert!(position < 20, "page 4 came right after the request (at {position})");
+                worker.cancel(job);
+            }
+            WorkerEvent::JobEnded { .. } => break,
+            _ => {}
+        }
+    }
+    assert!(delivered.lock().unwrap().contains(&4));
+}

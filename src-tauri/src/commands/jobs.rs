@@ -63,6 +63,17 @@ pub async fn jobs_autotune(state: State<'_, AppState>, doc_id: u64, sample: Opti
     .map_err(Error::from)
 }
 
+/// "Analyse this page now" from the viewer: `page` is 1-based. Returns the job that will do it.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn analyse_page(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<JobId, Error> {
+    let document = state.library.document(doc_id)?;
+    if page == 0 || page > document.page_count() {
+        return Err(Error::Invalid(format!("page {page} is not in {} ({} pages)", document.name, document.page_count())));
+    }
+    Ok(state.worker.analyse_now(document, page - 1))
+}
+
 /// The stored analysis of a page (1-based), or null when it has none yet.
 #[tauri::command]
 pub fn page_result(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<Option<serde_json::Value>, Error> {

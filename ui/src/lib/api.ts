@@ -107,6 +107,11 @@ export function jobsAutotune(docId: number, sample?: number): Promise<AutotuneRe
   return invoke<AutotuneReport>('jobs_autotune', args);
 }
 
+/** `analyse_page({ docId, page })` with a 1-based page: analyse it now, ahead of the queue. Returns the job. */
+export function analysePage(docId: number, page: number): Promise<number> {
+  return invoke<number>('analyse_page', { docId, page });
+}
+
 /** `page_result({ docId, page })` with a 1-based page; null when the page has no result. */
 export function pageResult(docId: number, page: number): Promise<PageResult | null> {
   return invoke<PageResult | null>('page_result', { docId, page });

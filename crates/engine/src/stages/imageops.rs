@@ -95,9 +95,9 @@ impl Normalize {
     pub const HALF: Normalize = Normalize { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 }
 
-/// Writes `img` into `out` (length 3 × `width` × `height` of the tensor) as planar B, G, R, normalised,
-/// into a tensor `tensor_w` wide (extra columns and rows are left as they are: pad with zeros beforehand).
-pub fn write_bgr_planes(img: &RgbImage, norm: Normalize, out: &mut [f32], tensor_w: usize, tensor_h: usize) {
+/// Writes `img` into `out` (length 3 × `tensor_w` × `tensor_h`) as planar B, G, R, each value `p / 255`
+/// normalised by `value(plane, v)`. Extra columns and rows are left as they are: pad with zeros beforehand.
+fn write_planes(img: &RgbImage, out: &mut [f32], tensor_w: usize, tensor_h: usize, value: impl Fn(usize, f32) -> f32) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let plane = tensor_w * tensor_h;
     let scale = 1.0f32 / 255.0;
@@ -106,12 +106,20 @@ pub fn write_bgr_planes(img: &RgbImage, norm: Normalize, out: &mut [f32], tensor
         for x in 0..w.min(tensor_w) {
             let p = (y * w + x) * 3;
             for (plane_index, rgb_index) in [(0usize, 2usize), (1, 1), (2, 0)] {
-                let v = raw[p + rgb_index] as f32 * scale;
-                let n = ((v as f64 - norm.mean[plane_index] as f64) / norm.std[plane_index] as f64) as f32;
-                out[plane_index * plane + y * tensor_w + x] = n;
+                out[plane_index * plane + y * tensor_w + x] = value(plane_index, raw[p + rgb_index] as f32 * scale);
             }
         }
     }
+}
+
+/// Planar B, G, R, normalised in f64 as the layout and detection references do (`(f64(v) - mean) / std`).
+pub fn write_bgr_planes(img: &RgbImage, norm: Normalize, out: &mut [f32], tensor_w: usize, tensor_h: usize) {
+    write_planes(img, out, tensor_w, tensor_h, |c, v| ((v as f64 - norm.mean[c] as f64) / norm.std[c] as f64) as f32);
+}
+
+/// Planar B, G, R, normalised entirely in f32 as the orientation and table references do.
+pub fn write_bgr_planes_f32(img: &RgbImage, norm: Normalize, out: &mut [f32], tensor_w: usize, tensor_h: usize) {
+    write_planes(img, out, tensor_w, tensor_h, |c, v| (v - norm.mean[c]) / norm.std[c]);
 }
 
 #[cfg(test)]

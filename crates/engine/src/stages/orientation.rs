@@ -12,6 +12,7 @@ use std::sync::Arc;
 use image::RgbImage;
 use ort::value::TensorRef;
 
+use super::imageops::{write_bgr_planes_f32, Normalize};
 use super::PageOrientation;
 use crate::hub::{ModelHub, ModelId};
 use crate::{Error, Result};
@@ -113,27 +114,7 @@ fn preprocess(page: &RgbImage, out: &mut [f32]) {
     let y0 = rh.saturating_sub(side) / 2;
     let (cw, ch) = (rw.min(side), rh.min(side));
     let crop = resize_lanczos4_region(page, rw, rh, x0, y0, cw, ch);
-    normalize_imagenet_f32(&crop, out, side as usize);
-}
-
-/// ImageNet normalisation computed entirely in f32, as `(img.astype(f32) * f32(1/255) - mean) / std` with
-/// f32 mean and std; planes B, G, R; pixels outside `img` are left as they are.
-pub(crate) fn normalize_imagenet_f32(img: &RgbImage, out: &mut [f32], tensor_side: usize) {
-    const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
-    const STD: [f32; 3] = [0.229, 0.224, 0.225];
-    let scale = 1.0f32 / 255.0;
-    let plane = tensor_side * tensor_side;
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let raw = img.as_raw();
-    for y in 0..h.min(tensor_side) {
-        for x in 0..w.min(tensor_side) {
-            let p = (y * w + x) * 3;
-            for (plane_index, rgb_index) in [(0usize, 2usize), (1, 1), (2, 0)] {
-                let v = raw[p + rgb_index] as f32 * scale;
-                out[plane_index * plane + y * tensor_side + x] = (v - MEAN[plane_index]) / STD[plane_index];
-            }
-        }
-    }
+    write_bgr_planes_f32(&crop, Normalize::IMAGENET, out, side as usize, side as usize);
 }
 
 /// OpenCV's `interpolateLanczos4`: 8 weights for the taps at offsets -3..=4 from the floor of the source

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use image::RgbImage;
 use ort::value::TensorRef;
 
-use super::orientation::normalize_imagenet_f32;
-use super::{imageops::resize_linear, BBox, OcrLine, Quad, Table, TableCell};
+use super::imageops::{resize_linear, write_bgr_planes_f32, Normalize};
+use super::{BBox, OcrLine, Quad, Table, TableCell};
 use crate::hub::{ModelHub, ModelId};
 use crate::{Error, Result};
 
@@ -132,7 +132,7 @@ fn preprocess(crop: &RgbImage) -> Vec<f32> {
     let rh = ((h as f64 * ratio) as u32).clamp(1, INPUT_SIDE as u32);
     let resized = resize_linear(crop, rw, rh);
     let mut data = vec![0f32; 3 * INPUT_SIDE * INPUT_SIDE];
-    normalize_imagenet_f32(&resized, &mut data, INPUT_SIDE);
+    write_bgr_planes_f32(&resized, Normalize::IMAGENET, &mut data, INPUT_SIDE, INPUT_SIDE);
     data
 }
 
