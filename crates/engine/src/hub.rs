@@ -270,6 +270,10 @@ impl ModelHub {
                     .map_err(Into::into)
             })
             .map_err(|e: ort::Error| fail(e.to_string()))?;
+        if self.options.cpu_arena {
+            // The process's one arena (see `runtime::register_shared_cpu_arena`), not one per session.
+            builder = builder.with_env_allocators().map_err(|e| fail(e.to_string()))?;
+        }
         if self.options.intra_threads > 0 {
             builder = builder.with_intra_threads(self.options.intra_threads).map_err(|e| fail(e.to_string()))?;
         }

@@ -188,9 +188,41 @@ pub fn onnxruntime() -> Result<&'static ort::environment::Environment> {
     let environment = ENVIRONMENT.get_or_init(|| {
         let path = verified_path("onnxruntime").map_err(|e| e.to_string())?;
         let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
-        builder.with_name("folio").build().map_err(|e| e.to_string())
+        let environment = builder.with_name("folio").build().map_err(|e| e.to_string())?;
+        register_shared_cpu_arena(&environment)?;
+        Ok(environment)
     });
     environment.as_ref().map_err(|detail| Error::RuntimeLoad { path: artifact_path("onnxruntime"), detail: detail.clone() })
+}
+
+/// One CPU memory arena for the whole process, used by every session that opts in (`with_env_allocators`).
+///
+/// Per-session arenas each keep the peak of their own model's working memory, so RSS is the sum of seven
+/// peaks; with models running one at a time a shared arena only needs the largest. It grows by what is asked
+/// (`kSameAsRequested`) rather than to the next power of two, which overshoots page-sized tensors by up to 2×.
+fn register_shared_cpu_arena(environment: &ort::environment::Environment) -> std::result::Result<(), String> {
+    use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+    use ort::AsPointer;
+    let api = ort::api();
+    let check = |status: ort::sys::OrtStatusPtr| -> std::result::Result<(), String> {
+        let status = status.0;
+        if status.is_null() {
+            return Ok(());
+        }
+        // SAFETY: a non-null status from the API carries a message and is released exactly once here.
+        let message = unsafe { std::ffi::CStr::from_ptr((api.GetErrorMessage)(status)) }.to_string_lossy().into_owned();
+        unsafe { (api.ReleaseStatus)(status) };
+        Err(format!("could not set up the shared CPU arena: {message}"))
+    };
+    let memory_info = MemoryInfo::new(AllocationDevice::CPU, 0, AllocatorType::Arena, MemoryType::Default).map_err(|e| e.to_string())?;
+    let mut config: *mut ort::sys::OrtArenaCfg = std::ptr::null_mut();
+    // max_mem 0: no limit; strategy 1: kSameAsRequested; -1: ONNX Runtime's defaults for chunk sizes.
+    // SAFETY: `config` is an out-pointer the API fills; it is released below.
+    check(unsafe { (api.CreateArenaCfg)(0, 1, -1, -1, &mut config) })?;
+    // SAFETY: the environment and memory info outlive the call; the API copies what it keeps.
+    let registered = check(unsafe { (api.CreateAndRegisterAllocator)(environment.ptr() as *mut _, memory_info.ptr(), config) });
+    unsafe { (api.ReleaseArenaCfg)(config) };
+    registered
 }
 
 fn onnxruntime_version(_path: &Path) -> Result<String> {
