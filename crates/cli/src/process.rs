@@ -128,7 +128,14 @@ impl PipelineArgs {
             batch.set(stage, size);
         }
         let gauges = Arc::new(MemoryGauges::default());
-        let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: self.threads, cpu_arena: !self.no_arena, memory_pattern: self.mem_pattern, prepacking: !self.no_prepacking, one_at_a_time: !self.concurrent_models }, Arc::clone(&gauges)));
+        let hub = Arc::new(ModelHub::new(SessionOptions {
+                intra_threads: self.threads,
+                cpu_arena: !self.no_arena,
+                shared_arena: true,
+                memory_pattern: self.mem_pattern,
+                prepacking: !self.no_prepacking,
+                one_at_a_time: !self.concurrent_models,
+            }, Arc::clone(&gauges)));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
         Ok(Engine { gauges, hub, renderer, stages, batch })
     }

@@ -47,11 +47,14 @@ pub enum BudgetAction {
 pub struct BudgetController {
     budget_bytes: Option<u64>,
     options: BudgetOptions,
+    /// Every step has been taken and RSS is still over: intake runs again (the job must finish) and the
+    /// controller waits for RSS to come down before it escalates again.
+    exhausted: bool,
 }
 
 impl BudgetController {
     pub fn new(budget_bytes: Option<u64>, options: BudgetOptions) -> Self {
-        BudgetController { budget_bytes, options }
+        BudgetController { budget_bytes, options, exhausted: false }
     }
 
     pub fn budget_bytes(&self) -> Option<u64> {
@@ -69,6 +72,9 @@ impl BudgetController {
         let mb = |b: f64| b / 1048576.0;
         let over = format!("RSS {:.0} MB is over {:.0}% of the {:.0} MB budget", mb(rss), self.options.act_at * 100.0, mb(budget as f64));
         if rss > budget as f64 * self.options.act_at {
+            if self.exhausted {
+                return Vec::new();
+            }
             if state.page_cache_bytes > 0 {
                 let excess = rss - budget as f64 * self.options.relax_at;
                 let to = (state.page_cache_bytes as f64 - excess).max(0.0) as u64;
@@ -83,9 +89,12 @@ impl BudgetController {
             if let Some(model) = state.idle_models.first() {
                 return vec![BudgetAction::UnloadModel { model: model.clone(), reason: over }];
             }
-            return Vec::new();
+            // Nothing more can be freed: a paused job would wait forever, so it goes on at the smallest sizes.
+            self.exhausted = true;
+            return vec![BudgetAction::ResumeIntake { reason: format!("{over}, and nothing more can be freed: continuing at the smallest batch sizes") }];
         }
         if rss < budget as f64 * self.options.relax_at {
+            self.exhausted = false;
             let under = format!("RSS {:.0} MB is under {:.0}% of the {:.0} MB budget", mb(rss), self.options.relax_at * 100.0, mb(budget as f64));
             if state.intake_paused {
                 return vec![BudgetAction::ResumeIntake { reason: under }];
@@ -134,6 +143,24 @@ mod tests {
         assert!(matches!(c.tick(&s)[0], BudgetAction::PauseIntake { .. }));
         s.intake_paused = true;
         assert!(matches!(&c.tick(&s)[0], BudgetAction::UnloadModel { model, .. } if model == "table"));
+    }
+
+    #[test]
+    fn when_nothing_more_can_be_freed_the_job_goes_on() {
+        let mut c = BudgetController::new(Some(1000 * MB), BudgetOptions::default());
+        let mut s = state(990);
+        s.batch_sizes = vec![("ocr".into(), 1, 8)];
+        s.intake_paused = true;
+        s.idle_models.clear();
+        assert!(matches!(c.tick(&s)[0], BudgetAction::ResumeIntake { .. }), "a paused job must not wait forever");
+        s.intake_paused = false;
+        assert!(c.tick(&s).is_empty(), "no pausing again while still over with nothing left to free");
+        let mut low = state(500);
+        low.batch_sizes = vec![("ocr".into(), 1, 8)];
+        assert!(matches!(c.tick(&low)[0], BudgetAction::SetBatchSize { size: 2, .. }), "below the budget it relaxes");
+        let mut again = state(990);
+        again.batch_sizes = vec![("ocr".into(), 1, 8)];
+        assert!(matches!(c.tick(&again)[0], BudgetAction::PauseIntake { .. }), "and escalates again next time");
     }
 
     #[test]
