@@ -93,6 +93,11 @@ impl BudgetController {
             self.exhausted = true;
             return vec![BudgetAction::ResumeIntake { reason: format!("{over}, and nothing more can be freed: continuing at the smallest batch sizes") }];
         }
+        if state.intake_paused && rss >= budget as f64 * self.options.relax_at {
+            // Under the act mark with intake paused: unloading has freed what it could and a paused job frees
+            // nothing more by waiting, so it goes on rather than waiting for a mark it cannot reach.
+            return vec![BudgetAction::ResumeIntake { reason: format!("RSS {:.0} MB is back under {:.0}% of the budget", mb(rss), self.options.act_at * 100.0) }];
+        }
         if rss < budget as f64 * self.options.relax_at {
             self.exhausted = false;
             let under = format!("RSS {:.0} MB is under {:.0}% of the {:.0} MB budget", mb(rss), self.options.relax_at * 100.0, mb(budget as f64));
@@ -175,5 +180,8 @@ mod tests {
         s.batch_sizes = vec![("ocr".into(), 8, 8)];
         assert!(c.tick(&s).is_empty(), "at the user's size nothing more happens");
         assert!(c.tick(&state(850)).is_empty(), "between the two marks the controller holds still");
+        let mut paused = state(850);
+        paused.intake_paused = true;
+        assert!(matches!(c.tick(&paused)[0], BudgetAction::ResumeIntake { .. }), "but never leaves a job paused there");
     }
 }
