@@ -79,7 +79,12 @@ impl<K: Hash + Eq + Clone, V: Clone> ByteLru<K, V> {
     /// Changes the bound, evicting at once if the cache is over it.
     pub fn set_limit(&mut self, limit_bytes: usize) {
         self.limit_bytes = limit_bytes;
-        while self.bytes > self.limit_bytes {
+        self.evict_to(limit_bytes);
+    }
+
+    /// Evicts least recently used entries until at most `bytes` remain; the bound stays as it is.
+    pub fn evict_to(&mut self, bytes: usize) {
+        while self.bytes > bytes {
             let Some((_, oldest)) = self.order.pop_first() else { break };
             if let Some((_, size, _)) = self.entries.remove(&oldest) {
                 self.bytes -= size;

@@ -150,10 +150,7 @@ impl Library {
 
     /// Evicts least recently used pages until the page cache holds at most `bytes` (a budget action).
     pub fn trim_page_cache(&self, bytes: usize) {
-        let mut cache = self.page_cache.lock().unwrap();
-        let limit = cache.limit_bytes();
-        cache.set_limit(bytes);
-        cache.set_limit(limit);
+        self.page_cache.lock().unwrap().evict_to(bytes);
     }
 }
 

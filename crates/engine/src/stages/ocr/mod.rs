@@ -248,14 +248,7 @@ impl OcrStage {
         let order = by_aspect(crops);
         let (th, tw) = CLS_SHAPE;
         for batch in order.chunks(self.options.cls_batch.max(1)) {
-            let mut data = vec![0f32; batch.len() * 3 * th * tw];
-            for (b, &i) in batch.iter().enumerate() {
-                let crop = &crops[i];
-                let ratio = crop.width() as f64 / crop.height() as f64;
-                let rw = ((th as f64 * ratio).ceil() as usize).min(tw).max(1);
-                let resized = resize_linear(crop, rw as u32, th as u32);
-                write_rec_planes(&resized, &mut data[b * 3 * th * tw..(b + 1) * 3 * th * tw], tw, th);
-            }
+            let data = line_batch(crops, batch, th, tw);
             let (shape, values) = run_model(&model, &data, [batch.len(), 3, th, tw])?;
             if shape.len() != 2 || shape[0] as usize != batch.len() || shape[1] < 2 {
                 return Err(inference_error(ModelId::OcrCls, format!("unexpected output shape {shape:?}")));
@@ -299,14 +292,7 @@ impl OcrStage {
                 max_ratio = max_ratio.max(crops[i].width() as f64 / crops[i].height() as f64);
             }
             let tw = (th as f64 * max_ratio) as usize;
-            let mut data = vec![0f32; batch.len() * 3 * th * tw];
-            for (b, &i) in batch.iter().enumerate() {
-                let crop = &crops[i];
-                let ratio = crop.width() as f64 / crop.height() as f64;
-                let rw = ((th as f64 * ratio).ceil() as usize).min(tw).max(1);
-                let resized = resize_linear(crop, rw as u32, th as u32);
-                write_rec_planes(&resized, &mut data[b * 3 * th * tw..(b + 1) * 3 * th * tw], tw, th);
-            }
+            let data = line_batch(crops, batch, th, tw);
             let (shape, values) = run_model(&model, &data, [batch.len(), 3, th, tw])?;
             if shape.len() != 3 || shape[0] as usize != batch.len() {
                 return Err(inference_error(ModelId::OcrRec, format!("unexpected output shape {shape:?}")));
@@ -383,6 +369,20 @@ pub fn filter_and_order(boxes: Vec<Quad>, w: u32, h: u32) -> Vec<Quad> {
         })
         .collect();
     geometry::reading_order(&kept).into_iter().map(|i| kept[i]).collect()
+}
+
+/// The crops `batch` indexes, each resized to height `th` keeping its aspect ratio (at most `tw` wide),
+/// normalised and zero-padded on the right into one `[batch, 3, th, tw]` tensor.
+fn line_batch(crops: &[RgbImage], batch: &[usize], th: usize, tw: usize) -> Vec<f32> {
+    let mut data = vec![0f32; batch.len() * 3 * th * tw];
+    for (b, &i) in batch.iter().enumerate() {
+        let crop = &crops[i];
+        let ratio = crop.width() as f64 / crop.height() as f64;
+        let rw = ((th as f64 * ratio).ceil() as usize).min(tw).max(1);
+        let resized = resize_linear(crop, rw as u32, th as u32);
+        write_rec_planes(&resized, &mut data[b * 3 * th * tw..(b + 1) * 3 * th * tw], tw, th);
+    }
+    data
 }
 
 #[cfg(test)]
