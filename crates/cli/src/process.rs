@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use folio_engine::autotune::{autotune, TuneOptions};
 use folio_engine::hub::{ModelHub, SessionOptions};
 use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
-use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges};
+use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, Stage};
 use folio_engine::sentinel::fit_slope;
 use folio_engine::source::{self, Document, OpenOptions};
@@ -50,6 +50,10 @@ pub struct PipelineArgs {
     /// Let models run at the same time on different stage threads (more working memory at once).
     #[arg(long)]
     concurrent_models: bool,
+    /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back after
+    /// every inference). Without it the arena keeps what it has grown to, and reuses it.
+    #[arg(long)]
+    arena_free_mb: Option<u64>,
     /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
     #[arg(long)]
     budget_mb: Option<u64>,
@@ -136,6 +140,7 @@ impl PipelineArgs {
                 prepacking: !self.no_prepacking,
                 one_at_a_time: !self.concurrent_models,
             }, Arc::clone(&gauges)));
+        hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
         Ok(Engine { gauges, hub, renderer, stages, batch })
     }
@@ -147,7 +152,11 @@ impl Engine {
             Arc::clone(&self.hub),
             Arc::clone(&self.renderer),
             Arc::clone(&self.gauges),
-            WorkerOptions { pipeline_batch: self.batch, budget_bytes: budget_mb.map(|m| m << 20), ..WorkerOptions::default() },
+            WorkerOptions {
+                pipeline_batch: self.batch,
+                budget_bytes: budget_mb.map(|m| m << 20),
+                ..WorkerOptions::default()
+            },
         )
     }
 
@@ -163,25 +172,27 @@ impl Engine {
 
     /// MB per component now, with `other` the part of RSS nothing accounts for.
     fn attribution(&self) -> Value {
-        use std::sync::atomic::Ordering::Relaxed;
-        let rss = current_rss_bytes() as f64;
-        let models = self.gauges.models_bytes.load(Relaxed) as f64;
-        let cache = self.gauges.page_cache_bytes.load(Relaxed) as f64;
-        let pdfium = self.gauges.pdfium_bytes.load(Relaxed) as f64;
-        let in_flight = self.gauges.in_flight_bytes.load(Relaxed) as f64;
+        let a = MemorySample::now(&self.gauges).attribution();
+        let mb = |b: u64| round2(b as f64 / MB);
         json!({
-            "rss": round2(rss / MB),
-            "models": round2(models / MB),
-            "page_cache": round2(cache / MB),
-            "pdfium": round2(pdfium / MB),
-            "in_flight": round2(in_flight / MB),
-            "other": round2((rss - models - cache - pdfium - in_flight).max(0.0) / MB),
+            "rss": mb(a.rss),
+            "models": mb(a.models),
+            "page_cache": mb(a.page_cache),
+            "pdfium": mb(a.pdfium),
+            "in_flight": mb(a.in_flight),
+            "arena_free": mb(a.arena_free),
+            "libraries": mb(a.libraries),
+            "other": mb(a.other),
         })
     }
 }
 
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
 }
 
 fn open_documents(paths: &[PathBuf], pages: &str) -> (Vec<(Arc<Document>, std::ops::Range<usize>)>, Vec<String>) {
@@ -216,17 +227,15 @@ struct Run {
 }
 
 fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>, quiet: bool) -> Run {
-    use std::sync::atomic::Ordering::Relaxed;
     let events = worker.subscribe();
     let rss_per_page = Arc::new(Mutex::new(Vec::new()));
     let other_shares = Arc::new(Mutex::new(Vec::new()));
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
-        let rss = current_rss_bytes();
-        rss_log.lock().unwrap().push(rss);
-        let named = g.models_bytes.load(Relaxed) + g.page_cache_bytes.load(Relaxed) + g.pdfium_bytes.load(Relaxed) + g.in_flight_bytes.load(Relaxed);
-        other_log.lock().unwrap().push(rss.saturating_sub(named) as f64 / rss.max(1) as f64);
+        let sample = MemorySample::now(&g);
+        rss_log.lock().unwrap().push(sample.rss_bytes);
+        other_log.lock().unwrap().push(sample.attribution().other_share());
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     progress.set_style(
@@ -329,7 +338,15 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
         "budget_actions": run.budget_actions,
         "leak_warnings": run.leak_warnings,
         "attribution": engine.attribution(),
-        "other_share_avg": round2(run.other_shares.iter().sum::<f64>() / run.other_shares.len().max(1) as f64),
+        "other_share_avg": round3(run.other_shares.iter().sum::<f64>() / run.other_shares.len().max(1) as f64),
+        "other_share_max": round3(run.other_shares.iter().copied().fold(0.0, f64::max)),
+        "arena": folio_engine::runtime::shared_arena_stats().map(|a| json!({
+            "in_use_mb": round2(a.in_use_bytes as f64 / MB),
+            "reserved_mb": round2(a.reserved_bytes as f64 / MB),
+            "peak_in_use_mb": round2(a.peak_in_use_bytes as f64 / MB),
+            "shrinks": a.shrinks,
+            "free_limit_mb": engine.hub.arena_free_limit().map(|l| l >> 20),
+        })),
     })
 }
 

@@ -1,7 +1,8 @@
 //! The budget controller: keeps RSS at or under a memory budget the user sets.
 //!
-//! When RSS nears the budget it acts, cheapest first: evict the page cache, lower batch sizes, pause intake
-//! of new pages, unload idle models. Each action carries its reason so the memory panel can mark it. When RSS
+//! When RSS nears the budget it acts, cheapest first: evict the page cache, make the inference arena give
+//! back its free memory after every inference, lower batch sizes, pause intake of new pages, unload idle
+//! models. Each action carries its reason so the memory panel can mark it. When RSS
 //! falls well below the budget again, intake resumes; batch sizes come back one step at a time, never above
 //! what the user set. Without a budget the controller never acts.
 
@@ -26,6 +27,10 @@ impl Default for BudgetOptions {
 pub struct BudgetState {
     pub rss_bytes: u64,
     pub page_cache_bytes: u64,
+    /// Bytes the inference arena holds free between inferences.
+    pub arena_free_bytes: u64,
+    /// The arena already returns its free memory after every inference (an earlier `LimitArena`).
+    pub arena_limited: bool,
     /// Current batch size of each stage, and the size the user chose.
     pub batch_sizes: Vec<(String, usize, usize)>,
     pub intake_paused: bool,
@@ -38,6 +43,10 @@ pub struct BudgetState {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum BudgetAction {
     EvictCache { to_bytes: u64, reason: String },
+    /// Return the arena's free memory after every inference (slower: each inference faults its tensors in).
+    LimitArena { reason: String },
+    /// Let the arena keep its usual free reserve again.
+    RestoreArena { reason: String },
     SetBatchSize { stage: String, size: usize, reason: String },
     PauseIntake { reason: String },
     ResumeIntake { reason: String },
@@ -80,6 +89,9 @@ impl BudgetController {
                 let to = (state.page_cache_bytes as f64 - excess).max(0.0) as u64;
                 return vec![BudgetAction::EvictCache { to_bytes: to, reason: over }];
             }
+            if !state.arena_limited && state.arena_free_bytes > 0 {
+                return vec![BudgetAction::LimitArena { reason: over }];
+            }
             if let Some((stage, size, _)) = state.batch_sizes.iter().filter(|(_, s, _)| *s > 1).max_by_key(|(_, s, _)| *s) {
                 return vec![BudgetAction::SetBatchSize { stage: stage.clone(), size: (size / 2).max(1), reason: over }];
             }
@@ -109,6 +121,9 @@ impl BudgetController {
             {
                 return vec![BudgetAction::SetBatchSize { stage: stage.clone(), size: (size * 2).min(*chosen), reason: under }];
             }
+            if state.arena_limited {
+                return vec![BudgetAction::RestoreArena { reason: under }];
+            }
         }
         Vec::new()
     }
@@ -124,6 +139,8 @@ mod tests {
         BudgetState {
             rss_bytes: rss_mb * MB,
             page_cache_bytes: 0,
+            arena_free_bytes: 0,
+            arena_limited: false,
             batch_sizes: vec![("ocr".into(), 8, 8), ("embed".into(), 16, 16)],
             intake_paused: false,
             idle_models: vec!["table".into()],
@@ -143,6 +160,9 @@ mod tests {
         s.page_cache_bytes = 100 * MB;
         assert!(matches!(c.tick(&s)[0], BudgetAction::EvictCache { to_bytes, .. } if to_bytes < 100 * MB));
         s.page_cache_bytes = 0;
+        s.arena_free_bytes = 200 * MB;
+        assert!(matches!(c.tick(&s)[0], BudgetAction::LimitArena { .. }));
+        s.arena_limited = true;
         assert!(matches!(&c.tick(&s)[0], BudgetAction::SetBatchSize { stage, size: 8, .. } if stage == "embed"));
         s.batch_sizes = vec![("ocr".into(), 1, 8), ("embed".into(), 1, 16)];
         assert!(matches!(c.tick(&s)[0], BudgetAction::PauseIntake { .. }));
@@ -179,6 +199,9 @@ mod tests {
         assert!(matches!(&c.tick(&s)[0], BudgetAction::SetBatchSize { size: 8, .. }));
         s.batch_sizes = vec![("ocr".into(), 8, 8)];
         assert!(c.tick(&s).is_empty(), "at the user's size nothing more happens");
+        s.arena_limited = true;
+        assert!(matches!(c.tick(&s)[0], BudgetAction::RestoreArena { .. }), "the arena keeps its reserve again last");
+        s.arena_limited = false;
         assert!(c.tick(&state(850)).is_empty(), "between the two marks the controller holds still");
         let mut paused = state(850);
         paused.intake_paused = true;

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use ort::ep;
 use ort::session::builder::GraphOptimizationLevel;
-use ort::session::Session;
+use ort::session::{RunOptions, Session};
 use serde::Serialize;
 
-use crate::memory::{current_rss_bytes, MemoryGauges};
+use crate::memory::{heap_in_use_bytes, MemoryGauges};
 use crate::{runtime, Error, Result};
 
 /// The models Folio runs, one per pipeline stage.
@@ -61,6 +61,7 @@ impl ModelId {
     }
 }
 
+
 /// ONNX Runtime session settings shared by every model.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct SessionOptions {
@@ -97,9 +98,13 @@ impl Default for SessionOptions {
 pub struct OrtClock {
     state: Mutex<(usize, Option<Instant>)>,
     busy_nanos: AtomicU64,
-    /// Held across every inference when models run one at a time.
+    /// Held across every inference when models run one at a time, and across every load.
     exclusive: Mutex<()>,
     one_at_a_time: bool,
+    /// The shared arena gives its free regions back at the end of the next inference when they pass this
+    /// many bytes, or when a shrink was asked for (`u64::MAX`: never on its own).
+    arena_free_limit: AtomicU64,
+    shrink_requested: std::sync::atomic::AtomicBool,
 }
 
 impl OrtClock {
@@ -124,6 +129,16 @@ impl OrtClock {
     pub fn busy(&self) -> Duration {
         Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
     }
+
+    /// Whether the inference about to run should end by returning the arena's free regions.
+    fn should_shrink(&self) -> bool {
+        if self.shrink_requested.swap(false, Ordering::Relaxed) {
+            return true;
+        }
+        let limit = self.arena_free_limit.load(Ordering::Relaxed);
+        // What the last inference left free is what this one would otherwise reuse; past the limit it goes.
+        limit != u64::MAX && runtime::shared_arena_stats().is_some_and(|a| a.free_bytes() > limit)
+    }
 }
 
 /// A loaded model: its session (one inference at a time), and what was learned when loading it.
@@ -134,26 +149,21 @@ pub struct Model {
     pub metadata: HashMap<String, String>,
     pub file_bytes: u64,
     clock: Arc<OrtClock>,
-    /// RSS kept across this model's inferences: ONNX Runtime's arena growing to the largest input seen.
-    /// Signed sum of the RSS change across each call, never below zero: memory another thread frees during
-    /// a call is given back as well as taken.
-    working_bytes: Mutex<i64>,
+    plain_run: RunOptions,
+    /// The same, and the arena returns its free regions to the system when the inference ends. `None`
+    /// without an arena.
+    shrinking_run: Option<RunOptions>,
 }
 
 impl Model {
-    /// Runs `f` with exclusive use of the session, counting the time as time inside ONNX Runtime.
-    pub fn run<R>(&self, f: impl FnOnce(&mut Session) -> ort::Result<R>) -> Result<R> {
+    /// Runs `f` with exclusive use of the session, counting the time as time inside ONNX Runtime. `f` gets
+    /// the run options to pass to `Session::run_with_options`: they carry the arena policy.
+    pub fn run<R>(&self, f: impl FnOnce(&mut Session, &RunOptions) -> ort::Result<R>) -> Result<R> {
         let _turn = self.clock.one_at_a_time.then(|| self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let shrink = self.shrinking_run.as_ref().filter(|_| self.clock.should_shrink());
         self.clock.enter();
-        let rss_before = current_rss_bytes();
-        let result = f(&mut session);
-        // With one model at a time, growth across the call is this model's; without, it is an estimate.
-        let kept = current_rss_bytes() as i64 - rss_before as i64;
-        {
-            let mut working = self.working_bytes.lock().unwrap_or_else(|p| p.into_inner());
-            *working = (*working + kept).max(0);
-        }
+        let result = f(&mut session, shrink.unwrap_or(&self.plain_run));
         self.clock.leave();
         result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
     }
@@ -173,9 +183,10 @@ pub struct ModelStats {
     pub loaded: bool,
     pub load_count: u64,
     pub load_ms: f64,
+    /// What the last load kept: its share of the shared arena plus the heap the session holds outside it.
     pub bytes: u64,
-    /// Change in process RSS across the last load.
-    pub rss_delta_bytes: i64,
+    /// The part of `bytes` inside the shared arena (weights and pre-packed weights).
+    pub arena_bytes: u64,
 }
 
 /// A change the memory panel draws as a marker.
@@ -219,7 +230,11 @@ impl ModelHub {
             entries,
             listeners: Mutex::new(Vec::new()),
             gauges,
-            clock: Arc::new(OrtClock { one_at_a_time: options.one_at_a_time, ..OrtClock::default() }),
+            clock: Arc::new(OrtClock {
+                one_at_a_time: options.one_at_a_time,
+                arena_free_limit: AtomicU64::new(u64::MAX),
+                ..OrtClock::default()
+            }),
             paths: Mutex::new(HashMap::new()),
         }
     }
@@ -231,24 +246,29 @@ impl ModelHub {
         let mut slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(model) = slot.as_ref() {
             let model = Arc::clone(model);
-            drop(slot);
-            // Working memory grows during inference; each batch's `get` brings the attribution up to date.
-            self.publish_bytes();
             return Ok(model);
         }
-        let rss_before = current_rss_bytes();
+        // No inference runs during a load, so the arena's change is this model's alone.
+        let turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
+        let (arena_before, heap_before) = (runtime::shared_arena_stats(), heap_in_use_bytes());
         let started = Instant::now();
         let model = Arc::new(self.load(id)?);
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let rss_delta = current_rss_bytes() as i64 - rss_before as i64;
-        let bytes = if rss_delta > 0 { rss_delta as u64 } else { model.file_bytes };
+        let (arena_after, heap_after) = (runtime::shared_arena_stats(), heap_in_use_bytes());
+        drop(turn);
+        let (arena_before, arena_after) = (arena_before.unwrap_or_default(), arena_after.unwrap_or_default());
+        let arena_bytes = arena_after.in_use_bytes.saturating_sub(arena_before.in_use_bytes);
+        // The heap grew by the arena's new regions plus what the session keeps outside the arena.
+        let arena_growth = arena_after.reserved_bytes.saturating_sub(arena_before.reserved_bytes);
+        let outside = heap_after.saturating_sub(heap_before).saturating_sub(arena_growth);
+        let bytes = if arena_bytes + outside > 0 { arena_bytes + outside } else { model.file_bytes };
         {
             let mut stats = entry.stats.lock().unwrap();
             stats.loaded = true;
             stats.load_count += 1;
             stats.load_ms = ms;
             stats.bytes = bytes;
-            stats.rss_delta_bytes = rss_delta;
+            stats.arena_bytes = arena_bytes;
         }
         *slot = Some(Arc::clone(&model));
         drop(slot);
@@ -282,6 +302,9 @@ impl ModelHub {
             builder = builder.with_intra_threads(self.options.intra_threads).map_err(|e| fail(e.to_string()))?;
         }
         let session = builder.commit_from_file(&path).map_err(|e| fail(e.to_string()))?;
+        if self.options.cpu_arena && self.options.shared_arena {
+            runtime::observe_shared_arena(&session);
+        }
         let metadata = match session.metadata() {
             Ok(meta) => meta
                 .custom_keys()
@@ -292,14 +315,15 @@ impl ModelHub {
             Err(_) => HashMap::new(),
         };
         let file_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        Ok(Model {
-            id,
-            session: Mutex::new(session),
-            metadata,
-            file_bytes,
-            clock: Arc::clone(&self.clock),
-            working_bytes: Mutex::new(0),
-        })
+        let plain_run = RunOptions::new().map_err(|e| fail(e.to_string()))?;
+        let shrinking_run = if self.options.cpu_arena {
+            let mut options = RunOptions::new().map_err(|e| fail(e.to_string()))?;
+            options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| fail(e.to_string()))?;
+            Some(options)
+        } else {
+            None
+        };
+        Ok(Model { id, session: Mutex::new(session), metadata, file_bytes, clock: Arc::clone(&self.clock), plain_run, shrinking_run })
     }
 
     /// Uses `path` for `id` instead of the manifest's file (tests, and users with their own models).
@@ -307,11 +331,13 @@ impl ModelHub {
         self.paths.lock().unwrap().insert(id, path);
     }
 
-    /// Drops the hub's handle; the session is freed once the last running stage lets go of it.
+    /// Drops the hub's handle; the session is freed once the last running stage lets go of it. Its weights
+    /// go back to the shared arena, which returns them to the system at the end of the next inference.
     pub fn unload(&self, id: ModelId, reason: &str) -> bool {
         let entry = &self.entries[&id];
         let Some(model) = entry.slot.lock().unwrap_or_else(|p| p.into_inner()).take() else { return false };
         drop(model);
+        self.request_arena_shrink();
         crate::memory::release_free_memory();
         let bytes = {
             let mut stats = entry.stats.lock().unwrap();
@@ -343,6 +369,21 @@ impl ModelHub {
         ModelId::ALL.iter().map(|&id| (id, self.stats(id))).collect()
     }
 
+    /// The next inference ends by returning the shared arena's free regions to the system.
+    pub fn request_arena_shrink(&self) {
+        self.clock.shrink_requested.store(true, Ordering::Relaxed);
+    }
+
+    /// Free bytes the shared arena may keep between inferences before it returns them (`None`: no bound).
+    pub fn set_arena_free_limit(&self, limit: Option<u64>) {
+        self.clock.arena_free_limit.store(limit.unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.gauges.arena_free_limit_bytes.store(limit.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    pub fn arena_free_limit(&self) -> Option<u64> {
+        Some(self.clock.arena_free_limit.load(Ordering::Relaxed)).filter(|&l| l != u64::MAX)
+    }
+
     /// Wall time during which at least one model was running, since the hub was made.
     pub fn ort_time(&self) -> Duration {
         self.clock.busy()
@@ -358,22 +399,22 @@ impl ModelHub {
         self.listeners.lock().unwrap().retain(|tx| tx.send(event.clone()).is_ok());
     }
 
-    /// Publishes each loaded model's bytes (load plus working memory) to the memory gauges.
+    /// Publishes each loaded model's bytes to the memory gauges. The tensors of a running inference are not
+    /// a model's: the sampler counts them as in flight (the arena's bytes in use beyond the weights).
     pub fn publish_bytes(&self) {
         let mut per_model = Vec::new();
+        let mut in_arena = 0;
         for id in ModelId::ALL {
             let entry = &self.entries[&id];
-            let working = entry
-                .slot
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .as_ref()
-                .map(|m| *m.working_bytes.lock().unwrap_or_else(|p| p.into_inner()) as u64);
-            let Some(working) = working else { continue };
-            let bytes = entry.stats.lock().unwrap().bytes + working;
-            per_model.push((id.name().to_string(), bytes));
+            if entry.slot.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
+                continue;
+            }
+            let stats = entry.stats.lock().unwrap();
+            in_arena += stats.arena_bytes;
+            per_model.push((id.name().to_string(), stats.bytes));
         }
         self.gauges.models_bytes.store(per_model.iter().map(|(_, b)| b).sum(), Ordering::Relaxed);
+        self.gauges.models_arena_bytes.store(in_arena, Ordering::Relaxed);
         *self.gauges.per_model.lock().unwrap() = per_model;
     }
 }

@@ -175,6 +175,8 @@ struct Shared {
     hook: Mutex<Option<(String, PageHook)>>,
     options: WorkerOptions,
     leak_warnings: Mutex<Vec<LeakWarning>>,
+    /// The arena's free-memory bound before the budget took it to zero, given back when RSS is low again.
+    arena_limit_before_budget: Mutex<Option<Option<u64>>>,
 }
 
 impl Shared {
@@ -210,6 +212,7 @@ impl Worker {
             hook: Mutex::new(None),
             options,
             leak_warnings: Mutex::new(Vec::new()),
+            arena_limit_before_budget: Mutex::new(None),
         });
         let hub_events = shared.hub.subscribe();
         let forward = Arc::clone(&shared);
@@ -602,6 +605,8 @@ fn budget_loop(shared: Arc<Shared>) {
         let state = BudgetState {
             rss_bytes: current_rss_bytes(),
             page_cache_bytes: shared.gauges.page_cache_bytes.load(Ordering::Relaxed),
+            arena_free_bytes: crate::runtime::shared_arena_stats().map(|a| a.free_bytes()).unwrap_or(0),
+            arena_limited: shared.hub.arena_free_limit() == Some(0),
             batch_sizes: Stage::ALL.iter().map(|&s| (s.name().to_string(), batch.of(s), chosen.of(s))).collect(),
             intake_paused: control.intake_paused_by_budget.load(Ordering::Relaxed),
             idle_models: idle_models(&shared),
@@ -610,6 +615,15 @@ fn budget_loop(shared: Arc<Shared>) {
         for action in actions {
             match &action {
                 BudgetAction::EvictCache { .. } => {} // the page cache belongs to the library, which listens for this
+                BudgetAction::LimitArena { .. } => {
+                    *shared.arena_limit_before_budget.lock().unwrap() = Some(shared.hub.arena_free_limit());
+                    shared.hub.set_arena_free_limit(Some(0));
+                    shared.hub.request_arena_shrink();
+                }
+                BudgetAction::RestoreArena { .. } => {
+                    let before = shared.arena_limit_before_budget.lock().unwrap().take();
+                    shared.hub.set_arena_free_limit(before.flatten());
+                }
                 BudgetAction::SetBatchSize { stage, size, reason } => {
                     if let Some(stage) = Stage::parse(stage) {
                         shared.batch.lock().unwrap().set(stage, *size);

@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use sysinfo::{MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+use sysinfo::{MemoryRefreshKind, System};
 
 /// Bytes held by the components Folio can name. Each is written by its owner and read by the sampler.
 #[derive(Debug, Default)]
@@ -21,8 +21,12 @@ pub struct MemoryGauges {
     pub page_cache_limit_bytes: AtomicU64,
     /// Estimated growth of pdfium's per-document caches since each open document was loaded.
     pub pdfium_bytes: AtomicU64,
-    /// Loaded models: what each load added to RSS plus the working memory (arena) its inferences kept.
+    /// Loaded models: what each load kept (weights in the shared arena, and the session outside it).
     pub models_bytes: AtomicU64,
+    /// The part of `models_bytes` inside the shared arena; the arena's other bytes in use are tensors.
+    pub models_arena_bytes: AtomicU64,
+    /// The bound on the arena's free memory between inferences (0: none).
+    pub arena_free_limit_bytes: AtomicU64,
     /// The same, per model, by name.
     pub per_model: Mutex<Vec<(String, u64)>>,
     /// Page images and tensors inside the pipeline right now (see [`InFlight`]).
@@ -79,9 +83,98 @@ pub struct MemorySample {
     pub page_cache_limit_bytes: u64,
     pub pdfium_bytes: u64,
     pub models_bytes: u64,
+    /// Page images and crops between stages, plus the tensors of the inference running now.
     pub in_flight_bytes: u64,
+    /// Memory the inference arena holds free for the next inference (bounded; see `ModelHub`).
+    pub arena_free_bytes: u64,
+    /// Its bound (0: none).
+    pub arena_free_limit_bytes: u64,
+    /// Resident pages of the program, its libraries and other mapped files.
+    pub libraries_bytes: u64,
     /// Bytes per loaded model, by name.
     pub models: Vec<(String, u64)>,
+}
+
+/// One sample split into the parts the memory panel stacks, in bytes; `other` is RSS minus the rest.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Attribution {
+    pub rss: u64,
+    pub models: u64,
+    pub page_cache: u64,
+    pub pdfium: u64,
+    pub in_flight: u64,
+    pub arena_free: u64,
+    pub libraries: u64,
+    pub other: u64,
+}
+
+impl Attribution {
+    /// The share of RSS nothing accounts for.
+    pub fn other_share(&self) -> f64 {
+        self.other as f64 / self.rss.max(1) as f64
+    }
+}
+
+impl MemorySample {
+    /// Reads the process and the gauges now (what the sampler does on each tick, without system memory).
+    pub fn now(gauges: &MemoryGauges) -> MemorySample {
+        let process = ProcessMemory::read();
+        let arena = crate::runtime::shared_arena_stats().unwrap_or_default();
+        let models_in_arena = gauges.models_arena_bytes.load(Ordering::Relaxed);
+        MemorySample {
+            t_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
+            rss_bytes: process.rss_bytes,
+            available_bytes: 0,
+            total_bytes: 0,
+            page_cache_bytes: gauges.page_cache_bytes.load(Ordering::Relaxed),
+            page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
+            pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
+            models_bytes: gauges.models_bytes.load(Ordering::Relaxed),
+            in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed) + arena.in_use_bytes.saturating_sub(models_in_arena),
+            arena_free_bytes: arena.free_bytes(),
+            arena_free_limit_bytes: gauges.arena_free_limit_bytes.load(Ordering::Relaxed),
+            libraries_bytes: process.file_bytes,
+            models: gauges.per_model.lock().unwrap().clone(),
+        }
+    }
+
+    pub fn attribution(&self) -> Attribution {
+        let named = self.models_bytes + self.page_cache_bytes + self.pdfium_bytes + self.in_flight_bytes + self.arena_free_bytes + self.libraries_bytes;
+        Attribution {
+            rss: self.rss_bytes,
+            models: self.models_bytes,
+            page_cache: self.page_cache_bytes,
+            pdfium: self.pdfium_bytes,
+            in_flight: self.in_flight_bytes,
+            arena_free: self.arena_free_bytes,
+            libraries: self.libraries_bytes,
+            other: self.rss_bytes.saturating_sub(named),
+        }
+    }
+}
+
+/// The process's resident memory from `/proc/self/status`, read in one pass so the parts agree.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessMemory {
+    pub rss_bytes: u64,
+    /// Resident file-backed and shared pages (`RssFile` + `RssShmem`): code, libraries, mapped files.
+    pub file_bytes: u64,
+}
+
+impl ProcessMemory {
+    pub fn read() -> ProcessMemory {
+        let mut memory = ProcessMemory::default();
+        let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return memory };
+        let kb = |v: &str| v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0) * 1024;
+        for line in status.lines() {
+            if let Some(v) = line.strip_prefix("VmRSS:") {
+                memory.rss_bytes = kb(v);
+            } else if let Some(v) = line.strip_prefix("RssFile:").or_else(|| line.strip_prefix("RssShmem:")) {
+                memory.file_bytes += kb(v);
+            }
+        }
+        memory
+    }
 }
 
 /// Resident set size of this process, read from `/proc/self/statm`: cheap enough to call around every
@@ -141,6 +234,25 @@ pub fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// Makes the C heap give large blocks back to the system as soon as they are freed.
+///
+/// glibc serves blocks under its mmap threshold from heaps it keeps, and raises that threshold each time a
+/// large block is freed, up to 32 MB: the inference arena's regions and page images then stay resident after
+/// they are freed, as "other" memory nothing can use. A fixed threshold keeps every block of 1 MB or more in
+/// its own mapping, unmapped on free; smaller ones are trimmed from the top of the heap past 8 MB. Called
+/// once, as early as possible; later calls do nothing.
+pub fn configure_allocator() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: mallopt only changes glibc's tuning parameters.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
+        }
+    });
 }
 
 /// How the sampler runs.
@@ -222,26 +334,14 @@ impl Drop for MemorySampler {
 }
 
 fn sample_loop(shared: Arc<Shared>, gauges: Arc<MemoryGauges>, period: Duration) {
-    let pid = Pid::from_u32(std::process::id());
     let mut system = System::new();
-    let process_kind = ProcessRefreshKind::nothing().with_memory();
     let memory_kind = MemoryRefreshKind::nothing().with_ram();
     let mut next = Instant::now();
     while !shared.stop.load(Ordering::Relaxed) {
-        system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), false, process_kind);
         system.refresh_memory_specifics(memory_kind);
-        let sample = MemorySample {
-            t_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
-            rss_bytes: system.process(pid).map(|p| p.memory()).unwrap_or(0),
-            available_bytes: system.available_memory(),
-            total_bytes: system.total_memory(),
-            page_cache_bytes: gauges.page_cache_bytes.load(Ordering::Relaxed),
-            page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
-            pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
-            models_bytes: gauges.models_bytes.load(Ordering::Relaxed),
-            in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed),
-            models: gauges.per_model.lock().unwrap().clone(),
-        };
+        let mut sample = MemorySample::now(&gauges);
+        sample.available_bytes = system.available_memory();
+        sample.total_bytes = system.total_memory();
         {
             let mut history = shared.history.lock().unwrap();
             if history.len() == shared.capacity {

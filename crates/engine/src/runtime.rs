@@ -186,6 +186,7 @@ fn pdfium_version() -> String {
 pub fn onnxruntime() -> Result<&'static ort::environment::Environment> {
     static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
     let environment = ENVIRONMENT.get_or_init(|| {
+        crate::memory::configure_allocator();
         let path = verified_path("onnxruntime").map_err(|e| e.to_string())?;
         let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
         let environment = builder.with_name("folio").build().map_err(|e| e.to_string())?;
@@ -223,6 +224,83 @@ fn register_shared_cpu_arena(environment: &ort::environment::Environment) -> std
     let registered = check(unsafe { (api.CreateAndRegisterAllocator)(environment.ptr() as *mut _, memory_info.ptr(), config) });
     unsafe { (api.ReleaseArenaCfg)(config) };
     registered
+}
+
+/// Remembers a handle on the shared arena from a session that uses it, for [`shared_arena_stats`]. The
+/// environment's own handle reports no statistics; a session's handle on the same arena does.
+pub fn observe_shared_arena(session: &ort::session::Session) {
+    use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+    use ort::AsPointer;
+    if SHARED_ARENA.get().is_some() {
+        return;
+    }
+    let Ok(info) = MemoryInfo::new(AllocationDevice::CPU, 0, AllocatorType::Arena, MemoryType::Default) else { return };
+    let Ok(allocator) = ort::memory::Allocator::new(session, info) else { return };
+    if SHARED_ARENA.set(allocator.ptr() as usize).is_ok() {
+        // The handle shares ownership of the arena, which the environment keeps for the whole process; it
+        // outlives the session and is never released.
+        std::mem::forget(allocator);
+    }
+}
+
+/// The shared arena's allocator, once ONNX Runtime is loaded (a raw pointer kept as an address).
+static SHARED_ARENA: OnceLock<usize> = OnceLock::new();
+
+/// What the shared CPU arena holds: every session's weights and the tensors of the inference running now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ArenaStats {
+    /// Bytes handed out and not yet given back.
+    pub in_use_bytes: u64,
+    /// Bytes the arena holds from the system, in use or free.
+    pub reserved_bytes: u64,
+    /// The highest `in_use_bytes` so far.
+    pub peak_in_use_bytes: u64,
+    /// Times free regions were returned to the system.
+    pub shrinks: u64,
+}
+
+impl ArenaStats {
+    /// Reserved but not in use: kept for the next inference, returned by a shrink.
+    pub fn free_bytes(&self) -> u64 {
+        self.reserved_bytes.saturating_sub(self.in_use_bytes)
+    }
+}
+
+/// The shared arena's statistics; `None` until a model using it has been loaded (reading never loads one).
+pub fn shared_arena_stats() -> Option<ArenaStats> {
+    let allocator = *SHARED_ARENA.get()? as *const ort::sys::OrtAllocator;
+    let api = ort::api();
+    let mut pairs: *mut ort::sys::OrtKeyValuePairs = std::ptr::null_mut();
+    // SAFETY: the allocator is the registered one, alive for the process; `pairs` is released below.
+    let status = unsafe { (api.AllocatorGetStats)(allocator, &mut pairs) };
+    if !status.0.is_null() {
+        unsafe { (api.ReleaseStatus)(status.0) };
+        return None;
+    }
+    if pairs.is_null() {
+        return None;
+    }
+    let mut keys: *const *const std::ffi::c_char = std::ptr::null();
+    let mut values: *const *const std::ffi::c_char = std::ptr::null();
+    let mut count = 0usize;
+    let mut stats = ArenaStats::default();
+    // SAFETY: the API fills `count` parallel arrays of C strings owned by `pairs`, read before release.
+    unsafe {
+        (api.GetKeyValuePairs)(pairs, &mut keys, &mut values, &mut count);
+        for i in 0..count {
+            let key = std::ffi::CStr::from_ptr(*keys.add(i)).to_string_lossy();
+            let value: u64 = std::ffi::CStr::from_ptr(*values.add(i)).to_string_lossy().parse().unwrap_or(0);
+            match key.as_ref() {
+                "InUse" => stats.in_use_bytes = value,
+                "TotalAllocated" => stats.reserved_bytes = value,
+                "MaxInUse" => stats.peak_in_use_bytes = value,
+                "NumArenaShrinkages" => stats.shrinks = value,
+                _ => {}
+            }
+        }
+        (api.ReleaseKeyValuePairs)(pairs);
+    }
+    Some(stats)
 }
 
 fn onnxruntime_version(_path: &Path) -> Result<String> {

@@ -1,14 +1,17 @@
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
+
 use folio_engine::MemorySample;
 use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::state::AppState;
 
-/// Streams every memory sample to the window over `on_sample` and returns the history so far.
+/// Streams every memory sample to the window over `on_sample`, in batches, and returns the history so far.
 /// The stream ends by itself when the window goes away (the channel stops accepting).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<MemorySample>) -> Vec<MemorySample> {
+pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<Vec<MemorySample>>) -> Vec<MemorySample> {
     let Some(sampler) = state.sampler.as_ref() else { return Vec::new() };
     // Subscribe before reading the history so no sample falls between the two; the UI drops duplicates.
     let samples = sampler.subscribe();
@@ -16,15 +19,30 @@ pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<MemorySam
     std::thread::Builder::new()
         .name("folio-memory-stream".into())
         .spawn(move || {
-            for sample in samples {
-                if on_sample.send(sample).is_err() {
-                    break;
+            // Every sample is sent, in batches once a second: the panel redraws at most that often, and
+            // each message wakes the webview.
+            let mut batch = Vec::new();
+            let mut sent = Instant::now();
+            loop {
+                match samples.recv_timeout(STREAM_PERIOD) {
+                    Ok(sample) => batch.push(sample),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+                if !batch.is_empty() && sent.elapsed() >= STREAM_PERIOD {
+                    if on_sample.send(std::mem::take(&mut batch)).is_err() {
+                        break;
+                    }
+                    sent = Instant::now();
                 }
             }
         })
         .expect("spawn the memory stream thread");
     history
 }
+
+/// How often samples are sent to the window.
+const STREAM_PERIOD: Duration = Duration::from_secs(1);
 
 /// Sets (or with `null` clears) the memory budget the worker keeps RSS under.
 #[tauri::command]

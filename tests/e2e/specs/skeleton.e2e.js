@@ -62,6 +62,16 @@ describe('Folio skeleton', () => {
     }
   });
 
+  it('lists every part of RSS beside the graph', async () => {
+    const keys = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="memory-component"]')].map((el) => el.getAttribute('data-key')),
+    );
+    console.log(`[folio-e2e] memory components: ${keys.join(', ')}`);
+    for (const key of ['page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']) {
+      if (!keys.includes(key)) throw new Error(`the memory panel has no "${key}" row (rows: ${keys.join(', ')})`);
+    }
+  });
+
   it('shows the library, the page and the memory graph on screen together, with no uncaught errors', async () => {
     for (const id of ['library', 'page-image', 'memory-graph']) {
       const shown = await browser.execute((sel) => {

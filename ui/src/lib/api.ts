@@ -56,8 +56,12 @@ export function onLibraryChanged(cb: (snapshot: LibrarySnapshot) => void): Promi
  * promise resolves with the recent history.
  */
 export function subscribeMemory(onSample: (sample: MemorySample) => void): Promise<MemorySample[]> {
-  const channel = new Channel<MemorySample>();
-  channel.onmessage = onSample;
+  // Samples come in batches (about one a second); each is handed on in order.
+  const channel = new Channel<MemorySample[] | MemorySample>();
+  channel.onmessage = (batch) => {
+    if (Array.isArray(batch)) for (const s of batch) onSample(s);
+    else onSample(batch);
+  };
   return invoke<MemorySample[]>('memory_subscribe', { onSample: channel });
 }
 

@@ -8,6 +8,8 @@ import {
   normalizeModels,
   SampleWindow,
   stackColumns,
+  thin,
+  type Attribution,
 } from './attribution';
 import type { MemorySample } from './types';
 
@@ -35,6 +37,16 @@ describe('attribute', () => {
     expect(a.modelsOther).toBe(400 * MB);
     expect(a.models).toEqual([]);
     expect(a.other).toBe((1000 - 400 - 100 - 50 - 30) * MB);
+  });
+
+  it('takes the arena reserve and the libraries out of "other"', () => {
+    const a = attribute(sample({ arena_free_bytes: 120 * MB, libraries_bytes: 80 * MB }));
+    expect(a.arenaFree).toBe(120 * MB);
+    expect(a.libraries).toBe(80 * MB);
+    expect(a.other).toBe((1000 - 400 - 100 - 50 - 30 - 120 - 80) * MB);
+    expect(bandValue(a, 'arena_free')).toBe(120 * MB);
+    expect(bandValue(a, 'libraries')).toBe(80 * MB);
+    expect(bandLabel('arena_free')).toBe('Arena reserve');
   });
 
   it('never makes "other" negative', () => {
@@ -90,15 +102,15 @@ describe('normalizeModels', () => {
 
 describe('bands', () => {
   it('has one "models" band when no model is named', () => {
-    expect(bandKeys([attribute(sample())])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'other']);
-    expect(bandKeys([])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'other']);
+    expect(bandKeys([attribute(sample())])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
+    expect(bandKeys([])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
   });
 
   it('has one band per named model, plus "models" only when some bytes are unattributed', () => {
     const full = attribute(sample({ models: { b: 300 * MB, a: 100 * MB } }));
-    expect(bandKeys([full])).toEqual(['model:a', 'model:b', 'page_cache', 'pdfium', 'in_flight', 'other']);
+    expect(bandKeys([full])).toEqual(['model:a', 'model:b', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
     const part = attribute(sample({ models: { b: 100 * MB } }));
-    expect(bandKeys([full, part])).toEqual(['model:a', 'model:b', 'models', 'page_cache', 'pdfium', 'in_flight', 'other']);
+    expect(bandKeys([full, part])).toEqual(['model:a', 'model:b', 'models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
   });
 
   it('labels bands', () => {
@@ -112,8 +124,8 @@ describe('bands', () => {
     const keys = bandKeys([a]);
     const cols = stackColumns([a], keys, 1 / 1000, 1 / MB);
     expect(cols[0]).toEqual([2]);
-    // m 400, cache 500, pdfium 550, in flight 580, other up to 1000
-    expect(cols.slice(1, -1).map((c) => c[0])).toEqual([400, 500, 550, 580, 1000]);
+    // m 400, cache 500, pdfium 550, in flight 580, no arena reserve or libraries, other up to 1000
+    expect(cols.slice(1, -1).map((c) => c[0])).toEqual([400, 500, 550, 580, 580, 580, 1000]);
     expect(cols[cols.length - 1]).toEqual([1000]);
     expect(bandValue(a, 'model:m')).toBe(400 * MB);
     expect(bandValue(a, 'model:none')).toBe(0);
@@ -166,5 +178,25 @@ describe('SampleWindow', () => {
     const w = new SampleWindow<number>();
     expect(w.windowMs).toBe(600_000);
     expect(() => new SampleWindow(0)).toThrow(RangeError);
+  });
+});
+
+describe('thin', () => {
+  const series = (rss: number[]): Attribution[] => rss.map((r, i) => attribute(sample({ t_ms: 1000 + i * 200, rss_bytes: r * MB })));
+
+  it('keeps every sample when they fit', () => {
+    const atts = series([1, 2, 3]);
+    expect(thin(atts, 10)).toBe(atts);
+  });
+
+  it('keeps the highest sample of each bucket and always the newest', () => {
+    const rss = Array.from({ length: 3000 }, (_, i) => 500 + (i % 7));
+    rss[1234] = 900;
+    const out = thin(series(rss), 400);
+    expect(out.length).toBeLessThanOrEqual(401);
+    expect(out.length).toBeGreaterThan(300);
+    expect(Math.max(...out.map((a) => a.rss))).toBe(900 * MB);
+    expect(out[out.length - 1].t_ms).toBe(1000 + 2999 * 200);
+    for (let i = 1; i < out.length; i++) expect(out[i].t_ms).toBeGreaterThan(out[i - 1].t_ms);
   });
 });

@@ -15,19 +15,25 @@ export interface Attribution {
   pageCache: number;
   pdfium: number;
   inFlight: number;
+  /** Free memory the inference arena keeps for the next inference. */
+  arenaFree: number;
+  /** Resident code, libraries and mapped files. */
+  libraries: number;
   /** RSS minus everything above, never negative. */
   other: number;
 }
 
 /** Bands of the stacked graph, bottom to top. Model bands are `model:<name>`. */
 export const BAND_MODELS_OTHER = 'models';
-export const FIXED_BANDS = ['page_cache', 'pdfium', 'in_flight', 'other'] as const;
+export const FIXED_BANDS = ['page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other'] as const;
 
 export const BAND_LABELS: Record<string, string> = {
   models: 'Models',
   page_cache: 'Page cache',
   pdfium: 'PDFium',
   in_flight: 'In flight',
+  arena_free: 'Arena reserve',
+  libraries: 'Code & libraries',
   other: 'Other',
 };
 
@@ -76,8 +82,10 @@ export function attribute(sample: MemorySample, known?: [string, number][]): Att
   const pageCache = nonNeg(sample.page_cache_bytes);
   const pdfium = nonNeg(sample.pdfium_bytes);
   const inFlight = nonNeg(sample.in_flight_bytes);
-  const other = Math.max(0, rss - modelsTotal - pageCache - pdfium - inFlight);
-  return { t_ms: sample.t_ms, rss, models, modelsOther, modelsTotal, pageCache, pdfium, inFlight, other };
+  const arenaFree = nonNeg(sample.arena_free_bytes);
+  const libraries = nonNeg(sample.libraries_bytes);
+  const other = Math.max(0, rss - modelsTotal - pageCache - pdfium - inFlight - arenaFree - libraries);
+  return { t_ms: sample.t_ms, rss, models, modelsOther, modelsTotal, pageCache, pdfium, inFlight, arenaFree, libraries, other };
 }
 
 /** Value of one band in an attribution. */
@@ -91,6 +99,10 @@ export function bandValue(a: Attribution, key: string): number {
       return a.pdfium;
     case 'in_flight':
       return a.inFlight;
+    case 'arena_free':
+      return a.arenaFree;
+    case 'libraries':
+      return a.libraries;
     case 'other':
       return a.other;
     default:
@@ -116,6 +128,28 @@ export function bandKeys(atts: readonly Attribution[]): string[] {
   const keys = [...names].sort().map((n) => `model:${n}`);
   if (unattributed || names.size === 0) keys.push(BAND_MODELS_OTHER);
   return [...keys, ...FIXED_BANDS];
+}
+
+/**
+ * At most about `maxPoints` of `atts` to draw, oldest first: each bucket of consecutive samples is drawn as
+ * its highest-RSS sample (peaks stay visible), and the newest sample is always kept. Every sample stays in
+ * the window; only the picture has fewer vertices than there are samples, never more than pixels.
+ */
+export function thin(atts: readonly Attribution[], maxPoints: number): readonly Attribution[] {
+  const n = atts.length;
+  const limit = Math.max(2, Math.floor(maxPoints));
+  if (n <= limit) return atts;
+  const bucket = Math.ceil(n / limit);
+  const out: Attribution[] = [];
+  for (let start = 0; start < n; start += bucket) {
+    let best = atts[start];
+    const end = Math.min(n, start + bucket);
+    for (let i = start + 1; i < end; i++) if (atts[i].rss > best.rss) best = atts[i];
+    out.push(best);
+  }
+  const last = atts[n - 1];
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
 }
 
 /**

@@ -37,8 +37,14 @@ export interface MemorySample {
   pdfium_bytes: number;
   /** Bytes held by loaded models (all of them). Optional: older back ends do not send it. */
   models_bytes?: number;
-  /** Bytes of pages and intermediate results between pipeline stages. */
+  /** Bytes of pages and intermediate results between pipeline stages, and the running inference's tensors. */
   in_flight_bytes?: number;
+  /** Free memory the inference arena keeps for the next inference (bounded). */
+  arena_free_bytes?: number;
+  /** Its bound (0 or absent: none). */
+  arena_free_limit_bytes?: number;
+  /** Resident code, libraries and mapped files. */
+  libraries_bytes?: number;
   /** Optional per-model breakdown of `models_bytes` (name → bytes, or [name, bytes] pairs). */
   models?: Record<string, number> | [string, number][];
 }

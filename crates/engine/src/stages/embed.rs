@@ -114,12 +114,12 @@ impl EmbedStage {
                     mask[row * seq + col] = 1;
                 }
             }
-            let hidden = model.run(|session| {
-                let outputs = session.run(ort::inputs![
+            let hidden = model.run(|session, options| {
+                let outputs = session.run_with_options(ort::inputs![
                     "input_ids" => TensorRef::from_array_view(([n, seq], &ids[..]))?,
                     "attention_mask" => TensorRef::from_array_view(([n, seq], &mask[..]))?,
                     "token_type_ids" => TensorRef::from_array_view(([n, seq], &types[..]))?,
-                ])?;
+                ], options)?;
                 let (_, values) = outputs[0].try_extract_tensor::<f32>()?;
                 Ok(values.to_vec())
             })?;

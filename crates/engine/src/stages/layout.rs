@@ -71,11 +71,11 @@ impl LayoutStage {
             None => LAYOUT_CLASSES.iter().map(|c| c.to_string()).collect(),
         };
         let inputs: Vec<Vec<f32>> = pages.iter().map(|page| preprocess(page)).collect();
-        let raw = model.run(|session| {
+        let raw = model.run(|session, options| {
             let mut all = Vec::with_capacity(inputs.len());
             for data in &inputs {
                 let input = TensorRef::from_array_view(([1usize, 3, INPUT_H, INPUT_W], &data[..]))?;
-                let outputs = session.run(ort::inputs!["image" => input])?;
+                let outputs = session.run_with_options(ort::inputs!["image" => input], options)?;
                 if outputs.len() != 2 * STRIDES.len() {
                     return Err(ort::Error::new(format!("expected 8 outputs, got {}", outputs.len())));
                 }

@@ -48,9 +48,9 @@ impl OrientationStage {
             preprocess(page, out);
         }
         let n = pages.len();
-        let probs = model.run(|session| {
+        let probs = model.run(|session, options| {
             let input = TensorRef::from_array_view(([n, 3, side, side], &data[..]))?;
-            let outputs = session.run(ort::inputs!["x" => input])?;
+            let outputs = session.run_with_options(ort::inputs!["x" => input], options)?;
             let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
             if shape.len() != 2 || shape[0] as usize != n || shape[1] as usize != labels.len() {
                 return Err(ort::Error::new(format!("unexpected output shape {:?}", &shape[..])));

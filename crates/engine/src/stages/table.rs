@@ -60,9 +60,9 @@ impl TableStage {
             let (w, h) = (x1 - x0, y1 - y0);
             let crop = image::imageops::crop_imm(page, x0, y0, w, h).to_image();
             let data = preprocess(&crop);
-            let (steps, loc, probs) = model.run(|session| {
+            let (steps, loc, probs) = model.run(|session, options| {
                 let input = TensorRef::from_array_view(([1usize, 3, INPUT_SIDE, INPUT_SIDE], &data[..]))?;
-                let outputs = session.run(ort::inputs!["x" => input])?;
+                let outputs = session.run_with_options(ort::inputs!["x" => input], options)?;
                 let (loc_shape, loc) = outputs[0].try_extract_tensor::<f32>()?;
                 let (prob_shape, probs) = outputs[1].try_extract_tensor::<f32>()?;
                 if loc_shape.len() != 3 || prob_shape.len() != 3 || loc_shape[1] != prob_shape[1] || loc_shape[2] != 8 {

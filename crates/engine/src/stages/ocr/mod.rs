@@ -101,9 +101,9 @@ fn inference_error(model: ModelId, detail: impl Into<String>) -> Error {
 
 /// Runs a model on one `[n, 3, h, w]` tensor and copies out its first output (shape and values).
 fn run_model(model: &Model, data: &[f32], shape: [usize; 4]) -> Result<(Vec<i64>, Vec<f32>)> {
-    model.run(|session| {
+    model.run(|session, options| {
         let input = TensorRef::from_array_view((shape, data))?;
-        let outputs = session.run(ort::inputs!["x" => input])?;
+        let outputs = session.run_with_options(ort::inputs!["x" => input], options)?;
         let (out_shape, values) = outputs[0].try_extract_tensor::<f32>()?;
         Ok((out_shape.iter().copied().collect(), values.to_vec()))
     })
