@@ -1,8 +1,7 @@
 //! The budget controller: keeps RSS at or under a memory budget the user sets.
 //!
-//! When RSS nears the budget it acts, cheapest first: evict the page cache, make the inference arena give
-//! back its free memory after every inference, lower batch sizes, pause intake of new pages, unload idle
-//! models. Each action carries its reason so the memory panel can mark it. When RSS
+//! When RSS nears the budget it acts, cheapest first: evict the page cache, lower batch sizes, pause intake
+//! of new pages, unload idle models. Each action carries its reason so the memory panel can mark it. When RSS
 //! falls well below the budget again, intake resumes; batch sizes come back one step at a time, never above
 //! what the user set. Without a budget the controller never acts.
 
@@ -27,15 +26,16 @@ impl Default for BudgetOptions {
 pub struct BudgetState {
     pub rss_bytes: u64,
     pub page_cache_bytes: u64,
-    /// Bytes the inference arena holds free between inferences.
-    pub arena_free_bytes: u64,
-    /// The arena already returns its free memory after every inference (an earlier `LimitArena`).
-    pub arena_limited: bool,
+    /// The highest RSS over the last few seconds. Inference makes RSS rise and fall with every page, so
+    /// the controller relaxes only when the peaks, not the troughs, are low.
+    pub recent_peak_bytes: u64,
     /// Current batch size of each stage, and the size the user chose.
     pub batch_sizes: Vec<(String, usize, usize)>,
     pub intake_paused: bool,
     /// Loaded models that may be unloaded, the first to go first.
     pub idle_models: Vec<String>,
+    /// Models the budget has had loaded for each use only, to be kept loaded again when there is room.
+    pub uncached_models: Vec<String>,
 }
 
 /// Something the worker should do now, and why.
@@ -43,14 +43,16 @@ pub struct BudgetState {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum BudgetAction {
     EvictCache { to_bytes: u64, reason: String },
-    /// Return the arena's free memory after every inference (slower: each inference faults its tensors in).
-    LimitArena { reason: String },
-    /// Let the arena keep its usual free reserve again.
-    RestoreArena { reason: String },
+    /// The inference arena gives its free memory back after every inference (`on`), or keeps its reserve.
+    /// Set with the budget itself, so the budget holds from the first page.
+    LeanArena { on: bool, reason: String },
     SetBatchSize { stage: String, size: usize, reason: String },
     PauseIntake { reason: String },
     ResumeIntake { reason: String },
+    /// Unload a model; if the job still needs it, it is loaded for each use and freed after, until `KeepModel`.
     UnloadModel { model: String, reason: String },
+    /// Keep a model loaded between uses again.
+    KeepModel { model: String, reason: String },
 }
 
 pub struct BudgetController {
@@ -89,9 +91,6 @@ impl BudgetController {
                 let to = (state.page_cache_bytes as f64 - excess).max(0.0) as u64;
                 return vec![BudgetAction::EvictCache { to_bytes: to, reason: over }];
             }
-            if !state.arena_limited && state.arena_free_bytes > 0 {
-                return vec![BudgetAction::LimitArena { reason: over }];
-            }
             if let Some((stage, size, _)) = state.batch_sizes.iter().filter(|(_, s, _)| *s > 1).max_by_key(|(_, s, _)| *s) {
                 return vec![BudgetAction::SetBatchSize { stage: stage.clone(), size: (size / 2).max(1), reason: over }];
             }
@@ -105,14 +104,15 @@ impl BudgetController {
             self.exhausted = true;
             return vec![BudgetAction::ResumeIntake { reason: format!("{over}, and nothing more can be freed: continuing at the smallest batch sizes") }];
         }
-        if state.intake_paused && rss >= budget as f64 * self.options.relax_at {
+        let peak = state.recent_peak_bytes.max(state.rss_bytes) as f64;
+        if state.intake_paused && peak >= budget as f64 * self.options.relax_at {
             // Under the act mark with intake paused: unloading has freed what it could and a paused job frees
             // nothing more by waiting, so it goes on rather than waiting for a mark it cannot reach.
             return vec![BudgetAction::ResumeIntake { reason: format!("RSS {:.0} MB is back under {:.0}% of the budget", mb(rss), self.options.act_at * 100.0) }];
         }
-        if rss < budget as f64 * self.options.relax_at {
+        if peak < budget as f64 * self.options.relax_at {
             self.exhausted = false;
-            let under = format!("RSS {:.0} MB is under {:.0}% of the {:.0} MB budget", mb(rss), self.options.relax_at * 100.0, mb(budget as f64));
+            let under = format!("RSS peaked at {:.0} MB lately, under {:.0}% of the {:.0} MB budget", mb(peak), self.options.relax_at * 100.0, mb(budget as f64));
             if state.intake_paused {
                 return vec![BudgetAction::ResumeIntake { reason: under }];
             }
@@ -121,8 +121,8 @@ impl BudgetController {
             {
                 return vec![BudgetAction::SetBatchSize { stage: stage.clone(), size: (size * 2).min(*chosen), reason: under }];
             }
-            if state.arena_limited {
-                return vec![BudgetAction::RestoreArena { reason: under }];
+            if let Some(model) = state.uncached_models.first() {
+                return vec![BudgetAction::KeepModel { model: model.clone(), reason: under }];
             }
         }
         Vec::new()
@@ -139,11 +139,11 @@ mod tests {
         BudgetState {
             rss_bytes: rss_mb * MB,
             page_cache_bytes: 0,
-            arena_free_bytes: 0,
-            arena_limited: false,
+            recent_peak_bytes: 0,
             batch_sizes: vec![("ocr".into(), 8, 8), ("embed".into(), 16, 16)],
             intake_paused: false,
             idle_models: vec!["table".into()],
+            uncached_models: Vec::new(),
         }
     }
 
@@ -160,9 +160,6 @@ mod tests {
         s.page_cache_bytes = 100 * MB;
         assert!(matches!(c.tick(&s)[0], BudgetAction::EvictCache { to_bytes, .. } if to_bytes < 100 * MB));
         s.page_cache_bytes = 0;
-        s.arena_free_bytes = 200 * MB;
-        assert!(matches!(c.tick(&s)[0], BudgetAction::LimitArena { .. }));
-        s.arena_limited = true;
         assert!(matches!(&c.tick(&s)[0], BudgetAction::SetBatchSize { stage, size: 8, .. } if stage == "embed"));
         s.batch_sizes = vec![("ocr".into(), 1, 8), ("embed".into(), 1, 16)];
         assert!(matches!(c.tick(&s)[0], BudgetAction::PauseIntake { .. }));
@@ -189,6 +186,17 @@ mod tests {
     }
 
     #[test]
+    fn relaxes_only_when_the_recent_peaks_are_low() {
+        let mut c = BudgetController::new(Some(1000 * MB), BudgetOptions::default());
+        let mut trough = state(300);
+        trough.batch_sizes = vec![("ocr".into(), 2, 8)];
+        trough.recent_peak_bytes = 900 * MB;
+        assert!(c.tick(&trough).is_empty(), "a trough between two inferences is not room to grow");
+        trough.recent_peak_bytes = 700 * MB;
+        assert!(matches!(c.tick(&trough)[0], BudgetAction::SetBatchSize { size: 4, .. }));
+    }
+
+    #[test]
     fn relaxes_below_the_budget_without_exceeding_the_users_choice() {
         let mut c = BudgetController::new(Some(1000 * MB), BudgetOptions::default());
         let mut s = state(500);
@@ -198,10 +206,11 @@ mod tests {
         s.intake_paused = false;
         assert!(matches!(&c.tick(&s)[0], BudgetAction::SetBatchSize { size: 8, .. }));
         s.batch_sizes = vec![("ocr".into(), 8, 8)];
+        s.uncached_models = vec!["embedding".into()];
+        assert!(matches!(&c.tick(&s)[0], BudgetAction::KeepModel { model, .. } if model == "embedding"), "models stay loaded again last");
+        s.uncached_models.clear();
         assert!(c.tick(&s).is_empty(), "at the user's size nothing more happens");
-        s.arena_limited = true;
-        assert!(matches!(c.tick(&s)[0], BudgetAction::RestoreArena { .. }), "the arena keeps its reserve again last");
-        s.arena_limited = false;
+
         assert!(c.tick(&state(850)).is_empty(), "between the two marks the controller holds still");
         let mut paused = state(850);
         paused.intake_paused = true;

@@ -1,8 +1,13 @@
 //! The model hub: every ONNX model is loaded at most once per process, lazily, and shared.
 //!
 //! `get(id)` returns a shared [`Model`]; concurrent first callers wait on the same load. Every load is
-//! counted and measured (time, file size, RSS delta), and announced as a [`HubEvent`] so the memory panel can
-//! attribute the bytes. A model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
+//! counted and measured (time, and the heap it kept, taken while no inference runs), and announced as a
+//! [`HubEvent`] so the memory panel can attribute the bytes. A model leaves memory only through
+//! [`ModelHub::unload`] or the optional idle policy.
+//!
+//! Inferences share one CPU arena (see `runtime::register_shared_cpu_arena`). It keeps what it has grown to
+//! and reuses it; [`ModelHub::set_arena_free_limit`] bounds what it may keep free between inferences, and
+//! [`ModelHub::request_arena_shrink`] has the next inference give the free part back.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -73,8 +78,8 @@ pub struct SessionOptions {
     /// 42.1 with). The arena keeps its peak, so RSS levels off there; see the README for the figures.
     pub cpu_arena: bool,
     /// Use the process's one shared arena instead of one arena per session. Shared is smaller (the largest
-    /// working set instead of the sum) but unloading a model does not give its part back. Under a 650 MB
-    /// budget on 40 pages the shared arena still peaked lower (822 MB) than per-session arenas (1,064 MB).
+    /// working set instead of the sum), and its statistics say how much of it is free; a shrink returns the
+    /// free part, whichever model used it.
     pub shared_arena: bool,
     /// Pre-plans allocations for repeated input shapes. Off: page and crop shapes vary, and with it peak RSS
     /// rose from 1,058 to 1,434 MB for no gain in speed.
@@ -150,9 +155,20 @@ pub struct Model {
     pub file_bytes: u64,
     clock: Arc<OrtClock>,
     plain_run: RunOptions,
+    /// Bytes counted in the gauges' transient model bytes while this instance lives (models loaded for
+    /// one use only).
+    transient: Option<(u64, Arc<MemoryGauges>)>,
     /// The same, and the arena returns its free regions to the system when the inference ends. `None`
     /// without an arena.
     shrinking_run: Option<RunOptions>,
+}
+
+impl Drop for Model {
+    fn drop(&mut self) {
+        if let Some((bytes, gauges)) = self.transient.take() {
+            gauges.transient_models_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Model {
@@ -210,6 +226,9 @@ pub struct ModelHub {
     gauges: Arc<MemoryGauges>,
     clock: Arc<OrtClock>,
     paths: Mutex<HashMap<ModelId, PathBuf>>,
+    /// Models loaded for each use and freed after it rather than kept: what a memory budget falls back
+    /// to when even the models it needs do not fit beside the work.
+    uncached: Mutex<std::collections::HashSet<ModelId>>,
 }
 
 impl ModelHub {
@@ -236,6 +255,7 @@ impl ModelHub {
                 ..OrtClock::default()
             }),
             paths: Mutex::new(HashMap::new()),
+            uncached: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -244,9 +264,21 @@ impl ModelHub {
         let entry = &self.entries[&id];
         *entry.last_used.lock().unwrap() = Instant::now();
         let mut slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
+        let uncached = self.uncached.lock().unwrap().contains(&id);
         if let Some(model) = slot.as_ref() {
             let model = Arc::clone(model);
             return Ok(model);
+        }
+        if uncached {
+            // Loaded for this use only: freed when the caller lets go, counted like any load, and in the
+            // memory gauges for as long as it lives.
+            let heap_before = heap_in_use_bytes();
+            let mut model = self.load(id)?;
+            let bytes = heap_in_use_bytes().saturating_sub(heap_before).max(model.file_bytes);
+            self.gauges.transient_models_bytes.fetch_add(bytes, Ordering::Relaxed);
+            model.transient = Some((bytes, Arc::clone(&self.gauges)));
+            entry.stats.lock().unwrap().load_count += 1;
+            return Ok(Arc::new(model));
         }
         // No inference runs during a load, so the arena's change is this model's alone.
         let turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
@@ -285,16 +317,17 @@ impl ModelHub {
         };
         let environment = runtime::onnxruntime()?;
         let fail = |detail: String| Error::ModelLoad { path: path.clone(), detail };
+        let arena = self.options.cpu_arena;
         let mut builder = Session::builder(environment)
             .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3).map_err(Into::into))
             .and_then(|b| b.with_memory_pattern(self.options.memory_pattern).map_err(Into::into))
             .and_then(|b| b.with_prepacking(self.options.prepacking).map_err(Into::into))
             .and_then(|b| {
-                b.with_execution_providers([ep::CPU::default().with_arena_allocator(self.options.cpu_arena).build()])
+                b.with_execution_providers([ep::CPU::default().with_arena_allocator(arena).build()])
                     .map_err(Into::into)
             })
             .map_err(|e: ort::Error| fail(e.to_string()))?;
-        if self.options.cpu_arena && self.options.shared_arena {
+        if arena && self.options.shared_arena {
             // The process's one arena (see `runtime::register_shared_cpu_arena`), not one per session.
             builder = builder.with_env_allocators().map_err(|e| fail(e.to_string()))?;
         }
@@ -302,7 +335,7 @@ impl ModelHub {
             builder = builder.with_intra_threads(self.options.intra_threads).map_err(|e| fail(e.to_string()))?;
         }
         let session = builder.commit_from_file(&path).map_err(|e| fail(e.to_string()))?;
-        if self.options.cpu_arena && self.options.shared_arena {
+        if arena && self.options.shared_arena {
             runtime::observe_shared_arena(&session);
         }
         let metadata = match session.metadata() {
@@ -316,14 +349,14 @@ impl ModelHub {
         };
         let file_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let plain_run = RunOptions::new().map_err(|e| fail(e.to_string()))?;
-        let shrinking_run = if self.options.cpu_arena {
+        let shrinking_run = if arena {
             let mut options = RunOptions::new().map_err(|e| fail(e.to_string()))?;
             options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| fail(e.to_string()))?;
             Some(options)
         } else {
             None
         };
-        Ok(Model { id, session: Mutex::new(session), metadata, file_bytes, clock: Arc::clone(&self.clock), plain_run, shrinking_run })
+        Ok(Model { id, session: Mutex::new(session), metadata, file_bytes, clock: Arc::clone(&self.clock), plain_run, shrinking_run, transient: None })
     }
 
     /// Uses `path` for `id` instead of the manifest's file (tests, and users with their own models).
@@ -367,6 +400,21 @@ impl ModelHub {
 
     pub fn all_stats(&self) -> Vec<(ModelId, ModelStats)> {
         ModelId::ALL.iter().map(|&id| (id, self.stats(id))).collect()
+    }
+
+    /// Loads `id` for each use and frees it after (`true`), or keeps it loaded once loaded again (`false`).
+    /// Turning it on unloads the model now.
+    pub fn set_uncached(&self, id: ModelId, uncached: bool, reason: &str) {
+        let changed = if uncached { self.uncached.lock().unwrap().insert(id) } else { self.uncached.lock().unwrap().remove(&id) };
+        if changed && uncached {
+            self.unload(id, reason);
+        }
+    }
+
+    /// Models loaded for each use only.
+    pub fn uncached(&self) -> Vec<ModelId> {
+        let set = self.uncached.lock().unwrap();
+        ModelId::ALL.into_iter().filter(|id| set.contains(id)).collect()
     }
 
     /// The next inference ends by returning the shared arena's free regions to the system.

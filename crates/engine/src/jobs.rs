@@ -175,7 +175,7 @@ struct Shared {
     hook: Mutex<Option<(String, PageHook)>>,
     options: WorkerOptions,
     leak_warnings: Mutex<Vec<LeakWarning>>,
-    /// The arena's free-memory bound before the budget took it to zero, given back when RSS is low again.
+    /// The arena's free-memory bound from before a budget was set, restored when it is cleared.
     arena_limit_before_budget: Mutex<Option<Option<u64>>>,
 }
 
@@ -214,6 +214,9 @@ impl Worker {
             leak_warnings: Mutex::new(Vec::new()),
             arena_limit_before_budget: Mutex::new(None),
         });
+        if shared.options.budget_bytes.is_some() {
+            apply_allocation_mode(&shared, shared.options.budget_bytes);
+        }
         let hub_events = shared.hub.subscribe();
         let forward = Arc::clone(&shared);
         let forwarder = std::thread::Builder::new()
@@ -323,7 +326,11 @@ impl Worker {
 
     pub fn set_budget(&self, budget_bytes: Option<u64>) {
         self.shared.budget.lock().unwrap().set_budget(budget_bytes);
+        apply_allocation_mode(&self.shared, budget_bytes);
         if budget_bytes.is_none() {
+            for id in self.shared.hub.uncached() {
+                self.shared.hub.set_uncached(id, false, "no budget");
+            }
             if let Some((_, control)) = self.shared.current.lock().unwrap().as_ref() {
                 control.intake_paused_by_budget.store(false, Ordering::Relaxed);
                 control.notify();
@@ -596,34 +603,65 @@ fn vision_batch(pipeline: &Pipeline, pending: &mut [Work], dpi: f32) {
     }
 }
 
+/// How far back the budget controller looks for the peak RSS it relaxes on: longer than one page's cycle.
+const RECENT_PEAK_WINDOW: Duration = Duration::from_secs(10);
+
+/// Under a budget, a PDF is reopened once pdfium's caches for it pass this many MB.
+const BUDGET_PDFIUM_MB: u64 = 8;
+
+/// Under a budget the inference arena gives its free memory back at the end of every inference, so RSS
+/// follows the work from the first page (slower: each inference faults its tensors in afresh), and pdfium's
+/// caches are held tighter. Without one, both keep what they had before the budget.
+fn apply_allocation_mode(shared: &Shared, budget_bytes: Option<u64>) {
+    let mut before = shared.arena_limit_before_budget.lock().unwrap();
+    let (lean, reason) = match budget_bytes {
+        Some(b) if before.is_none() => {
+            *before = Some(shared.hub.arena_free_limit());
+            shared.hub.set_arena_free_limit(Some(0));
+            shared.hub.request_arena_shrink();
+            shared.renderer.set_tight_recycle_mb(Some(BUDGET_PDFIUM_MB));
+            (true, format!("a {} MB budget is set: inference gives its memory back after every run", b >> 20))
+        }
+        None if before.is_some() => {
+            shared.hub.set_arena_free_limit(before.take().flatten());
+            shared.renderer.set_tight_recycle_mb(None);
+            (false, "no budget: the inference arena keeps its reserve again".to_string())
+        }
+        _ => return,
+    };
+    shared.emit(WorkerEvent::Budget(BudgetAction::LeanArena { on: lean, reason }));
+}
+
 fn budget_loop(shared: Arc<Shared>) {
+    // RSS at each tick over the last RECENT_PEAK_WINDOW: the controller relaxes on peaks, not troughs.
+    let window = (RECENT_PEAK_WINDOW.as_secs_f64() / shared.options.control_period.as_secs_f64().max(1e-3)).ceil() as usize;
+    let mut recent: VecDeque<u64> = VecDeque::with_capacity(window.max(1));
     while !shared.shutdown.load(Ordering::Relaxed) {
         std::thread::sleep(shared.options.control_period);
-        let Some((_, control)) = shared.current.lock().unwrap().clone() else { continue };
+        let Some((_, control)) = shared.current.lock().unwrap().clone() else {
+            recent.clear();
+            continue;
+        };
+        if recent.len() >= window.max(1) {
+            recent.pop_front();
+        }
+        recent.push_back(current_rss_bytes());
         let batch = *shared.batch.lock().unwrap();
         let chosen = *shared.chosen_batch.lock().unwrap();
         let state = BudgetState {
             rss_bytes: current_rss_bytes(),
             page_cache_bytes: shared.gauges.page_cache_bytes.load(Ordering::Relaxed),
-            arena_free_bytes: crate::runtime::shared_arena_stats().map(|a| a.free_bytes()).unwrap_or(0),
-            arena_limited: shared.hub.arena_free_limit() == Some(0),
+            recent_peak_bytes: recent.iter().copied().max().unwrap_or(0),
             batch_sizes: Stage::ALL.iter().map(|&s| (s.name().to_string(), batch.of(s), chosen.of(s))).collect(),
             intake_paused: control.intake_paused_by_budget.load(Ordering::Relaxed),
             idle_models: idle_models(&shared),
+            uncached_models: shared.hub.uncached().into_iter().map(|id| id.name().to_string()).collect(),
         };
         let actions = shared.budget.lock().unwrap().tick(&state);
         for action in actions {
             match &action {
                 BudgetAction::EvictCache { .. } => {} // the page cache belongs to the library, which listens for this
-                BudgetAction::LimitArena { .. } => {
-                    *shared.arena_limit_before_budget.lock().unwrap() = Some(shared.hub.arena_free_limit());
-                    shared.hub.set_arena_free_limit(Some(0));
-                    shared.hub.request_arena_shrink();
-                }
-                BudgetAction::RestoreArena { .. } => {
-                    let before = shared.arena_limit_before_budget.lock().unwrap().take();
-                    shared.hub.set_arena_free_limit(before.flatten());
-                }
+                BudgetAction::LeanArena { .. } => {} // set with the budget, never by a tick
                 BudgetAction::SetBatchSize { stage, size, reason } => {
                     if let Some(stage) = Stage::parse(stage) {
                         shared.batch.lock().unwrap().set(stage, *size);
@@ -637,7 +675,17 @@ fn budget_loop(shared: Arc<Shared>) {
                 }
                 BudgetAction::UnloadModel { model, reason } => {
                     if let Some(id) = ModelId::ALL.into_iter().find(|m| m.name() == model) {
-                        shared.hub.unload(id, reason);
+                        if needed_by_job(&shared, id) {
+                            // Reloaded at its next use anyway: load it for each use until there is room.
+                            shared.hub.set_uncached(id, true, reason);
+                        } else {
+                            shared.hub.unload(id, reason);
+                        }
+                    }
+                }
+                BudgetAction::KeepModel { model, reason } => {
+                    if let Some(id) = ModelId::ALL.into_iter().find(|m| m.name() == model) {
+                        shared.hub.set_uncached(id, false, reason);
                     }
                 }
             }
@@ -646,17 +694,22 @@ fn budget_loop(shared: Arc<Shared>) {
     }
 }
 
-/// Loaded models the budget may unload, largest first: those the running job does not use, then those it
-/// does (reloaded at their next batch: slower, but the arena memory they held is returned).
-fn idle_models(shared: &Shared) -> Vec<String> {
-    let stages = shared.current_stages.lock().unwrap().clone();
-    let needed = |id: ModelId| match id {
+/// Whether the running job has a stage that uses `id`.
+fn needed_by_job(shared: &Shared, id: ModelId) -> bool {
+    let stages = shared.current_stages.lock().unwrap();
+    match id {
         ModelId::Orientation => stages.contains(&Stage::Orientation),
         ModelId::Layout => stages.contains(&Stage::Layout),
         ModelId::OcrDet | ModelId::OcrCls | ModelId::OcrRec => stages.contains(&Stage::Ocr),
         ModelId::Table => stages.contains(&Stage::Table),
         ModelId::Embedding => stages.contains(&Stage::Embed),
-    };
+    }
+}
+
+/// Loaded models the budget may unload, largest first: those the running job does not use, then those it
+/// does (then loaded for each use: slower, but they no longer sit beside the largest inference).
+fn idle_models(shared: &Shared) -> Vec<String> {
+    let needed = |id: ModelId| needed_by_job(shared, id);
     let per_model = shared.gauges.per_model.lock().unwrap().clone();
     let bytes = |id: ModelId| per_model.iter().find(|(n, _)| n == id.name()).map(|(_, b)| *b).unwrap_or(0);
     let mut loaded: Vec<ModelId> = shared.hub.all_stats().into_iter().filter(|(_, s)| s.loaded).map(|(id, _)| id).collect();

@@ -25,6 +25,8 @@ pub struct MemoryGauges {
     pub models_bytes: AtomicU64,
     /// The part of `models_bytes` inside the shared arena; the arena's other bytes in use are tensors.
     pub models_arena_bytes: AtomicU64,
+    /// Models loaded for one use only (under a tight budget), while they live.
+    pub transient_models_bytes: AtomicU64,
     /// The bound on the arena's free memory between inferences (0: none).
     pub arena_free_limit_bytes: AtomicU64,
     /// The same, per model, by name.
@@ -129,7 +131,7 @@ impl MemorySample {
             page_cache_bytes: gauges.page_cache_bytes.load(Ordering::Relaxed),
             page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
             pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
-            models_bytes: gauges.models_bytes.load(Ordering::Relaxed),
+            models_bytes: gauges.models_bytes.load(Ordering::Relaxed) + gauges.transient_models_bytes.load(Ordering::Relaxed),
             in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed) + arena.in_use_bytes.saturating_sub(models_in_arena),
             arena_free_bytes: arena.free_bytes(),
             arena_free_limit_bytes: gauges.arena_free_limit_bytes.load(Ordering::Relaxed),
@@ -246,6 +248,10 @@ pub fn release_free_memory() {
 pub fn configure_allocator() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        // For measuring what the setting is worth: `FOLIO_MALLOC_DEFAULTS=1` leaves glibc as it is.
+        if std::env::var_os("FOLIO_MALLOC_DEFAULTS").is_some() {
+            return;
+        }
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         // SAFETY: mallopt only changes glibc's tuning parameters.
         unsafe {
@@ -396,6 +402,20 @@ mod tests {
         assert_eq!(gauges.in_flight_bytes.load(Ordering::Relaxed), 50, "dropped on the other thread");
         drop(b);
         assert_eq!(gauges.in_flight_bytes.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn freed_large_blocks_leave_the_resident_set() {
+        configure_allocator();
+        // Left to itself, glibc would raise its mmap threshold when this block is freed...
+        drop(std::hint::black_box(vec![1u8; 24 << 20]));
+        let before = current_rss_bytes();
+        // ...and serve this one from its heap, where it would stay resident after being freed.
+        let block = std::hint::black_box(vec![1u8; 8 << 20]);
+        assert!(current_rss_bytes() >= before + (7 << 20));
+        drop(block);
+        let after = current_rss_bytes();
+        assert!(after < before + (2 << 20), "8 MiB freed, RSS {} → {} KiB", before >> 10, after >> 10);
     }
 
     #[test]

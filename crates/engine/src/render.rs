@@ -97,6 +97,8 @@ struct RenderCounters {
     recycles: AtomicU64,
     opens: AtomicU64,
     pdf_pages: AtomicU64,
+    /// A tighter size bound (MB) set while memory is short (0: the policy's own).
+    tight_mb: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -148,6 +150,12 @@ impl Renderer {
                 render_image(&document.page_files[page], size, &self.options)
             }
         }
+    }
+
+    /// Reopens documents once their caches pass `mb` instead of the policy's bound (`None`: the policy's
+    /// own again). The memory budget tightens it.
+    pub fn set_tight_recycle_mb(&self, mb: Option<u64>) {
+        self.counters.tight_mb.store(mb.unwrap_or(0), Ordering::Relaxed);
     }
 
     pub fn stats(&self) -> RenderStats {
@@ -220,7 +228,9 @@ impl PdfWorker {
         if let Some(i) = self.open.iter().position(|o| o.path == path) {
             let open = self.open.remove(i);
             let by_pages = self.policy.every_pages > 0 && open.pages_rendered >= self.policy.every_pages;
-            let by_size = self.policy.every_mb > 0 && open.growth_bytes as u64 >= self.policy.every_mb << 20;
+            let tight = self.counters.tight_mb.load(Ordering::Relaxed);
+            let limit_mb = if tight > 0 { tight } else { self.policy.every_mb };
+            let by_size = limit_mb > 0 && open.growth_bytes as u64 >= limit_mb << 20;
             if by_pages || by_size {
                 drop(open);
                 self.counters.recycles.fetch_add(1, Ordering::Relaxed);

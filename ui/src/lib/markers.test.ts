@@ -23,6 +23,7 @@ describe('markerFromEvent', () => {
     [{ kind: 'model_unloaded', model: 'ocr', bytes: 1, reason: 'idle', t_ms: 5 }, 'model_unloaded'],
     [{ kind: 'budget', action: 'evict_cache', to_bytes: 0, reason: 'over', t_ms: 5 }, 'cache_evict'],
     [{ kind: 'budget', action: 'pause_intake', reason: 'over', t_ms: 5 }, 'budget'],
+    [{ kind: 'budget', action: 'lean_arena', on: true, reason: 'a budget is set', t_ms: 5 }, 'budget'],
     [{ kind: 'budget', action: 'set_batch_size', stage: 'ocr', size: 2, reason: 'over', t_ms: 5 }, 'budget'],
     [{ kind: 'leak_warning', page: 40, slope_bytes_per_page: 2 << 20, suspect_stage: 'ocr', t_ms: 5 }, 'leak'],
   ];

@@ -102,6 +102,14 @@ export function markerFromEvent(ev: WorkerEvent, nowMs: number = Date.now()): Ma
           return { t_ms, kind: 'budget', text: withReason('Budget: intake resumed', ev.reason) };
         case 'unload_model':
           return { t_ms, kind: 'budget', text: withReason(`Budget: unload ${ev.model ?? 'model'}`, ev.reason) };
+        case 'keep_model':
+          return { t_ms, kind: 'budget', text: withReason(`Budget: keep ${ev.model ?? 'model'} loaded`, ev.reason) };
+        case 'lean_arena':
+          return {
+            t_ms,
+            kind: 'budget',
+            text: withReason(ev.on === false ? 'Budget: arena keeps its reserve' : 'Budget: arena gives memory back', ev.reason),
+          };
         default:
           return { t_ms, kind: 'budget', text: withReason(`Budget: ${String((ev as { action: unknown }).action)}`, ev.reason) };
       }

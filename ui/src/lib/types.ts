@@ -140,8 +140,9 @@ export type WorkerEvent = Timed &
     | { kind: 'model_unloaded'; model: string; bytes: number; reason: string }
     | {
         kind: 'budget';
-        action: 'evict_cache' | 'set_batch_size' | 'pause_intake' | 'resume_intake' | 'unload_model';
+        action: 'evict_cache' | 'set_batch_size' | 'pause_intake' | 'resume_intake' | 'unload_model' | 'keep_model' | 'lean_arena';
         reason: string;
+        on?: boolean;
         to_bytes?: number;
         stage?: string;
         size?: number;

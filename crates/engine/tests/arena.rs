@@ -1,0 +1,74 @@
+//! The shared inference arena: its statistics are read, what it keeps free is attributed, and a shrink
+//! gives the free part back to the system.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::memory::{MemoryGauges, MemorySample};
+use folio_engine::runtime::shared_arena_stats;
+use folio_engine::source::{self, OpenOptions};
+use folio_engine::stages::layout::LayoutStage;
+use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+const MB: u64 = 1 << 20;
+
+#[test]
+fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
+    folio_engine::memory::configure_allocator();
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
+    let document = source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap();
+    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges));
+    let page = renderer.render(&document, 0, RenderSize::Dpi(100.0)).unwrap().into_rgb_image();
+    let layout = LayoutStage::new(Arc::clone(&hub));
+
+    layout.run(&[&page]).unwrap();
+    let after_run = shared_arena_stats().expect("a model on the shared arena makes its statistics readable");
+    assert!(after_run.peak_in_use_bytes > 10 * MB, "the layout model's tensors went through the arena: {after_run:?}");
+    assert!(after_run.free_bytes() > 10 * MB, "and the arena keeps them for the next inference: {after_run:?}");
+    let sample = MemorySample::now(&gauges);
+    assert_eq!(sample.arena_free_bytes, after_run.free_bytes(), "the memory panel sees the reserve");
+
+    // Kept and reused: a second inference of the same shape does not grow it.
+    layout.run(&[&page]).unwrap();
+    let again = shared_arena_stats().unwrap();
+    assert_eq!(again.reserved_bytes, after_run.reserved_bytes, "{after_run:?} → {again:?}");
+
+    let rss_before = MemorySample::now(&gauges).rss_bytes;
+    hub.request_arena_shrink();
+    layout.run(&[&page]).unwrap();
+    let shrunk = shared_arena_stats().unwrap();
+    assert!(shrunk.shrinks > again.shrinks, "{shrunk:?}");
+    assert!(shrunk.free_bytes() < MB, "the free regions went back: {shrunk:?}");
+    let rss_after = MemorySample::now(&gauges).rss_bytes;
+    assert!(
+        rss_after + after_run.free_bytes() / 2 < rss_before,
+        "RSS fell by about the reserve ({} MB): {} → {} MB",
+        after_run.free_bytes() / MB,
+        rss_before / MB,
+        rss_after / MB
+    );
+
+    // A bound of zero: every inference gives its memory back.
+    hub.set_arena_free_limit(Some(0));
+    layout.run(&[&page]).unwrap();
+    assert!(shared_arena_stats().unwrap().free_bytes() < MB);
+    assert_eq!(MemorySample::now(&gauges).arena_free_limit_bytes, 0);
+}
+
+#[test]
+fn attribution_names_the_libraries_and_leaves_the_rest_as_other() {
+    let gauges = Arc::new(MemoryGauges::default());
+    gauges.page_cache_bytes.store(3 * MB, std::sync::atomic::Ordering::Relaxed);
+    let sample = MemorySample::now(&gauges);
+    let a = sample.attribution();
+    assert!(a.libraries > MB, "the program's own code is resident: {a:?}");
+    assert!(a.libraries < a.rss);
+    assert_eq!(a.page_cache, 3 * MB);
+    assert_eq!(a.other, a.rss - a.libraries - a.page_cache - a.models - a.pdfium - a.in_flight - a.arena_free);
+}
