@@ -44,7 +44,8 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
     layout.run(&[&page]).unwrap();
     let shrunk = shared_arena_stats().unwrap();
     assert!(shrunk.shrinks > again.shrinks, "{shrunk:?}");
-    assert!(shrunk.free_bytes() < MB, "the free regions went back: {shrunk:?}");
+    // A region holding one small block stays; the rest went back.
+    assert!(shrunk.reserved_bytes < again.reserved_bytes / 2, "the free regions went back: {again:?} → {shrunk:?}");
     let rss_after = MemorySample::now(&gauges).rss_bytes;
     assert!(
         rss_after + after_run.free_bytes() / 2 < rss_before,
@@ -57,7 +58,8 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
     // A bound of zero: every inference gives its memory back.
     hub.set_arena_free_limit(Some(0));
     layout.run(&[&page]).unwrap();
-    assert!(shared_arena_stats().unwrap().free_bytes() < MB);
+    let bounded = shared_arena_stats().unwrap();
+    assert!(bounded.reserved_bytes < again.reserved_bytes / 2, "{bounded:?}");
     assert_eq!(MemorySample::now(&gauges).arena_free_limit_bytes, 0);
 }
 
@@ -65,10 +67,15 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
 fn attribution_names_the_libraries_and_leaves_the_rest_as_other() {
     let gauges = Arc::new(MemoryGauges::default());
     gauges.page_cache_bytes.store(3 * MB, std::sync::atomic::Ordering::Relaxed);
+    // Heap that no gauge names: it can only show as "other".
+    let unnamed = std::hint::black_box(vec![1u8; 32 << 20]);
     let sample = MemorySample::now(&gauges);
     let a = sample.attribution();
+    drop(unnamed);
     assert!(a.libraries > MB, "the program's own code is resident: {a:?}");
     assert!(a.libraries < a.rss);
     assert_eq!(a.page_cache, 3 * MB);
-    assert_eq!(a.other, a.rss - a.libraries - a.page_cache - a.models - a.pdfium - a.in_flight - a.arena_free);
+    let named = a.libraries + a.page_cache + a.models + a.pdfium + a.in_flight + a.arena_free;
+    assert_eq!(a.other, a.rss.saturating_sub(named));
+    assert!(a.other >= 24 * MB, "a block nobody accounts for is other: {a:?}");
 }
