@@ -634,22 +634,23 @@ fn apply_allocation_mode(shared: &Shared, budget_bytes: Option<u64>) {
 
 fn budget_loop(shared: Arc<Shared>) {
     // RSS at each tick over the last RECENT_PEAK_WINDOW: the controller relaxes on peaks, not troughs.
-    let window = (RECENT_PEAK_WINDOW.as_secs_f64() / shared.options.control_period.as_secs_f64().max(1e-3)).ceil() as usize;
-    let mut recent: VecDeque<u64> = VecDeque::with_capacity(window.max(1));
+    let window = ((RECENT_PEAK_WINDOW.as_secs_f64() / shared.options.control_period.as_secs_f64().max(1e-3)).ceil() as usize).max(1);
+    let mut recent: VecDeque<u64> = VecDeque::with_capacity(window);
     while !shared.shutdown.load(Ordering::Relaxed) {
         std::thread::sleep(shared.options.control_period);
         let Some((_, control)) = shared.current.lock().unwrap().clone() else {
             recent.clear();
             continue;
         };
-        if recent.len() >= window.max(1) {
+        let rss = current_rss_bytes();
+        if recent.len() >= window {
             recent.pop_front();
         }
-        recent.push_back(current_rss_bytes());
+        recent.push_back(rss);
         let batch = *shared.batch.lock().unwrap();
         let chosen = *shared.chosen_batch.lock().unwrap();
         let state = BudgetState {
-            rss_bytes: current_rss_bytes(),
+            rss_bytes: rss,
             page_cache_bytes: shared.gauges.page_cache_bytes.load(Ordering::Relaxed),
             recent_peak_bytes: recent.iter().copied().max().unwrap_or(0),
             batch_sizes: Stage::ALL.iter().map(|&s| (s.name().to_string(), batch.of(s), chosen.of(s))).collect(),

@@ -161,6 +161,8 @@ pub struct ProcessMemory {
     pub rss_bytes: u64,
     /// Resident file-backed and shared pages (`RssFile` + `RssShmem`): code, libraries, mapped files.
     pub file_bytes: u64,
+    /// The highest RSS so far (`VmHWM`).
+    pub peak_bytes: u64,
 }
 
 impl ProcessMemory {
@@ -171,6 +173,8 @@ impl ProcessMemory {
         for line in status.lines() {
             if let Some(v) = line.strip_prefix("VmRSS:") {
                 memory.rss_bytes = kb(v);
+            } else if let Some(v) = line.strip_prefix("VmHWM:") {
+                memory.peak_bytes = kb(v);
             } else if let Some(v) = line.strip_prefix("RssFile:").or_else(|| line.strip_prefix("RssShmem:")) {
                 memory.file_bytes += kb(v);
             }
@@ -212,15 +216,7 @@ pub fn heap_in_use_bytes() -> u64 {
 
 /// The highest RSS this process has had (`VmHWM` in `/proc/self/status`).
 pub fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map(|kb| kb * 1024)
-        .unwrap_or(0)
+    ProcessMemory::read().peak_bytes
 }
 
 /// Starts a new peak: `VmHWM` is set back to the current RSS (Linux `clear_refs` 5).
