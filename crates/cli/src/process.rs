@@ -5,8 +5,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use folio_engine::autotune::{autotune, TuneOptions};
@@ -14,7 +15,7 @@ use folio_engine::hub::{ModelHub, SessionOptions};
 use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, Stage};
-use folio_engine::sentinel::fit_slope;
+use folio_engine::sentinel::{fit_slope, window_minima};
 use folio_engine::source::{self, Document, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -83,6 +84,9 @@ pub struct SoakArgs {
     /// Pages counted as warm-up before the slope is fitted.
     #[arg(long, default_value_t = 100)]
     warmup: usize,
+    /// Pages per window whose lowest RSS makes one point of the slope.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    floor_window: u64,
     /// Also write the pages as JSON lines here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -219,6 +223,10 @@ struct Run {
     budget_actions: Vec<Value>,
     leak_warnings: Vec<Value>,
     rss_per_page: Vec<u64>,
+    /// The process's peak RSS so far, at the end of each page.
+    peak_per_page: Vec<u64>,
+    /// Per count of pages done, the lowest RSS sampled while that many were done (`u64::MAX`: none sampled).
+    floors: Vec<u64>,
     /// Per page, the share of RSS that no component accounts for.
     other_shares: Vec<f64>,
     cancelled: bool,
@@ -230,13 +238,20 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, to
     let events = worker.subscribe();
     let rss_per_page = Arc::new(Mutex::new(Vec::new()));
     let other_shares = Arc::new(Mutex::new(Vec::new()));
+    let peak_per_page = Arc::new(Mutex::new(Vec::new()));
+    let peak_log = Arc::clone(&peak_per_page);
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
+    let pages_done = Arc::new(AtomicUsize::new(0));
+    let done = Arc::clone(&pages_done);
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
         let sample = MemorySample::now(&g);
         rss_log.lock().unwrap().push(sample.rss_bytes);
+        peak_log.lock().unwrap().push(peak_rss_bytes());
         other_log.lock().unwrap().push(sample.attribution().other_share());
+        done.fetch_add(1, Ordering::Relaxed);
     }));
+    let floors = FloorSampler::start(pages_done);
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     progress.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -244,7 +259,20 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, to
     let started = Instant::now();
     let jobs: Vec<u64> = specs.into_iter().map(|s| worker.submit(s)).collect();
     let mut remaining = jobs.len();
-    let mut run = Run { pages: 0, failed: 0, seconds: 0.0, budget_actions: Vec::new(), leak_warnings: Vec::new(), rss_per_page: Vec::new(), other_shares: Vec::new(), cancelled: false, stage_rates: Vec::new() };
+    let mut run = Run {
+        pages: 0,
+        failed: 0,
+        seconds: 0.0,
+        budget_actions: Vec::new(),
+        leak_warnings: Vec::new(),
+        rss_per_page: Vec::new(),
+        peak_per_page: Vec::new(),
+        floors: Vec::new(),
+        other_shares: Vec::new(),
+        cancelled: false,
+        stage_rates: Vec::new(),
+    };
+    let mut reported = 0u64;
     let mut base = 0u64;
     while remaining > 0 {
         let Ok(event) = events.recv() else { break };
@@ -254,6 +282,11 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, to
                 progress.set_position(base + p.pages_done);
                 let rates: Vec<String> = p.stage_rates.iter().map(|(s, r)| format!("{s} {r:.1}/s")).collect();
                 progress.set_message(format!("RSS {:.0} MB  {}", current_rss_bytes() as f64 / MB, rates.join("  ")));
+                // Without a progress bar (JSON on stdout), long runs still say how far they are on stderr.
+                if quiet && base + p.pages_done >= reported + 100 {
+                    reported = (base + p.pages_done) / 100 * 100;
+                    eprintln!("folio: {}/{total} pages, RSS {:.0} MB", base + p.pages_done, current_rss_bytes() as f64 / MB);
+                }
             }
             WorkerEvent::JobEnded { state, pages_done, .. } => {
                 base += pages_done;
@@ -282,8 +315,43 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, to
     progress.finish_and_clear();
     run.seconds = started.elapsed().as_secs_f64();
     run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
+    run.floors = floors.stop();
+    run.peak_per_page = std::mem::take(&mut *peak_per_page.lock().unwrap());
     run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
     run
+}
+
+/// Samples RSS 20 times a second and keeps, for each count of pages done, the lowest value seen: eight bytes
+/// per page, however long the run.
+struct FloorSampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<u64>>,
+}
+
+impl FloorSampler {
+    fn start(pages_done: Arc<AtomicUsize>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut floors: Vec<u64> = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                let page = pages_done.load(Ordering::Relaxed);
+                let rss = current_rss_bytes();
+                if floors.len() <= page {
+                    floors.resize(page + 1, u64::MAX);
+                }
+                floors[page] = floors[page].min(rss);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            floors
+        });
+        FloorSampler { stop, thread }
+    }
+
+    fn stop(self) -> Vec<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or_default()
+    }
 }
 
 pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
@@ -388,11 +456,28 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let after: Vec<f64> = run.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
     let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
     let slope = fit_slope(&xs, &after).unwrap_or(0.0);
+    let (floor_xs, floor_ys): (Vec<f64>, Vec<f64>) = window_minima(&run.floors, warmup, args.floor_window as usize).into_iter().unzip();
+    let floor_slope = fit_slope(&floor_xs, &floor_ys);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     summary["warmup_pages"] = json!(warmup);
     summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
     summary["rss_end_mb"] = json!(round2(after.last().copied().unwrap_or(0.0) / MB));
-    summary["slope_kb_per_page"] = json!(round2(slope / 1024.0));
+    // The slope of the floor (the lowest RSS in each window of pages) is what the process keeps; RSS at the
+    // moment each page ends also carries the next pages in flight. Both are printed; short runs without a
+    // complete window fall back to the per-page figure.
+    summary["slope_kb_per_page"] = json!(round2(floor_slope.unwrap_or(slope) / 1024.0));
+    summary["slope_method"] = json!(if floor_slope.is_some() { "window_floor" } else { "page_end" });
+    summary["floor_window_pages"] = json!(args.floor_window);
+    summary["floor_windows"] = json!(floor_ys.len());
+    summary["floor_first_mb"] = json!(floor_ys.first().map(|v| round2(v / MB)));
+    summary["floor_last_mb"] = json!(floor_ys.last().map(|v| round2(v / MB)));
+    summary["page_end_slope_kb_per_page"] = json!(round2(slope / 1024.0));
+    // Peak RSS so far once N pages are done: the first pages against the first 1,500, in one run.
+    let peaks: serde_json::Map<String, Value> = [10, 100, 500, 1000, 1500, 2000, 5000, 10000]
+        .into_iter()
+        .filter_map(|n: usize| run.peak_per_page.get(n - 1).map(|&b| (n.to_string(), json!(round2(b as f64 / MB)))))
+        .collect();
+    summary["peak_rss_mb_after_pages"] = Value::Object(peaks);
     print(&summary, json_summary);
     Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -138,6 +138,26 @@ pub fn fit_slope(xs: &[f64], ys: &[f64]) -> Option<f64> {
     slope(&points.iter().collect::<Vec<_>>())
 }
 
+/// The lowest value in each complete window of `window` consecutive pages from `from` on, with the page at
+/// the window's middle: `(page, floor)`, ready for [`fit_slope`].
+///
+/// `floors[p]` is the lowest RSS sampled while `p` pages were done. RSS at any one moment also holds the
+/// images and tensors of the pages in flight, which swing with page content by tens of MB; the floor under
+/// them is what the process keeps between pages, and it is what a leak raises, page after page.
+pub fn window_minima(floors: &[u64], from: usize, window: usize) -> Vec<(f64, f64)> {
+    if window == 0 || floors.len() <= from {
+        return Vec::new();
+    }
+    floors[from..]
+        .chunks_exact(window)
+        .enumerate()
+        .filter_map(|(k, chunk)| {
+            let floor = chunk.iter().copied().filter(|&v| v != u64::MAX).min()?;
+            Some(((from + k * window) as f64 + window as f64 / 2.0, floor as f64))
+        })
+        .collect()
+}
+
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len()) as f64;
     if n < 2.0 {
@@ -195,6 +215,47 @@ mod tests {
     #[test]
     fn growth_below_the_threshold_is_not_flagged() {
         assert!(run(2000, |p| 300.0 * MB + p as f64 * 10.0 * 1024.0, |_| vec![1.0, 1.0, 1.0]).is_none());
+    }
+
+    /// Per-page floors of a run whose momentary RSS swings by up to 150 MB with the pages in flight.
+    fn floors(pages: usize, base: impl Fn(usize) -> f64) -> Vec<u64> {
+        (0..pages)
+            .map(|p| {
+                // Most pages dip close to the base between inferences; some never get there.
+                let lift = ((p as u64 * 2654435761) % 1000) as f64 / 1000.0;
+                let lift = if lift < 0.7 { lift * 2.0 * MB } else { lift * 150.0 * MB };
+                (base(p) + lift) as u64
+            })
+            .collect()
+    }
+
+    fn floor_slope(floors: &[u64], from: usize, window: usize) -> f64 {
+        let (xs, ys): (Vec<f64>, Vec<f64>) = window_minima(floors, from, window).into_iter().unzip();
+        fit_slope(&xs, &ys).unwrap()
+    }
+
+    #[test]
+    fn the_floor_of_a_plateau_is_flat_under_large_swings() {
+        let floors = floors(2000, |_| 600.0 * MB);
+        let slope = floor_slope(&floors, 100, 50);
+        assert!(slope.abs() < 0.1 * 1024.0, "{} KB/page", slope / 1024.0);
+    }
+
+    #[test]
+    fn the_floor_rises_with_a_leak_as_fast_as_the_leak() {
+        let floors = floors(2000, |p| 600.0 * MB + p as f64 * 3.0 * 1024.0);
+        let slope = floor_slope(&floors, 100, 50);
+        assert!((slope / 1024.0 - 3.0).abs() < 0.2, "{} KB/page", slope / 1024.0);
+    }
+
+    #[test]
+    fn window_minima_keep_complete_windows_and_skip_unsampled_pages() {
+        let mut floors = vec![10, 9, 8, 7, u64::MAX, 5, 4];
+        assert_eq!(window_minima(&floors, 1, 2), vec![(2.0, 8.0), (4.0, 7.0), (6.0, 4.0)]);
+        floors[4] = u64::MAX;
+        floors[3] = u64::MAX;
+        assert_eq!(window_minima(&floors, 3, 2), vec![(6.0, 4.0)]);
+        assert!(window_minima(&floors, 7, 2).is_empty());
     }
 
     #[test]
