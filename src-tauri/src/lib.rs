@@ -70,6 +70,7 @@ pub fn run() {
             commands::library::open_paths,
             commands::library::library,
             commands::memory::memory_subscribe,
+            commands::memory::memory_set_refresh,
             commands::memory::memory_set_budget,
             commands::memory::memory_budget,
             commands::jobs::jobs_submit,

@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use folio_engine::hub::{ModelHub, SessionOptions};
@@ -13,6 +14,8 @@ pub struct AppState {
     pub library: Arc<Library>,
     /// `None` when started with `FOLIO_SAMPLE_HZ=0` (used to measure what sampling and the graph cost).
     pub sampler: Option<MemorySampler>,
+    /// How often the memory stream sends its batch of samples to the window, in milliseconds.
+    pub memory_stream_ms: Arc<AtomicU64>,
     pub hub: Arc<ModelHub>,
     pub worker: Worker,
     pub store: Arc<ResultStore>,
@@ -39,6 +42,7 @@ impl AppState {
         }));
         Ok(AppState {
             sampler: sampler(gauges),
+            memory_stream_ms: Arc::new(AtomicU64::new(1000)),
             library,
             hub,
             worker,

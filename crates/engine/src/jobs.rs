@@ -5,7 +5,7 @@
 //! the next batch; a memory budget is enforced by the [`BudgetController`]; the [`LeakSentinel`] watches.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -177,6 +177,8 @@ struct Shared {
     leak_warnings: Mutex<Vec<LeakWarning>>,
     /// The arena's free-memory bound from before a budget was set, restored when it is cleared.
     arena_limit_before_budget: Mutex<Option<Option<u64>>>,
+    /// The longest side text detection sees, set by the budget (0: full size).
+    detection_max_side: AtomicU32,
 }
 
 impl Shared {
@@ -213,6 +215,7 @@ impl Worker {
             options,
             leak_warnings: Mutex::new(Vec::new()),
             arena_limit_before_budget: Mutex::new(None),
+            detection_max_side: AtomicU32::new(0),
         });
         if shared.options.budget_bytes.is_some() {
             apply_allocation_mode(&shared, shared.options.budget_bytes);
@@ -325,8 +328,20 @@ impl Worker {
     }
 
     pub fn set_budget(&self, budget_bytes: Option<u64>) {
-        self.shared.budget.lock().unwrap().set_budget(budget_bytes);
+        let changed = {
+            let mut budget = self.shared.budget.lock().unwrap();
+            let changed = budget.budget_bytes() != budget_bytes;
+            budget.set_budget(budget_bytes);
+            changed
+        };
         apply_allocation_mode(&self.shared, budget_bytes);
+        if changed && self.shared.detection_max_side.swap(0, Ordering::Relaxed) != 0 {
+            let reason = match budget_bytes {
+                Some(b) => format!("the budget is now {} MB: text detection sees full pages again", b >> 20),
+                None => "no budget: text detection sees full pages again".to_string(),
+            };
+            self.shared.emit(WorkerEvent::Budget(BudgetAction::LimitDetection { max_side: None, reason }));
+        }
         if budget_bytes.is_none() {
             for id in self.shared.hub.uncached() {
                 self.shared.hub.set_uncached(id, false, "no budget");
@@ -489,6 +504,8 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
             while let Ok(mut work) = ocr_in.recv() {
                 if let (Some(image), Some(result)) = (work.image.as_ref(), work.result.as_mut()) {
                     if pipeline.runs(Stage::Ocr) {
+                        let max_side = shared.detection_max_side.load(Ordering::Relaxed);
+                        pipeline.set_detection_max_side((max_side > 0).then_some(max_side));
                         let t = Instant::now();
                         match pipeline.ocr(image) {
                             Ok(lines) => result.lines = lines,
@@ -657,6 +674,8 @@ fn budget_loop(shared: Arc<Shared>) {
             intake_paused: control.intake_paused_by_budget.load(Ordering::Relaxed),
             idle_models: idle_models(&shared),
             uncached_models: shared.hub.uncached().into_iter().map(|id| id.name().to_string()).collect(),
+            detects_text: shared.current_stages.lock().unwrap().contains(&Stage::Ocr),
+            detection_max_side: Some(shared.detection_max_side.load(Ordering::Relaxed)).filter(|&m| m > 0),
         };
         let actions = shared.budget.lock().unwrap().tick(&state);
         for action in actions {
@@ -669,6 +688,7 @@ fn budget_loop(shared: Arc<Shared>) {
                         shared.emit(WorkerEvent::BatchSizeChanged { stage: stage.name().into(), size: *size, reason: reason.clone() });
                     }
                 }
+                BudgetAction::LimitDetection { max_side, .. } => shared.detection_max_side.store(max_side.unwrap_or(0), Ordering::Relaxed),
                 BudgetAction::PauseIntake { .. } => control.intake_paused_by_budget.store(true, Ordering::Relaxed),
                 BudgetAction::ResumeIntake { .. } => {
                     control.intake_paused_by_budget.store(false, Ordering::Relaxed);

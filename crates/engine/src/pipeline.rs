@@ -197,6 +197,13 @@ impl Pipeline {
         }
     }
 
+    /// The longest side text detection may see from the next page on (`None`: full size).
+    pub fn set_detection_max_side(&self, max_side: Option<u32>) {
+        if self.ocr.read().unwrap().options().det_max_side != max_side {
+            self.ocr.write().unwrap().set_det_max_side(max_side);
+        }
+    }
+
     pub fn runs(&self, stage: Stage) -> bool {
         self.options.stages.contains(&stage)
     }

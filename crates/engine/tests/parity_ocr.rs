@@ -148,6 +148,36 @@ fn ocr_matches_the_reference_goldens() {
     assert!(failures.is_empty(), "pages over 2% CER: {failures:?}");
 }
 
+/// What a memory budget does to OCR when it limits detection (`det_max_side`): the detector sees a smaller
+/// page, lines are still cut from the full one, and the text stays close to the text layer.
+#[test]
+fn detection_limited_for_a_budget_still_reads_the_page() {
+    let _turn = exclusive();
+    let path = repo("tests/fixtures/three-pages.pdf");
+    let doc = source::open_file(&path, &OpenOptions::default()).unwrap();
+    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::new(MemoryGauges::default()));
+    let page = renderer.render(&doc, 0, RenderSize::Dpi(150.0)).unwrap().into_rgb_image();
+    let limited = OcrStage::new(Arc::clone(hub()), OcrOptions { det_max_side: Some(1024), ..OcrOptions::default() });
+    let (_, full_w, full_h) = stage().detect_map(&page).unwrap();
+    let (_, w, h) = limited.detect_map(&page).unwrap();
+    assert!(full_w.max(full_h) > 1024, "the fixture page is larger than the limit ({full_w}x{full_h})");
+    assert!(w.max(h) <= 1024 + 16, "the detector saw {w}x{h}");
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let truth = strip(&source::pdf_page_text(&path, 0).unwrap());
+    let read = |stage: &OcrStage| {
+        let lines = stage.run(&page).unwrap();
+        (cer(&strip(&lines.iter().map(|l| l.text.as_str()).collect::<String>()), &truth), lines.len())
+    };
+    let (full_cer, full_lines) = read(stage());
+    let (limited_cer, limited_lines) = read(&limited);
+    println!(
+        "detection {full_w}x{full_h}: CER {:.3}%, {full_lines} lines; limited to {w}x{h}: CER {:.3}%, {limited_lines} lines",
+        full_cer * 100.0,
+        limited_cer * 100.0
+    );
+    assert!(limited_cer <= 0.05, "CER {:.2}% with detection limited", limited_cer * 100.0);
+}
+
 #[test]
 fn ocr_of_a_rendered_pdf_matches_its_text_layer() {
     let _turn = exclusive();

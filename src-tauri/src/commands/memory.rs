@@ -1,4 +1,6 @@
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::RecvTimeoutError;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use folio_engine::MemorySample;
@@ -16,20 +18,22 @@ pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<Vec<Memor
     // Subscribe before reading the history so no sample falls between the two; the UI drops duplicates.
     let samples = sampler.subscribe();
     let history = sampler.history();
+    let period_ms = Arc::clone(&state.memory_stream_ms);
     std::thread::Builder::new()
         .name("folio-memory-stream".into())
         .spawn(move || {
-            // Every sample is sent, in batches once a second: the panel redraws at most that often, and
-            // each message wakes the webview.
+            // Every sample is sent, in batches as often as the panel redraws (`memory_set_refresh`): each
+            // message wakes the webview.
             let mut batch = Vec::new();
             let mut sent = Instant::now();
             loop {
-                match samples.recv_timeout(STREAM_PERIOD) {
+                let period = Duration::from_millis(period_ms.load(Ordering::Relaxed));
+                match samples.recv_timeout(period) {
                     Ok(sample) => batch.push(sample),
                     Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => break,
                 }
-                if !batch.is_empty() && sent.elapsed() >= STREAM_PERIOD {
+                if !batch.is_empty() && sent.elapsed() >= period {
                     if on_sample.send(std::mem::take(&mut batch)).is_err() {
                         break;
                     }
@@ -41,8 +45,12 @@ pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<Vec<Memor
     history
 }
 
-/// How often samples are sent to the window.
-const STREAM_PERIOD: Duration = Duration::from_secs(1);
+/// How often samples are sent to the window, in milliseconds: as often as the memory panel redraws (every
+/// second while a job runs, less often while the worker is idle). Kept between 250 ms and 10 s.
+#[tauri::command]
+pub fn memory_set_refresh(state: State<'_, AppState>, ms: u64) {
+    state.memory_stream_ms.store(ms.clamp(250, 10_000), Ordering::Relaxed);
+}
 
 /// Sets (or with `null` clears) the memory budget the worker keeps RSS under.
 #[tauri::command]

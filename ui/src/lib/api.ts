@@ -65,6 +65,11 @@ export function subscribeMemory(onSample: (sample: MemorySample) => void): Promi
   return invoke<MemorySample[]>('memory_subscribe', { onSample: channel });
 }
 
+/** `memory_set_refresh({ ms })`: how often the memory stream sends its batch of samples. */
+export function setMemoryRefresh(ms: number): Promise<void> {
+  return invoke<void>('memory_set_refresh', { ms });
+}
+
 /** `jobs_submit({ docId, stages, dpi? })`: queue a job; resolves with its id. */
 export function jobsSubmit(docId: number, stages: string[], dpi?: number): Promise<number> {
   const args: Record<string, unknown> = { docId, stages };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFrameThrottle } from './frame';
+import { ACTIVE_REDRAW_MS, createFrameThrottle, IDLE_REDRAW_MS, RedrawCadence } from './frame';
 
 function fakeRaf() {
   const queue = new Map<number, () => void>();
@@ -50,5 +50,26 @@ describe('createFrameThrottle', () => {
     t.schedule();
     f.flush();
     expect(calls).toBe(1);
+  });
+});
+
+describe('RedrawCadence', () => {
+  it('redraws every second while any job runs and every two seconds when none does', () => {
+    const c = new RedrawCadence();
+    expect(c.intervalMs).toBe(IDLE_REDRAW_MS);
+    expect(c.apply({ kind: 'job_started', job: 1 })).toBe(true);
+    expect(c.intervalMs).toBe(ACTIVE_REDRAW_MS);
+    expect(c.apply({ kind: 'job_progress', job: 2 })).toBe(false);
+    expect(c.apply({ kind: 'job_ended', job: 1 })).toBe(false);
+    expect(c.intervalMs).toBe(ACTIVE_REDRAW_MS);
+    expect(c.apply({ kind: 'job_ended', job: 2 })).toBe(true);
+    expect(c.intervalMs).toBe(IDLE_REDRAW_MS);
+  });
+
+  it('ignores events that say nothing about jobs', () => {
+    const c = new RedrawCadence();
+    expect(c.apply({ kind: 'model_loaded' })).toBe(false);
+    expect(c.apply({ kind: 'job_ended', job: 9 })).toBe(false);
+    expect(c.intervalMs).toBe(IDLE_REDRAW_MS);
   });
 });

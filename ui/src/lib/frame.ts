@@ -33,3 +33,26 @@ export function createFrameThrottle(
     },
   };
 }
+
+/** How often the memory panel redraws while a job runs: the graph follows the work second by second. */
+export const ACTIVE_REDRAW_MS = 1000;
+/** How often it redraws while the worker is idle, when the picture mostly scrolls. Every sample is kept
+ *  and drawn either way; only the refresh is less frequent. */
+export const IDLE_REDRAW_MS = 2000;
+
+/** Tracks from worker events whether a job is running, and so how often the panel should redraw. */
+export class RedrawCadence {
+  private running = new Set<number>();
+
+  /** Returns true when the cadence changed. */
+  apply(ev: { kind: string; job?: number }): boolean {
+    const before = this.running.size > 0;
+    if ((ev.kind === 'job_started' || ev.kind === 'job_progress') && ev.job !== undefined) this.running.add(ev.job);
+    else if (ev.kind === 'job_ended' && ev.job !== undefined) this.running.delete(ev.job);
+    return before !== this.running.size > 0;
+  }
+
+  get intervalMs(): number {
+    return this.running.size > 0 ? ACTIVE_REDRAW_MS : IDLE_REDRAW_MS;
+  }
+}

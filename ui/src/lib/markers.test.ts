@@ -24,6 +24,7 @@ describe('markerFromEvent', () => {
     [{ kind: 'budget', action: 'evict_cache', to_bytes: 0, reason: 'over', t_ms: 5 }, 'cache_evict'],
     [{ kind: 'budget', action: 'pause_intake', reason: 'over', t_ms: 5 }, 'budget'],
     [{ kind: 'budget', action: 'lean_arena', on: true, reason: 'a budget is set', t_ms: 5 }, 'budget'],
+    [{ kind: 'budget', action: 'limit_detection', max_side: 1280, reason: 'over', t_ms: 5 }, 'budget'],
     [{ kind: 'budget', action: 'set_batch_size', stage: 'ocr', size: 2, reason: 'over', t_ms: 5 }, 'budget'],
     [{ kind: 'leak_warning', page: 40, slope_bytes_per_page: 2 << 20, suspect_stage: 'ocr', t_ms: 5 }, 'leak'],
   ];
@@ -32,6 +33,14 @@ describe('markerFromEvent', () => {
     expect(m?.kind).toBe(kind);
     expect(m?.t_ms).toBe(5);
     expect(m?.text.length).toBeGreaterThan(0);
+  });
+
+  it('says how far text detection is scaled down, and when it is back to full size', () => {
+    const down = markerFromEvent({ kind: 'budget', action: 'limit_detection', max_side: 1280, reason: 'RSS over', t_ms: 1 });
+    expect(down?.text).toContain('1280 px');
+    expect(down?.text).toContain('RSS over');
+    const back = markerFromEvent({ kind: 'budget', action: 'limit_detection', max_side: null, reason: 'no budget', t_ms: 1 });
+    expect(back?.text).toContain('full size');
   });
 
   it('ignores progress and failures, and uses now when t_ms is missing', () => {

@@ -96,6 +96,15 @@ export function markerFromEvent(ev: WorkerEvent, nowMs: number = Date.now()): Ma
           };
         case 'set_batch_size':
           return { t_ms, kind: 'budget', text: withReason(`Budget: ${stageName(ev.stage)} batch → ${ev.size ?? '?'}`, ev.reason) };
+        case 'limit_detection':
+          return {
+            t_ms,
+            kind: 'budget',
+            text: withReason(
+              typeof ev.max_side === 'number' ? `Budget: text detection at ${ev.max_side} px` : 'Budget: text detection at full size',
+              ev.reason,
+            ),
+          };
         case 'pause_intake':
           return { t_ms, kind: 'budget', text: withReason('Budget: intake paused', ev.reason) };
         case 'resume_intake':

@@ -140,9 +140,18 @@ export type WorkerEvent = Timed &
     | { kind: 'model_unloaded'; model: string; bytes: number; reason: string }
     | {
         kind: 'budget';
-        action: 'evict_cache' | 'set_batch_size' | 'pause_intake' | 'resume_intake' | 'unload_model' | 'keep_model' | 'lean_arena';
+        action:
+          | 'evict_cache'
+          | 'set_batch_size'
+          | 'limit_detection'
+          | 'pause_intake'
+          | 'resume_intake'
+          | 'unload_model'
+          | 'keep_model'
+          | 'lean_arena';
         reason: string;
         on?: boolean;
+        max_side?: number | null;
         to_bytes?: number;
         stage?: string;
         size?: number;

@@ -51,11 +51,15 @@ pub struct OcrOptions {
     pub text_score: f32,
     /// Run the 0°/180° classifier on each crop.
     pub use_cls: bool,
+    /// Scale pages down for detection so their longer side is at most this many pixels (`None`: the
+    /// reference's sizes). Lines are still cut from the full page for recognition; a memory budget sets
+    /// this when nothing cheaper keeps RSS under it.
+    pub det_max_side: Option<u32>,
 }
 
 impl Default for OcrOptions {
     fn default() -> Self {
-        OcrOptions { cls_batch: 6, rec_batch: 6, text_score: 0.5, use_cls: true }
+        OcrOptions { cls_batch: 6, rec_batch: 6, text_score: 0.5, use_cls: true, det_max_side: None }
     }
 }
 
@@ -144,6 +148,14 @@ impl OcrStage {
         OcrStage { hub, options, vocabulary: OnceLock::new() }
     }
 
+    pub fn options(&self) -> &OcrOptions {
+        &self.options
+    }
+
+    pub fn set_det_max_side(&mut self, max_side: Option<u32>) {
+        self.options.det_max_side = max_side;
+    }
+
     pub fn set_batch_sizes(&mut self, cls: usize, rec: usize) {
         self.options.cls_batch = cls.max(1);
         self.options.rec_batch = rec.max(1);
@@ -206,7 +218,11 @@ impl OcrStage {
     /// The detector's probability map for `image`: values, map width, map height.
     pub fn detect_map(&self, image: &RgbImage) -> Result<(Vec<f32>, usize, usize)> {
         let (w, h) = image.dimensions();
-        let ratio = if w.min(h) as f64 >= DET_LIMIT_SIDE_LEN { 1.0 } else { DET_LIMIT_SIDE_LEN / w.min(h) as f64 };
+        let mut ratio = if w.min(h) as f64 >= DET_LIMIT_SIDE_LEN { 1.0 } else { DET_LIMIT_SIDE_LEN / w.min(h) as f64 };
+        if let Some(max_side) = self.options.det_max_side {
+            // The detector's working memory grows with the area it sees: a full 150-dpi page needs ~300 MB.
+            ratio = ratio.min(max_side as f64 / w.max(h) as f64);
+        }
         let (rw, rh) = (multiple_of_32(w, ratio), multiple_of_32(h, ratio));
         if rw == 0 || rh == 0 {
             return Ok((Vec::new(), 0, 0));
