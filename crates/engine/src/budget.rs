@@ -4,9 +4,10 @@
 //! on a smaller copy of the page, pause intake of new pages, unload idle models. Once RSS passes the budget
 //! itself, every batch size drops to 1 at once. Each action carries its reason so the memory panel can mark
 //! it. When RSS falls well below the budget again, intake resumes; batch sizes come back one step at a time,
-//! never above what the user set. Detection stays reduced until the budget changes: restoring it is the
-//! largest single step up, and the one that would pass the budget again. Without a budget the controller
-//! never acts.
+//! never above what the user set. Text detection, which a budget starts on a smaller page (the worker sets
+//! that with the budget, before the first inference can pass it), goes back to full size last, and only
+//! when the peaks are under half the budget: it is the largest single step up. Without a budget the
+//! controller never acts.
 
 use serde::Serialize;
 
@@ -43,9 +44,12 @@ pub struct BudgetState {
     /// longest side detection is held to now.
     pub detects_text: bool,
     pub detection_max_side: Option<u32>,
+    /// Whether a page went through the limited detector within the window `recent_peak_bytes` covers, so
+    /// that peak includes what detection needs.
+    pub detected_recently: bool,
 }
 
-/// The longest side, in pixels, text detection sees under budget pressure. A 150-dpi Letter page is
+/// The longest side, in pixels, text detection sees under a budget until the peaks leave room for more. A 150-dpi Letter page is
 /// 1275 × 1650; at 1280 the detector's working memory falls from ~300 MB to ~160 MB, and on 12 pages of a
 /// LaTeX manual the recognised text stayed 98.6% the same (lines are still cut from the full page).
 pub const BUDGET_DETECTION_MAX_SIDE: u32 = 1280;
@@ -153,6 +157,12 @@ impl BudgetController {
             if let Some(model) = state.uncached_models.first() {
                 return vec![BudgetAction::KeepModel { model: model.clone(), reason: under }];
             }
+            // Full-size detection needs up to (1664 / 1280)² ≈ 1.7× the detector's memory at the limit, which
+            // is part of the peak: under half the budget, restoring it cannot pass the act mark.
+            if state.detection_max_side.is_some() && state.detected_recently && peak < budget as f64 * 0.5 {
+                let reason = format!("RSS peaked at {:.0} MB lately, under half the {:.0} MB budget", mb(peak), mb(budget as f64));
+                return vec![BudgetAction::LimitDetection { max_side: None, reason }];
+            }
         }
         Vec::new()
     }
@@ -175,6 +185,7 @@ mod tests {
             uncached_models: Vec::new(),
             detects_text: false,
             detection_max_side: None,
+            detected_recently: false,
         }
     }
 
@@ -207,11 +218,15 @@ mod tests {
         assert!(matches!(c.tick(&s)[0], BudgetAction::LimitDetection { max_side: Some(BUDGET_DETECTION_MAX_SIDE), .. }));
         s.detection_max_side = Some(BUDGET_DETECTION_MAX_SIDE);
         assert!(matches!(c.tick(&s)[0], BudgetAction::PauseIntake { .. }));
-        let mut low = state(300);
+        let mut low = state(600);
         low.detects_text = true;
         low.detection_max_side = Some(BUDGET_DETECTION_MAX_SIDE);
         low.batch_sizes = vec![("ocr".into(), 8, 8)];
-        assert!(c.tick(&low).is_empty(), "detection is not restored while the budget holds");
+        assert!(c.tick(&low).is_empty(), "under the relax mark but over half the budget, detection stays small");
+        low.rss_bytes = 400 * MB;
+        assert!(c.tick(&low).is_empty(), "a low peak says nothing until a page has been through detection");
+        low.detected_recently = true;
+        assert!(matches!(c.tick(&low)[0], BudgetAction::LimitDetection { max_side: None, .. }), "then under half it is restored");
     }
 
     #[test]

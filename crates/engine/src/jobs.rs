@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState};
+use crate::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
 use crate::hub::{HubEvent, ModelHub, ModelId};
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
 use crate::pipeline::{BatchSizes, PageResult, Pipeline, PipelineOptions, Stage};
@@ -179,6 +179,8 @@ struct Shared {
     arena_limit_before_budget: Mutex<Option<Option<u64>>>,
     /// The longest side text detection sees, set by the budget (0: full size).
     detection_max_side: AtomicU32,
+    /// When a page last went through detection at that limit.
+    last_limited_detection: Mutex<Option<Instant>>,
 }
 
 impl Shared {
@@ -216,6 +218,7 @@ impl Worker {
             leak_warnings: Mutex::new(Vec::new()),
             arena_limit_before_budget: Mutex::new(None),
             detection_max_side: AtomicU32::new(0),
+            last_limited_detection: Mutex::new(None),
         });
         if shared.options.budget_bytes.is_some() {
             apply_allocation_mode(&shared, shared.options.budget_bytes);
@@ -328,20 +331,8 @@ impl Worker {
     }
 
     pub fn set_budget(&self, budget_bytes: Option<u64>) {
-        let changed = {
-            let mut budget = self.shared.budget.lock().unwrap();
-            let changed = budget.budget_bytes() != budget_bytes;
-            budget.set_budget(budget_bytes);
-            changed
-        };
+        self.shared.budget.lock().unwrap().set_budget(budget_bytes);
         apply_allocation_mode(&self.shared, budget_bytes);
-        if changed && self.shared.detection_max_side.swap(0, Ordering::Relaxed) != 0 {
-            let reason = match budget_bytes {
-                Some(b) => format!("the budget is now {} MB: text detection sees full pages again", b >> 20),
-                None => "no budget: text detection sees full pages again".to_string(),
-            };
-            self.shared.emit(WorkerEvent::Budget(BudgetAction::LimitDetection { max_side: None, reason }));
-        }
         if budget_bytes.is_none() {
             for id in self.shared.hub.uncached() {
                 self.shared.hub.set_uncached(id, false, "no budget");
@@ -507,7 +498,11 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                         let max_side = shared.detection_max_side.load(Ordering::Relaxed);
                         pipeline.set_detection_max_side((max_side > 0).then_some(max_side));
                         let t = Instant::now();
-                        match pipeline.ocr(image) {
+                        let outcome = pipeline.ocr(image);
+                        if max_side > 0 {
+                            *shared.last_limited_detection.lock().unwrap() = Some(Instant::now());
+                        }
+                        match outcome {
                             Ok(lines) => result.lines = lines,
                             Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
                         }
@@ -627,8 +622,10 @@ const RECENT_PEAK_WINDOW: Duration = Duration::from_secs(10);
 const BUDGET_PDFIUM_MB: u64 = 8;
 
 /// Under a budget the inference arena gives its free memory back at the end of every inference, so RSS
-/// follows the work from the first page (slower: each inference faults its tensors in afresh), and pdfium's
-/// caches are held tighter. Without one, both keep what they had before the budget.
+/// follows the work from the first page (slower: each inference faults its tensors in afresh), pdfium's
+/// caches are held tighter, and text detection starts on a smaller page: the detector's working memory on
+/// a full page (~300 MB at 150 dpi) is the largest single allocation, and it would come before the
+/// controller can act. Without a budget, all three are as before.
 fn apply_allocation_mode(shared: &Shared, budget_bytes: Option<u64>) {
     let mut before = shared.arena_limit_before_budget.lock().unwrap();
     let (lean, reason) = match budget_bytes {
@@ -637,16 +634,27 @@ fn apply_allocation_mode(shared: &Shared, budget_bytes: Option<u64>) {
             shared.hub.set_arena_free_limit(Some(0));
             shared.hub.request_arena_shrink();
             shared.renderer.set_tight_recycle_mb(Some(BUDGET_PDFIUM_MB));
+            shared.detection_max_side.store(BUDGET_DETECTION_MAX_SIDE, Ordering::Relaxed);
             (true, format!("a {} MB budget is set: inference gives its memory back after every run", b >> 20))
         }
         None if before.is_some() => {
             shared.hub.set_arena_free_limit(before.take().flatten());
             shared.renderer.set_tight_recycle_mb(None);
+            shared.detection_max_side.store(0, Ordering::Relaxed);
             (false, "no budget: the inference arena keeps its reserve again".to_string())
         }
         _ => return,
     };
+    let detection = if lean {
+        BudgetAction::LimitDetection {
+            max_side: Some(BUDGET_DETECTION_MAX_SIDE),
+            reason: "a budget is set: text detection starts on a smaller page, full size again when the peaks leave room".into(),
+        }
+    } else {
+        BudgetAction::LimitDetection { max_side: None, reason: "no budget: text detection sees full pages again".into() }
+    };
     shared.emit(WorkerEvent::Budget(BudgetAction::LeanArena { on: lean, reason }));
+    shared.emit(WorkerEvent::Budget(detection));
 }
 
 fn budget_loop(shared: Arc<Shared>) {
@@ -676,6 +684,7 @@ fn budget_loop(shared: Arc<Shared>) {
             uncached_models: shared.hub.uncached().into_iter().map(|id| id.name().to_string()).collect(),
             detects_text: shared.current_stages.lock().unwrap().contains(&Stage::Ocr),
             detection_max_side: Some(shared.detection_max_side.load(Ordering::Relaxed)).filter(|&m| m > 0),
+            detected_recently: shared.last_limited_detection.lock().unwrap().is_some_and(|t| t.elapsed() < RECENT_PEAK_WINDOW),
         };
         let actions = shared.budget.lock().unwrap().tick(&state);
         for action in actions {
