@@ -151,16 +151,14 @@ impl PipelineArgs {
 }
 
 impl Engine {
-    fn worker(&self, budget_mb: Option<u64>) -> Worker {
+    /// The worker, without a budget yet: `run_jobs` sets it once it listens, so the actions taken when the
+    /// budget is set are reported with the rest.
+    fn worker(&self) -> Worker {
         Worker::start(
             Arc::clone(&self.hub),
             Arc::clone(&self.renderer),
             Arc::clone(&self.gauges),
-            WorkerOptions {
-                pipeline_batch: self.batch,
-                budget_bytes: budget_mb.map(|m| m << 20),
-                ..WorkerOptions::default()
-            },
+            WorkerOptions { pipeline_batch: self.batch, ..WorkerOptions::default() },
         )
     }
 
@@ -234,8 +232,18 @@ struct Run {
     stage_rates: Vec<(String, f64)>,
 }
 
-fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, total: u64, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>, quiet: bool) -> Run {
+struct RunOptions {
+    total: u64,
+    budget_mb: Option<u64>,
+    quiet: bool,
+}
+
+fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, options: RunOptions, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>) -> Run {
+    let RunOptions { total, budget_mb, quiet } = options;
     let events = worker.subscribe();
+    if budget_mb.is_some() {
+        worker.set_budget(budget_mb.map(|m| m << 20));
+    }
     let rss_per_page = Arc::new(Mutex::new(Vec::new()));
     let other_shares = Arc::new(Mutex::new(Vec::new()));
     let peak_per_page = Arc::new(Mutex::new(Vec::new()));
@@ -364,16 +372,17 @@ pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
     let out = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let out = Arc::new(Mutex::new(BufWriter::new(out)));
     let writer = Arc::clone(&out);
-    let worker = engine.worker(args.pipeline.budget_mb);
+    let worker = engine.worker();
     let specs = documents
         .iter()
         .map(|(d, r)| JobSpec { documents: vec![Arc::clone(d)], pages: Some(r.clone()), stages: engine.stages.clone(), dpi: args.pipeline.dpi, repeat_to_pages: None })
         .collect();
-    let run = run_jobs(&worker, &engine.gauges, specs, total, Box::new(move |page| {
+    let options = RunOptions { total, budget_mb: args.pipeline.budget_mb, quiet: json_summary };
+    let run = run_jobs(&worker, &engine.gauges, specs, options, Box::new(move |page| {
         let mut out = writer.lock().unwrap();
         let _ = serde_json::to_writer(&mut *out, page);
         let _ = out.write_all(b"\n");
-    }), json_summary);
+    }));
     out.lock().unwrap().flush()?;
     let summary = summary(&engine, &run, &worker, &errors, args.pipeline.budget_mb);
     print(&summary, json_summary);
@@ -429,7 +438,7 @@ fn print(summary: &Value, json: bool) {
 pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
     let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot soak")?);
-    let worker = engine.worker(args.pipeline.budget_mb);
+    let worker = engine.worker();
     let out = match &args.out {
         Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
         None => None,
@@ -442,13 +451,14 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
         dpi: args.pipeline.dpi,
         repeat_to_pages: Some(args.pages),
     };
-    let run = run_jobs(&worker, &engine.gauges, vec![spec], args.pages as u64, Box::new(move |page| {
+    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary };
+    let run = run_jobs(&worker, &engine.gauges, vec![spec], options, Box::new(move |page| {
         if let Some(out) = &writer {
             let mut out = out.lock().unwrap();
             let _ = serde_json::to_writer(&mut *out, page);
             let _ = out.write_all(b"\n");
         }
-    }), json_summary);
+    }));
     if let Some(out) = out {
         out.lock().unwrap().flush()?;
     }
