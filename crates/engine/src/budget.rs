@@ -157,8 +157,9 @@ impl BudgetController {
             if let Some(model) = state.uncached_models.first() {
                 return vec![BudgetAction::KeepModel { model: model.clone(), reason: under }];
             }
-            // Full-size detection needs up to (1664 / 1280)² ≈ 1.7× the detector's memory at the limit, which
-            // is part of the peak: under half the budget, restoring it cannot pass the act mark.
+            // On a 150-dpi Letter page, full-size detection needs up to (1664 / 1280)² ≈ 1.7× the detector's
+            // memory at the limit, which is part of the peak: under half the budget, restoring it cannot pass
+            // the act mark.
             if state.detection_max_side.is_some() && state.detected_recently && peak < budget as f64 * 0.5 {
                 let reason = format!("RSS peaked at {:.0} MB lately, under half the {:.0} MB budget", mb(peak), mb(budget as f64));
                 return vec![BudgetAction::LimitDetection { max_side: None, reason }];
