@@ -79,12 +79,18 @@ fn the_same_run_without_the_leak_stays_quiet() {
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 
-#[test]
-fn cancel_keeps_the_pages_already_finished() {
+/// A worker whose sink records the number of every page it is given.
+fn worker_collecting_pages() -> (Worker, Arc<Mutex<Vec<usize>>>) {
     let worker = worker(SentinelOptions::default());
     let delivered = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&delivered);
     worker.set_sink(Box::new(move |_, page| sink.lock().unwrap().push(page.page)));
+    (worker, delivered)
+}
+
+#[test]
+fn cancel_keeps_the_pages_already_finished() {
+    let (worker, delivered) = worker_collecting_pages();
     let events = worker.subscribe();
     let job = worker.submit(render_only_job(100_000));
     let mut ended = None;
@@ -137,10 +143,7 @@ fn pause_stops_intake_and_resume_continues() {
 
 #[test]
 fn analyse_now_puts_a_page_ahead_of_the_running_job() {
-    let worker = worker(SentinelOptions::default());
-    let delivered = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&delivered);
-    worker.set_sink(Box::new(move |_, page| sink.lock().unwrap().push(page.page)));
+    let (worker, delivered) = worker_collecting_pages();
     let document = Arc::new(source::open_file(&fixture("mixed-sizes.pdf"), &OpenOptions::default()).unwrap());
     let events = worker.subscribe();
     // A long job over page 1 only.
@@ -163,4 +166,24 @@ fn analyse_now_puts_a_page_ahead_of_the_running_job() {
         }
     }
     assert!(delivered.lock().unwrap().contains(&4));
+}
+
+#[test]
+fn a_budget_starts_detection_small_and_clearing_it_restores_full_size() {
+    use folio_engine::budget::{BudgetAction, BUDGET_DETECTION_MAX_SIDE};
+    let worker = worker(SentinelOptions::default());
+    let events = worker.subscribe();
+    let budget_actions = |events: &std::sync::mpsc::Receiver<WorkerEvent>| -> Vec<BudgetAction> {
+        events.try_iter().filter_map(|e| match e { WorkerEvent::Budget(a) => Some(a), _ => None }).collect()
+    };
+    worker.set_budget(Some(600 << 20));
+    let set = budget_actions(&events);
+    assert!(set.iter().any(|a| matches!(a, BudgetAction::LeanArena { on: true, .. })), "{set:?}");
+    assert!(set.iter().any(|a| matches!(a, BudgetAction::LimitDetection { max_side: Some(m), .. } if *m == BUDGET_DETECTION_MAX_SIDE)), "{set:?}");
+    worker.set_budget(Some(700 << 20));
+    assert!(budget_actions(&events).is_empty(), "a changed budget keeps the allocation mode");
+    worker.set_budget(None);
+    let cleared = budget_actions(&events);
+    assert!(cleared.iter().any(|a| matches!(a, BudgetAction::LeanArena { on: false, .. })), "{cleared:?}");
+    assert!(cleared.iter().any(|a| matches!(a, BudgetAction::LimitDetection { max_side: None, .. })), "{cleared:?}");
 }
