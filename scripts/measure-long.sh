@@ -25,6 +25,7 @@ print(f"  slope {soak['slope_kb_per_page']} KB/page ({soak['slope_method']}, {so
       f"{soak['floor_window_pages']} pages, floor {soak['floor_first_mb']} -> {soak['floor_last_mb']} MB); "
       f"RSS at each page end: {soak['page_end_slope_kb_per_page']} KB/page")
 print(f"  peak so far after N pages (MB): {soak['peak_rss_mb_after_pages']}")
+print(f"  floor per window (MB): {soak.get('floor_mb')}")
 print(f"  other {soak['other_share_avg']:.1%} of RSS on average (max {soak['other_share_max']:.1%}); attribution at the end (MB): {soak['attribution']}")
 print(f"  arena: {soak['arena']}")
 soak_long = soak['peak_rss_mb_after_pages'].get(long_pages)

@@ -481,6 +481,8 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["floor_windows"] = json!(floor_ys.len());
     summary["floor_first_mb"] = json!(floor_ys.first().map(|v| round2(v / MB)));
     summary["floor_last_mb"] = json!(floor_ys.last().map(|v| round2(v / MB)));
+    // One value per window: a step (the arena growing for a larger page) reads differently from a ramp.
+    summary["floor_mb"] = json!(floor_ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>());
     summary["page_end_slope_kb_per_page"] = json!(round2(slope / 1024.0));
     // Peak RSS so far once N pages are done: the first pages against the first 1,500, in one run.
     let peaks: serde_json::Map<String, Value> = [10, 100, 500, 1000, 1500, 2000, 5000, 10000]
