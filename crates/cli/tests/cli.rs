@@ -83,3 +83,34 @@ fn render_reports_speed_and_memory_and_writes_pages() {
     assert_eq!(code, 2);
     assert!(json["error"].as_str().unwrap().contains("3 pages"));
 }
+
+#[test]
+fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
+    let pdf = fixture("three-pages.pdf");
+    let (code, json, stderr) = folio(&[
+        "soak",
+        pdf.to_str().unwrap(),
+        "--pages",
+        "8",
+        "--warmup",
+        "2",
+        "--floor-window",
+        "2",
+        "--stages",
+        "layout",
+        "--dpi",
+        "50",
+    ]);
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["pages"], 8, "three pages looped to eight");
+    assert_eq!(json["warmup_pages"], 2);
+    for key in ["rss_after_warmup_mb", "slope_kb_per_page", "peak_rss_mb", "page_end_slope_kb_per_page"] {
+        assert!(json[key].is_number(), "{key}: {json}");
+    }
+    assert_eq!(json["slope_method"], "window_floor");
+    assert_eq!(json["floor_mb"].as_array().unwrap().len(), 3, "windows of two pages after two of warm-up: {json}");
+    assert!(json["leak_warnings"].as_array().unwrap().is_empty());
+    let attribution = &json["attribution"];
+    assert!(attribution["other"].is_number() && attribution["models"].as_f64().unwrap() > 0.0, "{attribution}");
+    assert!(json["peak_rss_mb_after_pages"]["10"].is_null(), "no figure for pages not reached");
+}
