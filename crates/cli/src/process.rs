@@ -249,17 +249,16 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     let peak_per_page = Arc::new(Mutex::new(Vec::new()));
     let peak_log = Arc::clone(&peak_per_page);
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
-    let pages_done = Arc::new(AtomicUsize::new(0));
-    let done = Arc::clone(&pages_done);
+    let floors = FloorSampler::start();
+    let page_floors = floors.floors();
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
         let sample = MemorySample::now(&g);
         rss_log.lock().unwrap().push(sample.rss_bytes);
         peak_log.lock().unwrap().push(peak_rss_bytes());
         other_log.lock().unwrap().push(sample.attribution().other_share());
-        done.fetch_add(1, Ordering::Relaxed);
+        page_floors.page_done(sample.rss_bytes);
     }));
-    let floors = FloorSampler::start(pages_done);
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     progress.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -329,36 +328,61 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     run
 }
 
-/// Samples RSS 20 times a second and keeps, for each count of pages done, the lowest value seen: eight bytes
-/// per page, however long the run.
+/// For each count of pages done, the lowest RSS seen while that many were done: eight bytes per page,
+/// however long the run.
+#[derive(Default)]
+struct PageFloors {
+    floors: Mutex<Vec<u64>>,
+    pages_done: AtomicUsize,
+}
+
+impl PageFloors {
+    fn observe(&self, rss: u64) {
+        let page = self.pages_done.load(Ordering::Relaxed);
+        let mut floors = self.floors.lock().unwrap();
+        if floors.len() <= page {
+            floors.resize(page + 1, u64::MAX);
+        }
+        floors[page] = floors[page].min(rss);
+    }
+
+    /// One more page is done; `rss` (read as it finished) counts for the new count, so every count has at
+    /// least one value however fast pages go.
+    fn page_done(&self, rss: u64) {
+        self.pages_done.fetch_add(1, Ordering::Relaxed);
+        self.observe(rss);
+    }
+}
+
+/// Samples RSS 20 times a second into [`PageFloors`].
 struct FloorSampler {
+    floors: Arc<PageFloors>,
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<u64>>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl FloorSampler {
-    fn start(pages_done: Arc<AtomicUsize>) -> Self {
+    fn start() -> Self {
+        let floors = Arc::new(PageFloors::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
+        let (flag, sampled) = (Arc::clone(&stop), Arc::clone(&floors));
         let thread = std::thread::spawn(move || {
-            let mut floors: Vec<u64> = Vec::new();
             while !flag.load(Ordering::Relaxed) {
-                let page = pages_done.load(Ordering::Relaxed);
-                let rss = current_rss_bytes();
-                if floors.len() <= page {
-                    floors.resize(page + 1, u64::MAX);
-                }
-                floors[page] = floors[page].min(rss);
+                sampled.observe(current_rss_bytes());
                 std::thread::sleep(Duration::from_millis(50));
             }
-            floors
         });
-        FloorSampler { stop, thread }
+        FloorSampler { floors, stop, thread }
+    }
+
+    fn floors(&self) -> Arc<PageFloors> {
+        Arc::clone(&self.floors)
     }
 
     fn stop(self) -> Vec<u64> {
         self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
+        let _ = self.thread.join();
+        std::mem::take(&mut *self.floors.floors.lock().unwrap())
     }
 }
 
