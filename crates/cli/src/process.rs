@@ -490,7 +490,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let after: Vec<f64> = run.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
     let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
     let slope = fit_slope(&xs, &after).unwrap_or(0.0);
-    let (floor_xs, floor_ys): (Vec<f64>, Vec<f64>) = window_minima(&run.floors, warmup, args.floor_window as usize).into_iter().unzip();
+    let (floor_xs, floor_ys): (Vec<f64>, Vec<f64>) = window_minima(during_run(&run.floors), warmup, args.floor_window as usize).into_iter().unzip();
     let floor_slope = fit_slope(&floor_xs, &floor_ys);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     summary["warmup_pages"] = json!(warmup);
@@ -516,6 +516,12 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["peak_rss_mb_after_pages"] = Value::Object(peaks);
     print(&summary, json_summary);
     Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The floors while pages were still to come: the last count is the drained pipeline after the final page,
+/// lower than any point of the run, and would tilt the slope down.
+fn during_run(floors: &[u64]) -> &[u64] {
+    &floors[..floors.len().saturating_sub(1)]
 }
 
 pub fn tune(args: &TuneArgs, json_summary: bool) -> Result<ExitCode> {
