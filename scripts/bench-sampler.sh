@@ -18,7 +18,8 @@ measure() {
   cpu() { local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
   local a1 w1 a2 w2
   a1=$(cpu $app_pids); w1=$(cpu $web_pids); sleep "$seconds"; a2=$(cpu $app_pids); w2=$(cpu $web_pids)
-  kill $runner 2>/dev/null; pkill -x folio-app 2>/dev/null || true; wait 2>/dev/null || true
+  # Closing the app lets xvfb-run stop its X server; killing xvfb-run first would leave the server running.
+  pkill -x folio-app 2>/dev/null || true; wait $runner 2>/dev/null || true
   python3 -c "print(f'sampling at $hz Hz: app {($a2 - $a1) / $ticks / $seconds * 100:.2f}%, webview {($w2 - $w1) / $ticks / $seconds * 100:.2f}% of one core over {$seconds} s')"
 }
 measure "${FOLIO_BENCH_HZ:-5}"
