@@ -221,8 +221,8 @@ struct Run {
     budget_actions: Vec<Value>,
     leak_warnings: Vec<Value>,
     rss_per_page: Vec<u64>,
-    /// The process's peak RSS so far, at the end of each page.
-    peak_per_page: Vec<u64>,
+    /// The process's peak RSS so far when each of [`PEAK_CHECKPOINTS`] pages were done.
+    peaks_at: Vec<(usize, u64)>,
     /// Per count of pages done, the lowest RSS sampled while that many were done (`u64::MAX`: none sampled).
     floors: Vec<u64>,
     /// Per page, the share of RSS that no component accounts for.
@@ -241,21 +241,27 @@ struct RunOptions {
 fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, options: RunOptions, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>) -> Run {
     let RunOptions { total, budget_mb, quiet } = options;
     let events = worker.subscribe();
-    if budget_mb.is_some() {
-        worker.set_budget(budget_mb.map(|m| m << 20));
+    if let Some(mb) = budget_mb {
+        worker.set_budget(Some(mb << 20));
     }
     let rss_per_page = Arc::new(Mutex::new(Vec::new()));
     let other_shares = Arc::new(Mutex::new(Vec::new()));
-    let peak_per_page = Arc::new(Mutex::new(Vec::new()));
-    let peak_log = Arc::clone(&peak_per_page);
+    let peaks_at = Arc::new(Mutex::new(Vec::new()));
+    let peak_log = Arc::clone(&peaks_at);
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
     let floors = FloorSampler::start();
     let page_floors = floors.floors();
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
         let sample = MemorySample::now(&g);
-        rss_log.lock().unwrap().push(sample.rss_bytes);
-        peak_log.lock().unwrap().push(peak_rss_bytes());
+        let pages = {
+            let mut rss = rss_log.lock().unwrap();
+            rss.push(sample.rss_bytes);
+            rss.len()
+        };
+        if PEAK_CHECKPOINTS.contains(&pages) {
+            peak_log.lock().unwrap().push((pages, peak_rss_bytes()));
+        }
         other_log.lock().unwrap().push(sample.attribution().other_share());
         page_floors.page_done(sample.rss_bytes);
     }));
@@ -273,7 +279,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         budget_actions: Vec::new(),
         leak_warnings: Vec::new(),
         rss_per_page: Vec::new(),
-        peak_per_page: Vec::new(),
+        peaks_at: Vec::new(),
         floors: Vec::new(),
         other_shares: Vec::new(),
         cancelled: false,
@@ -323,10 +329,13 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     run.seconds = started.elapsed().as_secs_f64();
     run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
     run.floors = floors.stop();
-    run.peak_per_page = std::mem::take(&mut *peak_per_page.lock().unwrap());
+    run.peaks_at = std::mem::take(&mut *peaks_at.lock().unwrap());
     run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
     run
 }
+
+/// Page counts at which a soak reports the peak RSS so far: the first pages against the first 1,500.
+const PEAK_CHECKPOINTS: [usize; 8] = [10, 100, 500, 1000, 1500, 2000, 5000, 10000];
 
 /// For each count of pages done, the lowest RSS seen while that many were done: eight bytes per page,
 /// however long the run.
@@ -509,10 +518,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["floor_mb"] = json!(floor_ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>());
     summary["page_end_slope_kb_per_page"] = json!(round2(slope / 1024.0));
     // Peak RSS so far once N pages are done: the first pages against the first 1,500, in one run.
-    let peaks: serde_json::Map<String, Value> = [10, 100, 500, 1000, 1500, 2000, 5000, 10000]
-        .into_iter()
-        .filter_map(|n: usize| run.peak_per_page.get(n - 1).map(|&b| (n.to_string(), json!(round2(b as f64 / MB)))))
-        .collect();
+    let peaks: serde_json::Map<String, Value> = run.peaks_at.iter().map(|&(n, b)| (n.to_string(), json!(round2(b as f64 / MB)))).collect();
     summary["peak_rss_mb_after_pages"] = Value::Object(peaks);
     print(&summary, json_summary);
     Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })

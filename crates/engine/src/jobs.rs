@@ -628,32 +628,33 @@ const BUDGET_PDFIUM_MB: u64 = 8;
 /// controller can act. Without a budget, all three are as before.
 fn apply_allocation_mode(shared: &Shared, budget_bytes: Option<u64>) {
     let mut before = shared.arena_limit_before_budget.lock().unwrap();
-    let (lean, reason) = match budget_bytes {
+    let (arena, detection) = match budget_bytes {
         Some(b) if before.is_none() => {
             *before = Some(shared.hub.arena_free_limit());
             shared.hub.set_arena_free_limit(Some(0));
             shared.hub.request_arena_shrink();
             shared.renderer.set_tight_recycle_mb(Some(BUDGET_PDFIUM_MB));
             shared.detection_max_side.store(BUDGET_DETECTION_MAX_SIDE, Ordering::Relaxed);
-            (true, format!("a {} MB budget is set: inference gives its memory back after every run", b >> 20))
+            (
+                BudgetAction::LeanArena { on: true, reason: format!("a {} MB budget is set: inference gives its memory back after every run", b >> 20) },
+                BudgetAction::LimitDetection {
+                    max_side: Some(BUDGET_DETECTION_MAX_SIDE),
+                    reason: "a budget is set: text detection starts on a smaller page, full size again when the peaks leave room".into(),
+                },
+            )
         }
         None if before.is_some() => {
             shared.hub.set_arena_free_limit(before.take().flatten());
             shared.renderer.set_tight_recycle_mb(None);
             shared.detection_max_side.store(0, Ordering::Relaxed);
-            (false, "no budget: the inference arena keeps its reserve again".to_string())
+            (
+                BudgetAction::LeanArena { on: false, reason: "no budget: the inference arena keeps its reserve again".into() },
+                BudgetAction::LimitDetection { max_side: None, reason: "no budget: text detection sees full pages again".into() },
+            )
         }
         _ => return,
     };
-    let detection = if lean {
-        BudgetAction::LimitDetection {
-            max_side: Some(BUDGET_DETECTION_MAX_SIDE),
-            reason: "a budget is set: text detection starts on a smaller page, full size again when the peaks leave room".into(),
-        }
-    } else {
-        BudgetAction::LimitDetection { max_side: None, reason: "no budget: text detection sees full pages again".into() }
-    };
-    shared.emit(WorkerEvent::Budget(BudgetAction::LeanArena { on: lean, reason }));
+    shared.emit(WorkerEvent::Budget(arena));
     shared.emit(WorkerEvent::Budget(detection));
 }
 
@@ -726,7 +727,11 @@ fn budget_loop(shared: Arc<Shared>) {
 
 /// Whether the running job has a stage that uses `id`.
 fn needed_by_job(shared: &Shared, id: ModelId) -> bool {
-    let stages = shared.current_stages.lock().unwrap();
+    uses_model(&shared.current_stages.lock().unwrap(), id)
+}
+
+/// Whether one of `stages` runs `id`.
+fn uses_model(stages: &[Stage], id: ModelId) -> bool {
     match id {
         ModelId::Orientation => stages.contains(&Stage::Orientation),
         ModelId::Layout => stages.contains(&Stage::Layout),
@@ -739,7 +744,8 @@ fn needed_by_job(shared: &Shared, id: ModelId) -> bool {
 /// Loaded models the budget may unload, largest first: those the running job does not use, then those it
 /// does (then loaded for each use: slower, but they no longer sit beside the largest inference).
 fn idle_models(shared: &Shared) -> Vec<String> {
-    let needed = |id: ModelId| needed_by_job(shared, id);
+    let stages = shared.current_stages.lock().unwrap().clone();
+    let needed = |id: ModelId| uses_model(&stages, id);
     let per_model = shared.gauges.per_model.lock().unwrap().clone();
     let bytes = |id: ModelId| per_model.iter().find(|(n, _)| n == id.name()).map(|(_, b)| *b).unwrap_or(0);
     let mut loaded: Vec<ModelId> = shared.hub.all_stats().into_iter().filter(|(_, s)| s.loaded).map(|(id, _)| id).collect();

@@ -148,21 +148,31 @@ fn ocr_matches_the_reference_goldens() {
     assert!(failures.is_empty(), "pages over 2% CER: {failures:?}");
 }
 
+/// The first page of `three-pages.pdf` rendered at 150 dpi, with the PDF's path (for its text layer).
+fn three_pages_first_page() -> (PathBuf, image::RgbImage) {
+    let path = repo("tests/fixtures/three-pages.pdf");
+    let doc = source::open_file(&path, &OpenOptions::default()).unwrap();
+    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::new(MemoryGauges::default()));
+    let page = renderer.render(&doc, 0, RenderSize::Dpi(150.0)).unwrap().into_rgb_image();
+    (path, page)
+}
+
+/// Text without whitespace, for comparing OCR with a PDF's text layer.
+fn strip(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// What a memory budget does to OCR when it limits detection (`det_max_side`): the detector sees a smaller
 /// page, lines are still cut from the full one, and the text stays close to the text layer.
 #[test]
 fn detection_limited_for_a_budget_still_reads_the_page() {
     let _turn = exclusive();
-    let path = repo("tests/fixtures/three-pages.pdf");
-    let doc = source::open_file(&path, &OpenOptions::default()).unwrap();
-    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::new(MemoryGauges::default()));
-    let page = renderer.render(&doc, 0, RenderSize::Dpi(150.0)).unwrap().into_rgb_image();
+    let (path, page) = three_pages_first_page();
     let limited = OcrStage::new(Arc::clone(hub()), OcrOptions { det_max_side: Some(1024), ..OcrOptions::default() });
     let (_, full_w, full_h) = stage().detect_map(&page).unwrap();
     let (_, w, h) = limited.detect_map(&page).unwrap();
     assert!(full_w.max(full_h) > 1024, "the fixture page is larger than the limit ({full_w}x{full_h})");
     assert!(w.max(h) <= 1024 + 16, "the detector saw {w}x{h}");
-    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let truth = strip(&source::pdf_page_text(&path, 0).unwrap());
     let read = |stage: &OcrStage| {
         let lines = stage.run(&page).unwrap();
@@ -181,12 +191,8 @@ fn detection_limited_for_a_budget_still_reads_the_page() {
 #[test]
 fn ocr_of_a_rendered_pdf_matches_its_text_layer() {
     let _turn = exclusive();
-    let path = repo("tests/fixtures/three-pages.pdf");
-    let doc = source::open_file(&path, &OpenOptions::default()).unwrap();
-    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::new(MemoryGauges::default()));
-    let page = renderer.render(&doc, 0, RenderSize::Dpi(150.0)).unwrap().into_rgb_image();
+    let (path, page) = three_pages_first_page();
     let (lines, t) = stage().run_timed(&page).unwrap();
-    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let ours = strip(&lines.iter().map(|l| l.text.as_str()).collect::<String>());
     let truth = strip(&source::pdf_page_text(&path, 0).unwrap());
     let rate = cer(&ours, &truth);

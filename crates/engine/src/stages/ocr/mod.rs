@@ -53,7 +53,7 @@ pub struct OcrOptions {
     pub use_cls: bool,
     /// Scale pages down for detection so their longer side is at most this many pixels (`None`: the
     /// reference's sizes). Lines are still cut from the full page for recognition; a memory budget sets
-    /// this when nothing cheaper keeps RSS under it.
+    /// this while the peaks leave no room for full-size detection.
     pub det_max_side: Option<u32>,
 }
 
