@@ -2,6 +2,8 @@
 # What the memory sampler and the live graph cost: CPU time of the app and its WebKit processes over a
 # window, with sampling at 5 Hz and with sampling off (FOLIO_SAMPLE_HZ=0), the window open on a document.
 # Usage: scripts/bench-sampler.sh [SECONDS]   (needs xvfb-run; uses target/debug/folio-app unless FOLIO_APP)
+# FOLIO_MEMORY_REFRESH_MS=1000 fixes the panel's refresh at what it is while a job runs (no job is started:
+# its work would drown what is measured); by default the window is idle and refreshes every 2 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -20,7 +22,7 @@ measure() {
   a1=$(cpu $app_pids); w1=$(cpu $web_pids); sleep "$seconds"; a2=$(cpu $app_pids); w2=$(cpu $web_pids)
   # Closing the app lets xvfb-run stop its X server; killing xvfb-run first would leave the server running.
   pkill -x folio-app 2>/dev/null || true; wait $runner 2>/dev/null || true
-  python3 -c "print(f'sampling at $hz Hz: app {($a2 - $a1) / $ticks / $seconds * 100:.2f}%, webview {($w2 - $w1) / $ticks / $seconds * 100:.2f}% of one core over {$seconds} s')"
+  python3 -c "print(f'sampling at $hz Hz, refresh ${FOLIO_MEMORY_REFRESH_MS:-idle}: app {($a2 - $a1) / $ticks / $seconds * 100:.2f}%, webview {($w2 - $w1) / $ticks / $seconds * 100:.2f}% of one core over {$seconds} s')"
 }
 measure "${FOLIO_BENCH_HZ:-5}"
 measure 0

@@ -16,6 +16,9 @@ pub struct AppState {
     pub sampler: Option<MemorySampler>,
     /// How often the memory stream sends its batch of samples to the window, in milliseconds.
     pub memory_stream_ms: Arc<AtomicU64>,
+    /// A refresh interval fixed by `FOLIO_MEMORY_REFRESH_MS`, whatever the panel asks for (how the cost of
+    /// the graph at a given refresh is measured without running a job beside it).
+    pub memory_refresh_pinned_ms: Option<u64>,
     pub hub: Arc<ModelHub>,
     pub worker: Worker,
     pub store: Arc<ResultStore>,
@@ -42,7 +45,8 @@ impl AppState {
         }));
         Ok(AppState {
             sampler: sampler(gauges),
-            memory_stream_ms: Arc::new(AtomicU64::new(1000)),
+            memory_stream_ms: Arc::new(AtomicU64::new(1500)),
+            memory_refresh_pinned_ms: std::env::var("FOLIO_MEMORY_REFRESH_MS").ok().and_then(|v| v.parse().ok()),
             library,
             hub,
             worker,

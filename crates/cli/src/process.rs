@@ -13,9 +13,9 @@ use anyhow::{bail, Context, Result};
 use folio_engine::autotune::{autotune, TuneOptions};
 use folio_engine::hub::{ModelHub, SessionOptions};
 use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
-use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
+use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, Stage};
-use folio_engine::sentinel::{fit_slope, window_minima};
+use folio_engine::sentinel::{fit_slope, matched_slope, matched_windows, window_minima};
 use folio_engine::source::{self, Document, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -225,6 +225,8 @@ struct Run {
     peaks_at: Vec<(usize, u64)>,
     /// Per count of pages done, the lowest RSS sampled while that many were done (`u64::MAX`: none sampled).
     floors: Vec<u64>,
+    /// The document page (0-based) of each page done, in the order they were done.
+    positions: Vec<usize>,
     /// Per page, the share of RSS that no component accounts for.
     other_shares: Vec<f64>,
     cancelled: bool,
@@ -248,6 +250,8 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     let other_shares = Arc::new(Mutex::new(Vec::new()));
     let peaks_at = Arc::new(Mutex::new(Vec::new()));
     let peak_log = Arc::clone(&peaks_at);
+    let positions = Arc::new(Mutex::new(Vec::new()));
+    let position_log = Arc::clone(&positions);
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
     let floors = FloorSampler::start();
     let page_floors = floors.floors();
@@ -263,6 +267,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
             peak_log.lock().unwrap().push((pages, peak_rss_bytes()));
         }
         other_log.lock().unwrap().push(sample.attribution().other_share());
+        position_log.lock().unwrap().push(page.page.saturating_sub(1));
         page_floors.page_done(sample.rss_bytes);
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
@@ -281,6 +286,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         rss_per_page: Vec::new(),
         peaks_at: Vec::new(),
         floors: Vec::new(),
+        positions: Vec::new(),
         other_shares: Vec::new(),
         cancelled: false,
         stage_rates: Vec::new(),
@@ -298,7 +304,16 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
                 // Without a progress bar (JSON on stdout), long runs still say how far they are on stderr.
                 if quiet && base + p.pages_done >= reported + 100 {
                     reported = (base + p.pages_done) / 100 * 100;
-                    eprintln!("folio: {}/{total} pages, RSS {:.0} MB", base + p.pages_done, current_rss_bytes() as f64 / MB);
+                    // What the C heap holds in use and what the inference arena reserved, beside RSS: the
+                    // difference between RSS and those two is where fragmentation shows.
+                    let arena = folio_engine::runtime::shared_arena_stats().map_or(0, |a| a.reserved_bytes);
+                    eprintln!(
+                        "folio: {}/{total} pages, RSS {:.0} MB, C heap in use {:.0} MB, arena reserved {:.0} MB",
+                        base + p.pages_done,
+                        current_rss_bytes() as f64 / MB,
+                        heap_in_use_bytes() as f64 / MB,
+                        arena as f64 / MB
+                    );
                 }
             }
             WorkerEvent::JobEnded { state, pages_done, .. } => {
@@ -329,6 +344,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     run.seconds = started.elapsed().as_secs_f64();
     run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
     run.floors = floors.stop();
+    run.positions = std::mem::take(&mut *positions.lock().unwrap());
     run.peaks_at = std::mem::take(&mut *peaks_at.lock().unwrap());
     run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
     run
@@ -471,6 +487,7 @@ fn print(summary: &Value, json: bool) {
 pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
     let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot soak")?);
+    let document_pages = document.page_count();
     let worker = engine.worker();
     let out = match &args.out {
         Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
@@ -508,8 +525,27 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     // The slope of the floor (the lowest RSS in each window of pages) is what the process keeps; RSS at the
     // moment each page ends also carries the next pages in flight. Both are printed; short runs without a
     // complete window fall back to the per-page figure.
-    summary["slope_kb_per_page"] = json!(round2(floor_slope.unwrap_or(slope) / 1024.0));
-    summary["slope_method"] = json!(if floor_slope.is_some() { "window_floor" } else { "page_end" });
+    // When the document came round again, each window of its pages is compared with itself a pass later:
+    // what stays resident also depends on where in the document a page is (see `matched_windows`).
+    let matched = matched_windows(during_run(&run.floors), &run.positions, document_pages, warmup, args.floor_window as usize);
+    let (headline, method) = match (matched_slope(&matched), floor_slope) {
+        (Some(s), _) => (s, "same_pages_next_pass"),
+        (None, Some(s)) => (s, "window_floor"),
+        (None, None) => (slope, "page_end"),
+    };
+    summary["slope_kb_per_page"] = json!(round2(headline / 1024.0));
+    summary["slope_method"] = json!(method);
+    summary["window_floor_slope_kb_per_page"] = json!(floor_slope.map(|s| round2(s / 1024.0)));
+    summary["matched_windows"] = json!(matched
+        .iter()
+        .map(|m| json!({
+            "first_page": m.first_page + 1,
+            "pages_between": round2(m.pages_between),
+            "floor_before_mb": round2(m.floor_before / MB),
+            "floor_after_mb": round2(m.floor_after / MB),
+            "slope_kb_per_page": round2(m.slope() / 1024.0),
+        }))
+        .collect::<Vec<_>>());
     summary["floor_window_pages"] = json!(args.floor_window);
     summary["floor_windows"] = json!(floor_ys.len());
     summary["floor_first_mb"] = json!(floor_ys.first().map(|v| round2(v / MB)));

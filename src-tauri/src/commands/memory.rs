@@ -46,10 +46,13 @@ pub fn memory_subscribe(state: State<'_, AppState>, on_sample: Channel<Vec<Memor
 }
 
 /// How often samples are sent to the window, in milliseconds: as often as the memory panel redraws (every
-/// second while a job runs, less often while the worker is idle). Kept between 250 ms and 10 s.
+/// 1.5 s while a job runs, every 2 s while the worker is idle). Kept between 250 ms and 10 s. Returns
+/// the interval in effect, which the panel then redraws at (`FOLIO_MEMORY_REFRESH_MS` fixes it).
 #[tauri::command]
-pub fn memory_set_refresh(state: State<'_, AppState>, ms: u64) {
-    state.memory_stream_ms.store(ms.clamp(250, 10_000), Ordering::Relaxed);
+pub fn memory_set_refresh(state: State<'_, AppState>, ms: u64) -> u64 {
+    let ms = state.memory_refresh_pinned_ms.unwrap_or(ms).clamp(250, 10_000);
+    state.memory_stream_ms.store(ms, Ordering::Relaxed);
+    ms
 }
 
 /// Sets (or with `null` clears) the memory budget the worker keeps RSS under.

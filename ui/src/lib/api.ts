@@ -66,8 +66,8 @@ export function subscribeMemory(onSample: (sample: MemorySample) => void): Promi
 }
 
 /** `memory_set_refresh({ ms })`: how often the memory stream sends its batch of samples. */
-export function setMemoryRefresh(ms: number): Promise<void> {
-  return invoke<void>('memory_set_refresh', { ms });
+export function setMemoryRefresh(ms: number): Promise<number> {
+  return invoke<number>('memory_set_refresh', { ms });
 }
 
 /** `jobs_submit({ docId, stages, dpi? })`: queue a job; resolves with its id. */

@@ -54,7 +54,7 @@ describe('createFrameThrottle', () => {
 });
 
 describe('RedrawCadence', () => {
-  it('redraws every second while any job runs and every two seconds when none does', () => {
+  it('redraws every 1.5 s while any job runs and every two seconds when none does', () => {
     const c = new RedrawCadence();
     expect(c.intervalMs).toBe(IDLE_REDRAW_MS);
     expect(c.apply({ kind: 'job_started', job: 1 })).toBe(true);
@@ -71,5 +71,16 @@ describe('RedrawCadence', () => {
     expect(c.apply({ kind: 'model_loaded' })).toBe(false);
     expect(c.apply({ kind: 'job_ended', job: 9 })).toBe(false);
     expect(c.intervalMs).toBe(IDLE_REDRAW_MS);
+  });
+
+  it('follows an interval the app fixed, running or not', () => {
+    const c = new RedrawCadence();
+    c.answered(IDLE_REDRAW_MS, IDLE_REDRAW_MS);
+    expect(c.pinnedMs).toBeNull();
+    c.answered(IDLE_REDRAW_MS, 1000);
+    expect(c.intervalMs).toBe(1000);
+    c.apply({ kind: 'job_started', job: 1 });
+    c.apply({ kind: 'job_ended', job: 1 });
+    expect(c.intervalMs).toBe(1000);
   });
 });

@@ -34,8 +34,10 @@ export function createFrameThrottle(
   };
 }
 
-/** How often the memory panel redraws while a job runs: the graph follows the work second by second. */
-export const ACTIVE_REDRAW_MS = 1000;
+/** How often the memory panel redraws while a job runs. Each refresh (the batch of samples crossing into
+ *  the webview, and the repaint) costs about 1% of a core per refresh a second, whatever is drawn, so a
+ *  refresh every second would put the sampler and graph above 1% of a core; every 1.5 s keeps them under. */
+export const ACTIVE_REDRAW_MS = 1500;
 /** How often it redraws while the worker is idle, when the picture mostly scrolls. Every sample is kept
  *  and drawn either way; only the refresh is less frequent. */
 export const IDLE_REDRAW_MS = 2000;
@@ -52,7 +54,15 @@ export class RedrawCadence {
     return before !== this.running.size > 0;
   }
 
+  /** An interval the app fixed, whatever the state (see `memory_set_refresh`). */
+  pinnedMs: number | null = null;
+
+  /** What the app answered when asked for `requested` ms: a different answer pins the cadence to it. */
+  answered(requested: number, effective: number) {
+    if (effective !== requested) this.pinnedMs = effective;
+  }
+
   get intervalMs(): number {
-    return this.running.size > 0 ? ACTIVE_REDRAW_MS : IDLE_REDRAW_MS;
+    return this.pinnedMs ?? (this.running.size > 0 ? ACTIVE_REDRAW_MS : IDLE_REDRAW_MS);
   }
 }
