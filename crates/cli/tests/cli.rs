@@ -85,6 +85,30 @@ fn render_reports_speed_and_memory_and_writes_pages() {
 }
 
 #[test]
+fn tune_measures_each_batch_size_and_recommends_the_fastest_under_the_budget() {
+    let pdf = fixture("three-pages.pdf");
+    let args = ["tune", pdf.to_str().unwrap(), "--sample", "2", "--sizes", "1,2", "--stages", "orientation", "--dpi", "50"];
+    let (code, json, stderr) = folio(&args);
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["sample_pages"], 2);
+    assert!(json["detection_max_side"].is_null(), "full-size detection without a budget: {json}");
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.iter().map(|r| r["batch_size"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2], "{json}");
+    assert!(rows.iter().all(|r| r["stage"] == "orientation" && r["pages_per_s"].as_f64().unwrap() > 0.0 && r["peak_rss_mb"].as_f64().unwrap() > 0.0));
+    let fastest = rows.iter().max_by(|a, b| a["pages_per_s"].as_f64().unwrap().total_cmp(&b["pages_per_s"].as_f64().unwrap())).unwrap();
+    assert_eq!(json["recommended"], serde_json::json!([["orientation", fastest["batch_size"]]]));
+
+    // No size fits in 1 MB: every row says so, and the recommendation falls back to the lowest peak.
+    let (code, json, stderr) = folio(&[&args[..], &["--budget-mb", "1"]].concat());
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["detection_max_side"], 1440, "detection limited as the worker limits it under a budget");
+    let rows = json["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["within_budget"] == false), "{json}");
+    let leanest = rows.iter().min_by(|a, b| a["peak_rss_mb"].as_f64().unwrap().total_cmp(&b["peak_rss_mb"].as_f64().unwrap())).unwrap();
+    assert_eq!(json["recommended"], serde_json::json!([["orientation", leanest["batch_size"]]]));
+}
+
+#[test]
 fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
     let pdf = fixture("three-pages.pdf");
     let (code, json, stderr) = folio(&[

@@ -10,6 +10,7 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::Serialize;
 
+use crate::budget::BUDGET_DETECTION_MAX_SIDE;
 use crate::hub::ModelHub;
 use crate::memory::{peak_rss_bytes, reset_peak_rss};
 use crate::pipeline::{BatchSizes, Pipeline, PipelineOptions, Stage};
@@ -39,6 +40,9 @@ pub struct TuneRow {
 pub struct TuneReport {
     pub sample_pages: usize,
     pub budget_mb: Option<f64>,
+    /// Under a budget, text detection runs on pages scaled to at most this many pixels, as the worker
+    /// runs it under one; `None`: full size.
+    pub detection_max_side: Option<u32>,
     pub rows: Vec<TuneRow>,
     /// Per tuned stage, the recommended batch size.
     pub recommended: Vec<(String, usize)>,
@@ -51,8 +55,12 @@ pub fn autotune(hub: Arc<ModelHub>, renderer: &Renderer, document: &Document, op
     let sample: Vec<RgbImage> = (0..count)
         .map(|p| renderer.render(document, p, RenderSize::Dpi(options.dpi)).map(|i| i.into_rgb_image()))
         .collect::<Result<_>>()?;
+    // Rows under a budget are measured the way the worker runs under one, or they would not say what the
+    // job will peak at.
+    let detection_max_side = options.budget_bytes.map(|_| BUDGET_DETECTION_MAX_SIDE);
     let run = |batch: BatchSizes| -> Result<(f64, f64)> {
         let pipeline = Pipeline::new(Arc::clone(&hub), PipelineOptions { stages: options.stages.clone(), batch, ..PipelineOptions::default() });
+        pipeline.set_detection_max_side(detection_max_side);
         let pages: Vec<(String, usize, RgbImage)> =
             sample.iter().enumerate().map(|(i, img)| ("sample".to_string(), i + 1, img.clone())).collect();
         reset_peak_rss();
@@ -91,5 +99,5 @@ pub fn autotune(hub: Arc<ModelHub>, renderer: &Renderer, document: &Document, op
         }
         rows.extend(stage_rows);
     }
-    Ok(TuneReport { sample_pages: count, budget_mb, rows, recommended })
+    Ok(TuneReport { sample_pages: count, budget_mb, detection_max_side, rows, recommended })
 }

@@ -78,6 +78,8 @@ export interface AutotuneRow {
 export interface AutotuneReport {
   sample_pages: number;
   budget_mb: number | null;
+  /** Under a budget, the largest side text detection ran at (as the worker runs it); null: full size. */
+  detection_max_side: number | null;
   rows: AutotuneRow[];
   recommended: [string, number][];
 }
