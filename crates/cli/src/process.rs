@@ -522,11 +522,11 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["warmup_pages"] = json!(warmup);
     summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
     summary["rss_end_mb"] = json!(round2(after.last().copied().unwrap_or(0.0) / MB));
-    // The slope of the floor (the lowest RSS in each window of pages) is what the process keeps; RSS at the
-    // moment each page ends also carries the next pages in flight. Both are printed; short runs without a
-    // complete window fall back to the per-page figure.
-    // When the document came round again, each window of its pages is compared with itself a pass later:
-    // what stays resident also depends on where in the document a page is (see `matched_windows`).
+    // The floor (the lowest RSS in each window of pages) is what the process keeps; RSS at the moment each
+    // page ends also carries the next pages in flight. When the document came round again, each window of
+    // its pages is compared with itself a pass later, since what stays resident also depends on where in
+    // the document a page is (see `matched_windows`); otherwise the floors are fitted against page counts,
+    // and runs too short for a window fall back to the per-page figure. All three are printed.
     let matched = matched_windows(during_run(&run.floors), &run.positions, document_pages, warmup, args.floor_window as usize);
     let (headline, method) = match (matched_slope(&matched), floor_slope) {
         (Some(s), _) => (s, "same_pages_next_pass"),
