@@ -21,9 +21,13 @@ soak, first10 = (json.load(open(f"{out}/{n}.json")) for n in ("soak", "first10")
 print(f"soak: {soak['pages']} pages, warm-up {soak['warmup_pages']}, RSS after warm-up {soak['rss_after_warmup_mb']} MB, "
       f"end {soak['rss_end_mb']} MB, peak {soak['peak_rss_mb']} MB, leak warnings {len(soak['leak_warnings'])}, "
       f"{soak['pages_per_min']} pages/min")
-print(f"  slope {soak['slope_kb_per_page']} KB/page ({soak['slope_method']}, {soak['floor_windows']} windows of "
-      f"{soak['floor_window_pages']} pages, floor {soak['floor_first_mb']} -> {soak['floor_last_mb']} MB); "
-      f"RSS at each page end: {soak['page_end_slope_kb_per_page']} KB/page")
+print(f"  slope {soak['slope_kb_per_page']} KB/page ({soak['slope_method']}); window floors fitted against pages: "
+      f"{soak['window_floor_slope_kb_per_page']} KB/page ({soak['floor_windows']} windows of {soak['floor_window_pages']} "
+      f"pages, floor {soak['floor_first_mb']} -> {soak['floor_last_mb']} MB); RSS at each page end: "
+      f"{soak['page_end_slope_kb_per_page']} KB/page")
+for m in soak.get('matched_windows', []):
+    print(f"  pages {m['first_page']}-{m['first_page'] + soak['floor_window_pages'] - 1}: floor {m['floor_before_mb']} MB, "
+          f"{m['pages_between']:.0f} pages later {m['floor_after_mb']} MB ({m['slope_kb_per_page']} KB/page)")
 print(f"  peak so far after N pages (MB): {soak['peak_rss_mb_after_pages']}")
 print(f"  floor per window (MB): {soak.get('floor_mb')}")
 print(f"  other {soak['other_share_avg']:.1%} of RSS on average (max {soak['other_share_max']:.1%}); attribution at the end (MB): {soak['attribution']}")
