@@ -15,7 +15,7 @@ use folio_engine::hub::{ModelHub, SessionOptions};
 use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, Stage};
-use folio_engine::sentinel::{fit_slope, matched_slope, matched_windows, window_minima};
+use folio_engine::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
 use folio_engine::source::{self, Document, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -225,6 +225,8 @@ struct Run {
     peaks_at: Vec<(usize, u64)>,
     /// Per count of pages done, the lowest RSS sampled while that many were done (`u64::MAX`: none sampled).
     floors: Vec<u64>,
+    /// The same for RSS less the page images in flight.
+    retained_floors: Vec<u64>,
     /// The document page (0-based) of each page done, in the order they were done.
     positions: Vec<usize>,
     /// Per page, the share of RSS that no component accounts for.
@@ -253,7 +255,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     let positions = Arc::new(Mutex::new(Vec::new()));
     let position_log = Arc::clone(&positions);
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
-    let floors = FloorSampler::start();
+    let floors = FloorSampler::start(Arc::clone(gauges));
     let page_floors = floors.floors();
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
@@ -268,7 +270,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         }
         other_log.lock().unwrap().push(sample.attribution().other_share());
         position_log.lock().unwrap().push(page.page.saturating_sub(1));
-        page_floors.page_done(sample.rss_bytes);
+        page_floors.page_done(&g);
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     progress.set_style(
@@ -286,6 +288,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         rss_per_page: Vec::new(),
         peaks_at: Vec::new(),
         floors: Vec::new(),
+        retained_floors: Vec::new(),
         positions: Vec::new(),
         other_shares: Vec::new(),
         cancelled: false,
@@ -343,7 +346,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     progress.finish_and_clear();
     run.seconds = started.elapsed().as_secs_f64();
     run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
-    run.floors = floors.stop();
+    (run.floors, run.retained_floors) = floors.stop();
     run.positions = std::mem::take(&mut *positions.lock().unwrap());
     run.peaks_at = std::mem::take(&mut *peaks_at.lock().unwrap());
     run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
@@ -353,30 +356,47 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
 /// Page counts at which a soak reports the peak RSS so far: the first pages against the first 1,500.
 const PEAK_CHECKPOINTS: [usize; 8] = [10, 100, 500, 1000, 1500, 2000, 5000, 10000];
 
-/// For each count of pages done, the lowest RSS seen while that many were done: eight bytes per page,
-/// however long the run.
+/// For each count of pages done, the lowest RSS seen while that many were done, and the lowest RSS less the
+/// page images then in flight (counted by the memory gauges; each is a separate mapping, unmapped when it is
+/// dropped): sixteen bytes per page, however long the run.
 #[derive(Default)]
 struct PageFloors {
-    floors: Mutex<Vec<u64>>,
+    floors: Mutex<(Vec<u64>, Vec<u64>)>,
     pages_done: AtomicUsize,
 }
 
 impl PageFloors {
-    fn observe(&self, rss: u64) {
+    fn observe(&self, rss: u64, kept: Option<u64>) {
         let page = self.pages_done.load(Ordering::Relaxed);
         let mut floors = self.floors.lock().unwrap();
-        if floors.len() <= page {
-            floors.resize(page + 1, u64::MAX);
+        let (all, retained) = &mut *floors;
+        if all.len() <= page {
+            all.resize(page + 1, u64::MAX);
+            retained.resize(page + 1, u64::MAX);
         }
-        floors[page] = floors[page].min(rss);
+        all[page] = all[page].min(rss);
+        if let Some(kept) = kept {
+            retained[page] = retained[page].min(kept);
+        }
     }
 
-    /// One more page is done; `rss` (read as it finished) counts for the new count, so every count has at
-    /// least one value however fast pages go.
-    fn page_done(&self, rss: u64) {
+    /// One more page is done; the reading taken as it finished counts for the new count, so every count has
+    /// at least one value however fast pages go.
+    fn page_done(&self, gauges: &MemoryGauges) {
         self.pages_done.fetch_add(1, Ordering::Relaxed);
-        self.observe(rss);
+        let (rss, kept) = read_floor(gauges);
+        self.observe(rss, kept);
     }
+}
+
+/// RSS, and RSS less the page images in flight. The images are read before and after RSS; when they
+/// changed in between (an image handed on or dropped meanwhile), the second figure is left out rather than
+/// risk subtracting an image RSS no longer held.
+fn read_floor(gauges: &MemoryGauges) -> (u64, Option<u64>) {
+    let before = gauges.in_flight_bytes.load(Ordering::Relaxed);
+    let rss = current_rss_bytes();
+    let after = gauges.in_flight_bytes.load(Ordering::Relaxed);
+    (rss, (before == after).then(|| rss.saturating_sub(after)))
 }
 
 /// Samples RSS 20 times a second into [`PageFloors`].
@@ -387,13 +407,14 @@ struct FloorSampler {
 }
 
 impl FloorSampler {
-    fn start() -> Self {
+    fn start(gauges: Arc<MemoryGauges>) -> Self {
         let floors = Arc::new(PageFloors::default());
         let stop = Arc::new(AtomicBool::new(false));
         let (flag, sampled) = (Arc::clone(&stop), Arc::clone(&floors));
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                sampled.observe(current_rss_bytes());
+                let (rss, kept) = read_floor(&gauges);
+                sampled.observe(rss, kept);
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
@@ -404,7 +425,8 @@ impl FloorSampler {
         Arc::clone(&self.floors)
     }
 
-    fn stop(self) -> Vec<u64> {
+    /// The floors per count of pages done: of RSS, and of RSS less the page images in flight.
+    fn stop(self) -> (Vec<u64>, Vec<u64>) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
         std::mem::take(&mut *self.floors.floors.lock().unwrap())
@@ -536,16 +558,19 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["slope_kb_per_page"] = json!(round2(headline / 1024.0));
     summary["slope_method"] = json!(method);
     summary["window_floor_slope_kb_per_page"] = json!(floor_slope.map(|s| round2(s / 1024.0)));
-    summary["matched_windows"] = json!(matched
-        .iter()
-        .map(|m| json!({
-            "first_page": m.first_page + 1,
-            "pages_between": round2(m.pages_between),
-            "floor_before_mb": round2(m.floor_before / MB),
-            "floor_after_mb": round2(m.floor_after / MB),
-            "slope_kb_per_page": round2(m.slope() / 1024.0),
-        }))
-        .collect::<Vec<_>>());
+    summary["matched_windows"] = matched_json(&matched);
+    // The same without the page images in flight: whole 6 MB mappings that come and go with the pipeline's
+    // queues, so one image more or less at a window's lowest moment moves its floor by as much.
+    let retained = matched_windows(during_run(&run.retained_floors), &run.positions, document_pages, warmup, args.floor_window as usize);
+    let (xs, retained_ys): (Vec<f64>, Vec<f64>) =
+        window_minima(during_run(&run.retained_floors), warmup, args.floor_window as usize).into_iter().unzip();
+    let retained_slope = matched_slope(&retained).or_else(|| fit_slope(&xs, &retained_ys));
+    summary["without_pages_in_flight"] = json!({
+        "slope_kb_per_page": retained_slope.map(|s| round2(s / 1024.0)),
+        "window_floor_slope_kb_per_page": fit_slope(&xs, &retained_ys).map(|s| round2(s / 1024.0)),
+        "floor_mb": retained_ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>(),
+        "matched_windows": matched_json(&retained),
+    });
     summary["floor_window_pages"] = json!(args.floor_window);
     summary["floor_windows"] = json!(floor_ys.len());
     summary["floor_first_mb"] = json!(floor_ys.first().map(|v| round2(v / MB)));
@@ -558,6 +583,19 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["peak_rss_mb_after_pages"] = Value::Object(peaks);
     print(&summary, json_summary);
     Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn matched_json(matched: &[MatchedWindow]) -> Value {
+    json!(matched
+        .iter()
+        .map(|m| json!({
+            "first_page": m.first_page + 1,
+            "pages_between": round2(m.pages_between),
+            "floor_before_mb": round2(m.floor_before / MB),
+            "floor_after_mb": round2(m.floor_after / MB),
+            "slope_kb_per_page": round2(m.slope() / 1024.0),
+        }))
+        .collect::<Vec<_>>())
 }
 
 /// The floors while pages were still to come: the last count is the drained pipeline after the final page,

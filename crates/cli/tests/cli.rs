@@ -139,6 +139,10 @@ fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
     assert_eq!(matched[0]["first_page"], 3);
     assert_eq!(matched[0]["pages_between"], 3.0);
     assert!(json["window_floor_slope_kb_per_page"].is_number(), "{json}");
+    let lean = &json["without_pages_in_flight"];
+    assert!(lean["slope_kb_per_page"].is_number(), "{json}");
+    assert_eq!(lean["matched_windows"].as_array().unwrap().len(), 1, "{json}");
+    assert!(lean["matched_windows"][0]["floor_before_mb"].as_f64().unwrap() <= matched[0]["floor_before_mb"].as_f64().unwrap());
     assert_eq!(json["floor_mb"].as_array().unwrap().len(), 3, "windows of two pages after two of warm-up: {json}");
     assert!(json["leak_warnings"].as_array().unwrap().is_empty());
     let attribution = &json["attribution"];
