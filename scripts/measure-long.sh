@@ -28,6 +28,12 @@ print(f"  slope {soak['slope_kb_per_page']} KB/page ({soak['slope_method']}); wi
 for m in soak.get('matched_windows', []):
     print(f"  pages {m['first_page']}-{m['first_page'] + soak['floor_window_pages'] - 1}: floor {m['floor_before_mb']} MB, "
           f"{m['pages_between']:.0f} pages later {m['floor_after_mb']} MB ({m['slope_kb_per_page']} KB/page)")
+lean = soak.get('without_pages_in_flight', {})
+print(f"  without the page images in flight: slope {lean.get('slope_kb_per_page')} KB/page, against page counts "
+      f"{lean.get('window_floor_slope_kb_per_page')} KB/page, floors (MB): {lean.get('floor_mb')}")
+for m in lean.get('matched_windows', []):
+    print(f"    pages {m['first_page']}-{m['first_page'] + soak['floor_window_pages'] - 1}: {m['floor_before_mb']} -> "
+          f"{m['floor_after_mb']} MB ({m['slope_kb_per_page']} KB/page)")
 print(f"  peak so far after N pages (MB): {soak['peak_rss_mb_after_pages']}")
 print(f"  floor per window (MB): {soak.get('floor_mb')}")
 print(f"  other {soak['other_share_avg']:.1%} of RSS on average (max {soak['other_share_max']:.1%}); attribution at the end (MB): {soak['attribution']}")
