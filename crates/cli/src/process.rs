@@ -538,8 +538,9 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let after: Vec<f64> = run.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
     let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
     let slope = fit_slope(&xs, &after).unwrap_or(0.0);
-    let (floor_xs, floor_ys): (Vec<f64>, Vec<f64>) = window_minima(during_run(&run.floors), warmup, args.floor_window as usize).into_iter().unzip();
-    let floor_slope = fit_slope(&floor_xs, &floor_ys);
+    let window = args.floor_window as usize;
+    let floors = FloorFit::of(&run.floors, &run.positions, document_pages, warmup, window);
+    let retained = FloorFit::of(&run.retained_floors, &run.positions, document_pages, warmup, window);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     summary["warmup_pages"] = json!(warmup);
     summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
@@ -549,34 +550,29 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     // its pages is compared with itself a pass later, since what stays resident also depends on where in
     // the document a page is (see `matched_windows`); otherwise the floors are fitted against page counts,
     // and runs too short for a window fall back to the per-page figure. All three are printed.
-    let matched = matched_windows(during_run(&run.floors), &run.positions, document_pages, warmup, args.floor_window as usize);
-    let (headline, method) = match (matched_slope(&matched), floor_slope) {
+    let (headline, method) = match (matched_slope(&floors.matched), floors.window_slope) {
         (Some(s), _) => (s, "same_pages_next_pass"),
         (None, Some(s)) => (s, "window_floor"),
         (None, None) => (slope, "page_end"),
     };
     summary["slope_kb_per_page"] = json!(round2(headline / 1024.0));
     summary["slope_method"] = json!(method);
-    summary["window_floor_slope_kb_per_page"] = json!(floor_slope.map(|s| round2(s / 1024.0)));
-    summary["matched_windows"] = matched_json(&matched);
+    summary["window_floor_slope_kb_per_page"] = kb_per_page(floors.window_slope);
+    summary["matched_windows"] = floors.matched_json();
     // The same without the page images in flight: whole 6 MB mappings that come and go with the pipeline's
     // queues, so one image more or less at a window's lowest moment moves its floor by as much.
-    let retained = matched_windows(during_run(&run.retained_floors), &run.positions, document_pages, warmup, args.floor_window as usize);
-    let (xs, retained_ys): (Vec<f64>, Vec<f64>) =
-        window_minima(during_run(&run.retained_floors), warmup, args.floor_window as usize).into_iter().unzip();
-    let retained_slope = matched_slope(&retained).or_else(|| fit_slope(&xs, &retained_ys));
     summary["without_pages_in_flight"] = json!({
-        "slope_kb_per_page": retained_slope.map(|s| round2(s / 1024.0)),
-        "window_floor_slope_kb_per_page": fit_slope(&xs, &retained_ys).map(|s| round2(s / 1024.0)),
-        "floor_mb": retained_ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>(),
-        "matched_windows": matched_json(&retained),
+        "slope_kb_per_page": kb_per_page(matched_slope(&retained.matched).or(retained.window_slope)),
+        "window_floor_slope_kb_per_page": kb_per_page(retained.window_slope),
+        "floor_mb": retained.floor_mb(),
+        "matched_windows": retained.matched_json(),
     });
     summary["floor_window_pages"] = json!(args.floor_window);
-    summary["floor_windows"] = json!(floor_ys.len());
-    summary["floor_first_mb"] = json!(floor_ys.first().map(|v| round2(v / MB)));
-    summary["floor_last_mb"] = json!(floor_ys.last().map(|v| round2(v / MB)));
+    summary["floor_windows"] = json!(floors.ys.len());
+    summary["floor_first_mb"] = json!(floors.ys.first().map(|v| round2(v / MB)));
+    summary["floor_last_mb"] = json!(floors.ys.last().map(|v| round2(v / MB)));
     // One value per window: a step (the arena growing for a larger page) reads differently from a ramp.
-    summary["floor_mb"] = json!(floor_ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>());
+    summary["floor_mb"] = floors.floor_mb();
     summary["page_end_slope_kb_per_page"] = json!(round2(slope / 1024.0));
     // Peak RSS so far once N pages are done: the first pages against the first 1,500, in one run.
     let peaks: serde_json::Map<String, Value> = run.peaks_at.iter().map(|&(n, b)| (n.to_string(), json!(round2(b as f64 / MB)))).collect();
@@ -585,17 +581,43 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn matched_json(matched: &[MatchedWindow]) -> Value {
-    json!(matched
-        .iter()
-        .map(|m| json!({
-            "first_page": m.first_page + 1,
-            "pages_between": round2(m.pages_between),
-            "floor_before_mb": round2(m.floor_before / MB),
-            "floor_after_mb": round2(m.floor_after / MB),
-            "slope_kb_per_page": round2(m.slope() / 1024.0),
-        }))
-        .collect::<Vec<_>>())
+/// One series of per-page floors, read both ways: windows fitted against page counts, and each window of
+/// document pages against itself a pass later.
+struct FloorFit {
+    /// The floor of each window after warm-up.
+    ys: Vec<f64>,
+    window_slope: Option<f64>,
+    matched: Vec<MatchedWindow>,
+}
+
+impl FloorFit {
+    fn of(floors: &[u64], positions: &[usize], doc_pages: usize, warmup: usize, window: usize) -> Self {
+        let floors = during_run(floors);
+        let (xs, ys): (Vec<f64>, Vec<f64>) = window_minima(floors, warmup, window).into_iter().unzip();
+        FloorFit { window_slope: fit_slope(&xs, &ys), ys, matched: matched_windows(floors, positions, doc_pages, warmup, window) }
+    }
+
+    fn floor_mb(&self) -> Value {
+        json!(self.ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>())
+    }
+
+    fn matched_json(&self) -> Value {
+        json!(self
+            .matched
+            .iter()
+            .map(|m| json!({
+                "first_page": m.first_page + 1,
+                "pages_between": round2(m.pages_between),
+                "floor_before_mb": round2(m.floor_before / MB),
+                "floor_after_mb": round2(m.floor_after / MB),
+                "slope_kb_per_page": round2(m.slope() / 1024.0),
+            }))
+            .collect::<Vec<_>>())
+    }
+}
+
+fn kb_per_page(slope: Option<f64>) -> Value {
+    json!(slope.map(|s| round2(s / 1024.0)))
 }
 
 /// The floors while pages were still to come: the last count is the drained pipeline after the final page,
