@@ -58,6 +58,9 @@ pub struct PipelineArgs {
     /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
     #[arg(long)]
     budget_mb: Option<u64>,
+    /// Pages that may wait between two stages (each holds its page image).
+    #[arg(long, default_value_t = WorkerOptions::default().channel_capacity as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    queue_pages: u64,
 }
 
 #[derive(clap::Args)]
@@ -123,6 +126,7 @@ struct Engine {
     renderer: Arc<Renderer>,
     stages: Vec<Stage>,
     batch: BatchSizes,
+    queue_pages: usize,
 }
 
 impl PipelineArgs {
@@ -146,7 +150,7 @@ impl PipelineArgs {
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
-        Ok(Engine { gauges, hub, renderer, stages, batch })
+        Ok(Engine { gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize })
     }
 }
 
@@ -158,7 +162,7 @@ impl Engine {
             Arc::clone(&self.hub),
             Arc::clone(&self.renderer),
             Arc::clone(&self.gauges),
-            WorkerOptions { pipeline_batch: self.batch, ..WorkerOptions::default() },
+            WorkerOptions { pipeline_batch: self.batch, channel_capacity: self.queue_pages, ..WorkerOptions::default() },
         )
     }
 

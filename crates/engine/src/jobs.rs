@@ -110,7 +110,7 @@ impl Default for WorkerOptions {
     fn default() -> Self {
         WorkerOptions {
             pipeline_batch: BatchSizes::default(),
-            channel_capacity: 2,
+            channel_capacity: 1,
             budget_bytes: None,
             sentinel: SentinelOptions::default(),
             control_period: Duration::from_millis(250),
