@@ -123,8 +123,8 @@ pub struct RenderArgs {
     no_trim: bool,
 }
 
-/// Parses `N`, `A-B` or `all` into a 0-based page range within `count`.
-pub fn parse_pages(spec: &str, count: usize) -> Result<std::ops::Range<usize>> {
+/// Parses `N`, `A-B` (1-based) or `all`, as `flag` takes it, into a 0-based page range within `count`.
+pub fn parse_pages(flag: &str, spec: &str, count: usize) -> Result<std::ops::Range<usize>> {
     let spec = spec.trim();
     if spec.eq_ignore_ascii_case("all") {
         return Ok(0..count);
@@ -133,19 +133,19 @@ pub fn parse_pages(spec: &str, count: usize) -> Result<std::ops::Range<usize>> {
         Some((a, b)) => (a.trim().parse::<usize>(), b.trim().parse::<usize>()),
         None => (spec.parse::<usize>(), spec.parse::<usize>()),
     };
-    let (Ok(a), Ok(b)) = (a, b) else { bail!("--pages must be N, A-B or all, not '{spec}'") };
+    let (Ok(a), Ok(b)) = (a, b) else { bail!("{flag} must be N, A-B or all, not '{spec}'") };
     if a == 0 || b < a {
-        bail!("--pages '{spec}': pages count from 1 and A must not exceed B");
+        bail!("{flag} '{spec}': pages count from 1 and A must not exceed B");
     }
     if b > count {
-        bail!("--pages '{spec}': the document has {count} pages");
+        bail!("{flag} '{spec}': the document has {count} pages");
     }
     Ok(a - 1..b)
 }
 
 pub fn render(args: &RenderArgs, json: bool) -> Result<ExitCode> {
     let document = source::open_file(&args.path, &OpenOptions::default()).with_context(|| "cannot render")?;
-    let range = parse_pages(&args.pages, document.page_count())?;
+    let range = parse_pages("--pages", &args.pages, document.page_count())?;
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     }
@@ -226,12 +226,12 @@ mod tests {
 
     #[test]
     fn page_specs() {
-        assert_eq!(parse_pages("all", 5).unwrap(), 0..5);
-        assert_eq!(parse_pages("3", 5).unwrap(), 2..3);
-        assert_eq!(parse_pages("2-4", 5).unwrap(), 1..4);
-        assert!(parse_pages("0", 5).is_err());
-        assert!(parse_pages("4-2", 5).is_err());
-        assert!(parse_pages("6", 5).is_err());
-        assert!(parse_pages("x", 5).is_err());
+        assert_eq!(parse_pages("--pages", "all", 5).unwrap(), 0..5);
+        assert_eq!(parse_pages("--pages", "3", 5).unwrap(), 2..3);
+        assert_eq!(parse_pages("--pages", "2-4", 5).unwrap(), 1..4);
+        assert!(parse_pages("--pages", "0", 5).is_err());
+        assert!(parse_pages("--pages", "4-2", 5).is_err());
+        assert!(parse_pages("--pages", "6", 5).is_err());
+        assert!(parse_pages("--pages", "x", 5).is_err());
     }
 }

@@ -87,6 +87,9 @@ pub struct SoakArgs {
     /// Pages counted as warm-up before the slope is fitted.
     #[arg(long, default_value_t = 100)]
     warmup: usize,
+    /// Document pages to loop over: A-B (1-based) or all.
+    #[arg(long, default_value = "all")]
+    range: String,
     /// Pages per window whose lowest RSS makes one point of the slope.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     floor_window: u64,
@@ -208,7 +211,7 @@ fn open_documents(paths: &[PathBuf], pages: &str) -> (Vec<(Arc<Document>, std::o
         let opened = source::open_path(path, &OpenOptions::default());
         errors.extend(opened.problems.iter().map(|p| p.message.clone()));
         for document in opened.documents {
-            match parse_pages(pages, document.page_count()) {
+            match parse_pages("--pages", pages, document.page_count()) {
                 Ok(range) => documents.push((Arc::new(document), range)),
                 Err(e) => errors.push(format!("{}: {e}", document.path.display())),
             }
@@ -513,7 +516,7 @@ fn print(summary: &Value, json: bool) {
 pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
     let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot soak")?);
-    let document_pages = document.page_count();
+    let range = parse_pages("--range", &args.range, document.page_count())?;
     let worker = engine.worker();
     let out = match &args.out {
         Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
@@ -522,7 +525,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let writer = out.clone();
     let spec = JobSpec {
         documents: vec![document],
-        pages: None,
+        pages: Some(range.clone()),
         stages: engine.stages.clone(),
         dpi: args.pipeline.dpi,
         repeat_to_pages: Some(args.pages),
@@ -543,8 +546,10 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
     let slope = fit_slope(&xs, &after).unwrap_or(0.0);
     let window = args.floor_window as usize;
-    let floors = FloorFit::of(&run.floors, &run.positions, document_pages, warmup, window);
-    let retained = FloorFit::of(&run.retained_floors, &run.positions, document_pages, warmup, window);
+    // Windows are counted from the first page looped over.
+    let positions: Vec<usize> = run.positions.iter().map(|p| p.saturating_sub(range.start)).collect();
+    let floors = FloorFit::of(&run.floors, &positions, range.len(), range.start, warmup, window);
+    let retained = FloorFit::of(&run.retained_floors, &positions, range.len(), range.start, warmup, window);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     summary["warmup_pages"] = json!(warmup);
     summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
@@ -592,13 +597,16 @@ struct FloorFit {
     ys: Vec<f64>,
     window_slope: Option<f64>,
     matched: Vec<MatchedWindow>,
+    /// The document page (0-based) that `positions` count from.
+    first_page: usize,
 }
 
 impl FloorFit {
-    fn of(floors: &[u64], positions: &[usize], doc_pages: usize, warmup: usize, window: usize) -> Self {
+    fn of(floors: &[u64], positions: &[usize], pages: usize, first_page: usize, warmup: usize, window: usize) -> Self {
         let floors = during_run(floors);
         let (xs, ys): (Vec<f64>, Vec<f64>) = window_minima(floors, warmup, window).into_iter().unzip();
-        FloorFit { window_slope: fit_slope(&xs, &ys), ys, matched: matched_windows(floors, positions, doc_pages, warmup, window) }
+        let matched = matched_windows(floors, positions, pages, warmup, window);
+        FloorFit { window_slope: fit_slope(&xs, &ys), ys, matched, first_page }
     }
 
     fn floor_mb(&self) -> Value {
@@ -610,7 +618,7 @@ impl FloorFit {
             .matched
             .iter()
             .map(|m| json!({
-                "first_page": m.first_page + 1,
+                "first_page": self.first_page + m.first_page + 1,
                 "pages_between": round2(m.pages_between),
                 "floor_before_mb": round2(m.floor_before / MB),
                 "floor_after_mb": round2(m.floor_after / MB),

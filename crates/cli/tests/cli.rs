@@ -149,3 +149,24 @@ fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
     assert!(attribution["other"].is_number() && attribution["models"].as_f64().unwrap() > 0.0, "{attribution}");
     assert!(json["peak_rss_mb_after_pages"]["10"].is_null(), "no figure for pages not reached");
 }
+
+#[test]
+fn soak_loops_over_a_range_of_pages_and_names_its_windows_by_document_page() {
+    let pdf = fixture("three-pages.pdf");
+    let args = [
+        "soak", pdf.to_str().unwrap(), "--range", "2-3", "--pages", "6", "--warmup", "1", "--floor-window", "1",
+        "--stages", "layout", "--dpi", "50",
+    ];
+    let (code, json, stderr) = folio(&args);
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["pages"], 6);
+    // Pages 2, 3, 2, 3, 2, 3: page 2 is compared from its first pass to its third, page 3 (whose third
+    // pass ends the run, with the pipeline drained) from its first to its second.
+    let matched = json["matched_windows"].as_array().unwrap();
+    let pages: Vec<_> = matched.iter().map(|m| (m["first_page"].as_u64().unwrap(), m["pages_between"].as_f64().unwrap())).collect();
+    assert_eq!(pages, vec![(2, 4.0), (3, 2.0)], "{json}");
+
+    let (code, json, _) = folio(&[&args[..2], &["--range", "3-4"]].concat());
+    assert_ne!(code, 0);
+    assert!(json["error"].as_str().unwrap().contains("--range '3-4': the document has 3 pages"), "{json}");
+}

@@ -1,9 +1,9 @@
 //! The model hub: every ONNX model is loaded at most once per process, lazily, and shared.
 //!
 //! `get(id)` returns a shared [`Model`]; concurrent first callers wait on the same load. Every load is
-//! counted and measured (time, and the heap it kept, taken while no inference runs), and announced as a
-//! [`HubEvent`] so the memory panel can attribute the bytes. A model leaves memory only through
-//! [`ModelHub::unload`] or the optional idle policy.
+//! counted and measured (time, and the heap it kept, taken while no inference and no other pipeline work
+//! runs: see [`LoadGate`]), and announced as a [`HubEvent`] so the memory panel can attribute the bytes. A
+//! model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
 //!
 //! Inferences share one CPU arena (see `runtime::register_shared_cpu_arena`). It keeps what it has grown to
 //! and reuses it; [`ModelHub::set_arena_free_limit`] bounds what it may keep free between inferences, and
@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use ort::ep;
@@ -213,6 +214,116 @@ pub enum HubEvent {
     Unloaded { model: ModelId, bytes: u64, reason: String },
 }
 
+/// Keeps a model's load apart from the pipeline's other work. Stage threads mark what they do between two
+/// queues (rendering, inference, pre- and post-processing) with [`LoadGate::work`]; a load waits until no
+/// other thread is inside such work and holds new work back until it ends. Without it, the heap's growth
+/// during a load also holds the pages rendered and the tensors built meanwhile, and the memory panel would
+/// put them on the model.
+pub struct LoadGate {
+    id: u64,
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// Threads inside work now (a thread counts once per guard it holds).
+    active: usize,
+    loading: bool,
+}
+
+thread_local! {
+    /// Work guards the current thread holds, per gate: a thread that loads from inside its own work steps
+    /// out of it while it loads, rather than waiting for itself.
+    static INSIDE: RefCell<Vec<(u64, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn inside(gate: u64) -> usize {
+    INSIDE.with(|inside| inside.borrow().iter().find(|(id, _)| *id == gate).map_or(0, |(_, n)| *n))
+}
+
+fn set_inside(gate: u64, delta: isize) {
+    INSIDE.with(|inside| {
+        let mut inside = inside.borrow_mut();
+        match inside.iter().position(|(id, _)| *id == gate) {
+            Some(i) => {
+                inside[i].1 = inside[i].1.saturating_add_signed(delta);
+                if inside[i].1 == 0 {
+                    inside.swap_remove(i);
+                }
+            }
+            None if delta > 0 => inside.push((gate, delta as usize)),
+            None => {}
+        }
+    });
+}
+
+impl Default for LoadGate {
+    fn default() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        LoadGate { id: NEXT.fetch_add(1, Ordering::Relaxed), state: Mutex::default(), changed: Condvar::new() }
+    }
+}
+
+impl LoadGate {
+    /// Marks the calling thread as working until the guard drops; waits first while a model loads.
+    pub fn work(&self) -> GateWork<'_> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        // A thread already inside goes on: it is what a waiting load waits for.
+        if inside(self.id) == 0 {
+            while state.loading {
+                state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+        state.active += 1;
+        set_inside(self.id, 1);
+        GateWork { gate: self }
+    }
+
+    /// Waits until no other thread is inside work, then keeps new work out until the guard drops.
+    pub fn quiet(&self) -> GateQuiet<'_> {
+        let own = inside(self.id);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.active -= own;
+        self.changed.notify_all();
+        while state.loading {
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        state.loading = true;
+        while state.active > 0 {
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        GateQuiet { gate: self, own }
+    }
+}
+
+pub struct GateWork<'a> {
+    gate: &'a LoadGate,
+}
+
+impl Drop for GateWork<'_> {
+    fn drop(&mut self) {
+        let mut state = self.gate.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.active -= 1;
+        set_inside(self.gate.id, -1);
+        self.gate.changed.notify_all();
+    }
+}
+
+pub struct GateQuiet<'a> {
+    gate: &'a LoadGate,
+    own: usize,
+}
+
+impl Drop for GateQuiet<'_> {
+    fn drop(&mut self) {
+        let mut state = self.gate.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.loading = false;
+        state.active += self.own;
+        self.gate.changed.notify_all();
+    }
+}
+
 struct Entry {
     slot: Mutex<Option<Arc<Model>>>,
     stats: Mutex<ModelStats>,
@@ -229,6 +340,7 @@ pub struct ModelHub {
     /// Models loaded for each use and freed after it rather than kept: what a memory budget falls back
     /// to when even the models it needs do not fit beside the work.
     uncached: Mutex<std::collections::HashSet<ModelId>>,
+    gate: LoadGate,
 }
 
 impl ModelHub {
@@ -256,14 +368,20 @@ impl ModelHub {
             }),
             paths: Mutex::new(HashMap::new()),
             uncached: Mutex::new(std::collections::HashSet::new()),
+            gate: LoadGate::default(),
         }
+    }
+
+    /// Marks the calling thread's pipeline work (see [`LoadGate`]) until the guard drops.
+    pub fn work(&self) -> GateWork<'_> {
+        self.gate.work()
     }
 
     /// The shared model, loading it on first use. Concurrent first callers wait for the one load.
     pub fn get(&self, id: ModelId) -> Result<Arc<Model>> {
         let entry = &self.entries[&id];
         *entry.last_used.lock().unwrap() = Instant::now();
-        let mut slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
         let uncached = self.uncached.lock().unwrap().contains(&id);
         if let Some(model) = slot.as_ref() {
             let model = Arc::clone(model);
@@ -280,7 +398,14 @@ impl ModelHub {
             entry.stats.lock().unwrap().load_count += 1;
             return Ok(Arc::new(model));
         }
-        // No inference runs during a load, so the arena's change is this model's alone.
+        // Nothing else runs during a load (no inference, no other stage's work), so the arena's change and
+        // the heap's are this model's alone. Another caller may have loaded it while this one waited.
+        drop(slot);
+        let quiet = self.gate.quiet();
+        let mut slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(model) = slot.as_ref() {
+            return Ok(Arc::clone(model));
+        }
         let turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
         let (arena_before, heap_before) = (runtime::shared_arena_stats(), heap_in_use_bytes());
         let started = Instant::now();
@@ -288,6 +413,7 @@ impl ModelHub {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let (arena_after, heap_after) = (runtime::shared_arena_stats(), heap_in_use_bytes());
         drop(turn);
+        drop(quiet);
         let (arena_before, arena_after) = (arena_before.unwrap_or_default(), arena_after.unwrap_or_default());
         let arena_bytes = arena_after.in_use_bytes.saturating_sub(arena_before.in_use_bytes);
         // The heap grew by the arena's new regions plus what the session keeps outside the arena.
@@ -464,5 +590,56 @@ impl ModelHub {
         self.gauges.models_bytes.store(per_model.iter().map(|(_, b)| b).sum(), Ordering::Relaxed);
         self.gauges.models_arena_bytes.store(in_arena, Ordering::Relaxed);
         *self.gauges.per_model.lock().unwrap() = per_model;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    #[test]
+    fn a_load_waits_for_work_in_progress_and_holds_new_work_back() {
+        let gate = Arc::new(LoadGate::default());
+        let (entered, finished) = (Arc::new(std::sync::Barrier::new(2)), Arc::new(AtomicBool::new(false)));
+        let worker = {
+            let (gate, entered, finished) = (Arc::clone(&gate), Arc::clone(&entered), Arc::clone(&finished));
+            std::thread::spawn(move || {
+                let _work = gate.work();
+                entered.wait();
+                std::thread::sleep(Duration::from_millis(150));
+                finished.store(true, Ordering::SeqCst);
+            })
+        };
+        entered.wait();
+        let quiet = gate.quiet();
+        assert!(finished.load(Ordering::SeqCst), "the load began while another thread was still working");
+
+        let started = Arc::new(AtomicBool::new(false));
+        let late = {
+            let (gate, started) = (Arc::clone(&gate), Arc::clone(&started));
+            std::thread::spawn(move || {
+                let _work = gate.work();
+                started.store(true, Ordering::SeqCst);
+            })
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!started.load(Ordering::SeqCst), "new work started during the load");
+        drop(quiet);
+        late.join().unwrap();
+        assert!(started.load(Ordering::SeqCst));
+        worker.join().unwrap();
+    }
+
+    #[test]
+    fn a_thread_loading_from_inside_its_own_work_does_not_wait_for_itself() {
+        let gate = LoadGate::default();
+        let work = gate.work();
+        let nested = gate.work();
+        drop(gate.quiet());
+        drop(nested);
+        drop(work);
+        let state = gate.state.lock().unwrap();
+        assert_eq!((state.active, state.loading), (0, false));
     }
 }

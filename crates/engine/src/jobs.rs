@@ -455,7 +455,10 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     }
                 };
                 let doc = document.path.display().to_string();
-                let work = match shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi)) {
+                let rendering = shared.hub.work();
+                let rendered = shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi));
+                drop(rendering);
+                let work = match rendered {
                     Ok(image) => {
                         let bytes = image.bytes() as u64;
                         Work { doc, page: p + 1, image: Some(InFlight::new(image.into_rgb_image(), bytes, &shared.gauges)), rotation: 0, result: None, stage_ms: [0.0; 5] }
@@ -483,7 +486,9 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     match vision_in.try_recv() { Ok(w) => pending.push(w), Err(_) => break }
                 }
                 pipeline.set_batch_sizes(*shared.batch.lock().unwrap());
+                let working = shared.hub.work();
                 vision_batch(&pipeline, &mut pending, spec.dpi);
+                drop(working);
                 for work in pending.drain(..) {
                     if to_ocr.send(work).is_err() { return; }
                 }
@@ -493,6 +498,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
 
         let ocr = scope.spawn(move || {
             while let Ok(mut work) = ocr_in.recv() {
+                let working = shared.hub.work();
                 if let (Some(image), Some(result)) = (work.image.as_ref(), work.result.as_mut()) {
                     if pipeline.runs(Stage::Ocr) {
                         let max_side = shared.detection_max_side.load(Ordering::Relaxed);
@@ -509,6 +515,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                         work.stage_ms[Stage::Ocr as usize] = t.elapsed().as_secs_f64() * 1000.0;
                     }
                 }
+                drop(working);
                 if to_finish.send(work).is_err() { break; }
             }
             drop(to_finish);
@@ -529,6 +536,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     done += 1;
                     continue;
                 };
+                let working = shared.hub.work();
                 if let Some(image) = work.image.take() {
                     if pipeline.runs(Stage::Table) {
                         let t = Instant::now();
@@ -552,6 +560,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 if let Some((_, hook)) = shared.hook.lock().unwrap().as_mut() {
                     activity.push(hook(&mut result));
                 }
+                drop(working);
                 if let Some(sink) = shared.sink.lock().unwrap().as_mut() {
                     sink(id, &result);
                 }

@@ -198,7 +198,7 @@ pub fn matched_windows(floors: &[u64], positions: &[usize], doc_pages: usize, fr
     let (mut pass, mut last) = (0usize, None::<usize>);
     for (i, &position) in positions.iter().enumerate() {
         // Pages finish in order within a pass; a position far below the last one starts the next pass.
-        if last.is_some_and(|l| position + doc_pages / 2 < l) {
+        if last.is_some_and(|l| position + (doc_pages / 2).max(1) <= l) {
             pass += 1;
         }
         last = Some(position);
