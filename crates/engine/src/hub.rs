@@ -9,11 +9,11 @@
 //! and reuses it; [`ModelHub::set_arena_free_limit`] bounds what it may keep free between inferences, and
 //! [`ModelHub::request_arena_shrink`] has the next inference give the free part back.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::cell::RefCell;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -297,6 +297,7 @@ impl LoadGate {
     }
 }
 
+/// A thread's work between two queues; a load waits for it to drop.
 pub struct GateWork<'a> {
     gate: &'a LoadGate,
 }
@@ -310,6 +311,7 @@ impl Drop for GateWork<'_> {
     }
 }
 
+/// A load in progress: new work waits for it to drop.
 pub struct GateQuiet<'a> {
     gate: &'a LoadGate,
     own: usize,
