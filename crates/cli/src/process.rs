@@ -58,7 +58,7 @@ pub struct PipelineArgs {
     /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
     #[arg(long)]
     budget_mb: Option<u64>,
-    /// Pages that may wait between two stages (each holds its page image).
+    /// Pages that may wait between two stages of the worker, each holding its page image (`process`, `soak`).
     #[arg(long, default_value_t = WorkerOptions::default().channel_capacity as u64, value_parser = clap::value_parser!(u64).range(1..))]
     queue_pages: u64,
 }
