@@ -455,9 +455,10 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     }
                 };
                 let doc = document.path.display().to_string();
-                let rendering = shared.hub.work();
-                let rendered = shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi));
-                drop(rendering);
+                let rendered = {
+                    let _rendering = shared.hub.work();
+                    shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi))
+                };
                 let work = match rendered {
                     Ok(image) => {
                         let bytes = image.bytes() as u64;
@@ -486,9 +487,10 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     match vision_in.try_recv() { Ok(w) => pending.push(w), Err(_) => break }
                 }
                 pipeline.set_batch_sizes(*shared.batch.lock().unwrap());
-                let working = shared.hub.work();
-                vision_batch(&pipeline, &mut pending, spec.dpi);
-                drop(working);
+                {
+                    let _working = shared.hub.work();
+                    vision_batch(&pipeline, &mut pending, spec.dpi);
+                }
                 for work in pending.drain(..) {
                     if to_ocr.send(work).is_err() { return; }
                 }

@@ -160,7 +160,7 @@ pub fn window_minima(floors: &[u64], from: usize, window: usize) -> Vec<(f64, f6
 
 /// One window of document pages whose floor was seen in a pass over a looped document after warm-up and
 /// again in a later pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MatchedWindow {
     /// First page (0-based) of the window in the document.
     pub first_page: usize,
