@@ -239,13 +239,8 @@ pub fn release_free_memory() {
 /// glibc serves blocks under its mmap threshold from heaps it keeps, and raises that threshold each time a
 /// large block is freed, up to 32 MB: the inference arena's regions and page images then stay resident after
 /// they are freed, as "other" memory nothing can use. A fixed threshold keeps every block of 1 MB or more in
-/// its own mapping, unmapped on free; smaller ones are trimmed from the top of the heap past 8 MB.
-///
-/// glibc also gives each thread that allocates its own heap (up to eight per core), and each heap keeps the
-/// free pages its busiest moment left pinned between live blocks. Over a long job each stage thread's heap
-/// then sits at the high-water mark of the heaviest page it has seen, and those marks add up. Two heaps, shared
-/// by all threads, let one thread reuse what another freed. Called once, before other threads start
-/// allocating; later calls do nothing.
+/// its own mapping, unmapped on free; smaller ones are trimmed from the top of the heap past 8 MB. Called
+/// once, as early as possible; later calls do nothing.
 pub fn configure_allocator() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -258,13 +253,9 @@ pub fn configure_allocator() {
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
             libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
-            libc::mallopt(libc::M_ARENA_MAX, HEAP_ARENAS);
         }
     });
 }
-
-/// How many heaps the C allocator shares among all threads (see [`configure_allocator`]).
-pub const HEAP_ARENAS: i32 = 2;
 
 /// How the sampler runs.
 #[derive(Debug, Clone, Copy)]
