@@ -35,6 +35,7 @@ impl AppState {
         let gauges = Arc::new(MemoryGauges::default());
         let library = Arc::new(Library::new(LibraryOptions::default(), Arc::clone(&gauges)));
         let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+        library.set_load_gate(hub.load_gate());
         let store = Arc::new(ResultStore::open(&data_dir.join("results.sqlite"))?);
         let worker = Worker::start(Arc::clone(&hub), Arc::clone(library.renderer()), Arc::clone(&gauges), WorkerOptions::default());
         let sink_store = Arc::clone(&store);

@@ -342,7 +342,7 @@ pub struct ModelHub {
     /// Models loaded for each use and freed after it rather than kept: what a memory budget falls back
     /// to when even the models it needs do not fit beside the work.
     uncached: Mutex<std::collections::HashSet<ModelId>>,
-    gate: LoadGate,
+    gate: Arc<LoadGate>,
 }
 
 impl ModelHub {
@@ -370,13 +370,19 @@ impl ModelHub {
             }),
             paths: Mutex::new(HashMap::new()),
             uncached: Mutex::new(std::collections::HashSet::new()),
-            gate: LoadGate::default(),
+            gate: Arc::new(LoadGate::default()),
         }
     }
 
     /// Marks the calling thread's pipeline work (see [`LoadGate`]) until the guard drops.
     pub fn work(&self) -> GateWork<'_> {
         self.gate.work()
+    }
+
+    /// The gate itself, for work outside the worker's stages that should not run during a load either
+    /// (the viewer's page renders).
+    pub fn load_gate(&self) -> Arc<LoadGate> {
+        Arc::clone(&self.gate)
     }
 
     /// The shared model, loading it on first use. Concurrent first callers wait for the one load.
@@ -391,10 +397,17 @@ impl ModelHub {
         }
         if uncached {
             // Loaded for this use only: freed when the caller lets go, counted like any load, and in the
-            // memory gauges for as long as it lives.
+            // memory gauges for as long as it lives. Measured alone, as the loads that are kept are.
+            drop(slot);
+            let quiet = self.gate.quiet();
+            let turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
             let heap_before = heap_in_use_bytes();
-            let mut model = self.load(id)?;
-            let bytes = heap_in_use_bytes().saturating_sub(heap_before).max(model.file_bytes);
+            let loaded = self.load(id);
+            let heap_after = heap_in_use_bytes();
+            drop(turn);
+            drop(quiet);
+            let mut model = loaded?;
+            let bytes = heap_after.saturating_sub(heap_before).max(model.file_bytes);
             self.gauges.transient_models_bytes.fetch_add(bytes, Ordering::Relaxed);
             model.transient = Some((bytes, Arc::clone(&self.gauges)));
             entry.stats.lock().unwrap().load_count += 1;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::ImageEncoder;
@@ -11,6 +11,7 @@ use serde::Serialize;
 
 pub use crate::source::Problem;
 use crate::cache::ByteLru;
+use crate::hub::LoadGate;
 use crate::memory::MemoryGauges;
 use crate::render::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 use crate::source::{self, Document, DocumentKind, OpenOptions, PageSize};
@@ -62,6 +63,9 @@ pub struct Library {
     renderer: Arc<Renderer>,
     page_cache: Mutex<ByteLru<PageKey, Arc<Vec<u8>>>>,
     open_options: OpenOptions,
+    /// The model hub's load gate, once the shell has joined the two: a page rendered for the viewer while
+    /// a model loads would otherwise be counted in that model's bytes.
+    load_gate: OnceLock<Arc<LoadGate>>,
 }
 
 impl Library {
@@ -73,7 +77,14 @@ impl Library {
             renderer: Arc::new(Renderer::start(options.render, options.recycle, Arc::clone(&gauges))),
             page_cache: Mutex::new(ByteLru::new(options.page_cache_bytes).reporting_to(gauges)),
             open_options: OpenOptions { max_image_pixels: options.render.max_image_pixels },
+            load_gate: OnceLock::new(),
         }
+    }
+
+    /// Renders for the viewer as work under `gate` (see [`LoadGate`]): they wait while a model loads. Set
+    /// once; later calls change nothing.
+    pub fn set_load_gate(&self, gate: Arc<LoadGate>) {
+        let _ = self.load_gate.set(gate);
     }
 
     /// Opens files and folders; what is already open is not opened twice. Returns the whole library.
@@ -137,8 +148,11 @@ impl Library {
             return Ok(png);
         }
         let document = self.document(id)?;
-        let image = self.renderer.render(&document, page, RenderSize::Width(width))?;
-        let png = Arc::new(encode_png(&image.rgb, image.width, image.height));
+        let png = {
+            let _working = self.load_gate.get().map(|gate| gate.work());
+            let image = self.renderer.render(&document, page, RenderSize::Width(width))?;
+            Arc::new(encode_png(&image.rgb, image.width, image.height))
+        };
         self.page_cache.lock().unwrap().insert(key, Arc::clone(&png), png.len());
         Ok(png)
     }
@@ -161,4 +175,39 @@ pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
         .write_image(rgb, width, height, image::ExtendedColorType::Rgb8)
         .expect("encoding into memory cannot fail for a well-formed buffer");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn a_page_for_the_viewer_waits_while_a_model_loads() {
+        let library = Arc::new(Library::new(LibraryOptions::default(), Arc::new(MemoryGauges::default())));
+        let gate = Arc::new(LoadGate::default());
+        library.set_load_gate(Arc::clone(&gate));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/three-pages.pdf");
+        let id = library.open_paths(&[fixture]).documents[0].id;
+
+        // A load in progress, as the hub holds it.
+        let loading = gate.quiet();
+        let viewer = {
+            let library = Arc::clone(&library);
+            std::thread::spawn(move || {
+                let png = library.page_png(id, 0, 400).unwrap();
+                (Instant::now(), png.len())
+            })
+        };
+        // Rendering and encoding this page takes tens of milliseconds; without the gate it would be done
+        // well before the load ends.
+        std::thread::sleep(Duration::from_millis(400));
+        let load_ended = Instant::now();
+        drop(loading);
+        let (rendered, bytes) = viewer.join().unwrap();
+        assert!(bytes > 0);
+        assert!(rendered >= load_ended, "the page was rendered {:?} before the load ended", load_ended - rendered);
+    }
 }

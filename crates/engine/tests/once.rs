@@ -86,3 +86,32 @@ fn concurrent_first_callers_share_one_load() {
     assert!(models.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])));
     assert_eq!(hub.stats(ModelId::Orientation).load_count, 1);
 }
+
+#[test]
+fn a_model_loaded_for_one_use_waits_for_work_in_progress_like_any_load() {
+    use std::time::{Duration, Instant};
+
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    hub.set_uncached(ModelId::OcrCls, true, "test");
+    let (entered, enter) = std::sync::mpsc::channel();
+    let stage = {
+        let hub = Arc::clone(&hub);
+        std::thread::spawn(move || {
+            let _working = hub.work();
+            entered.send(()).unwrap();
+            // A stage busy with a page: the load must not overlap it.
+            std::thread::sleep(Duration::from_millis(400));
+            Instant::now()
+        })
+    };
+    enter.recv().unwrap();
+    let model = hub.get(ModelId::OcrCls).unwrap();
+    let loaded = Instant::now();
+    let work_ended = stage.join().unwrap();
+    assert!(loaded >= work_ended, "the one-use load ended {:?} before the stage's work did", work_ended - loaded);
+    assert!(gauges.transient_models_bytes.load(std::sync::atomic::Ordering::Relaxed) > 0, "counted while it lives");
+    drop(model);
+    assert_eq!(gauges.transient_models_bytes.load(std::sync::atomic::Ordering::Relaxed), 0, "and no longer once let go");
+    assert_eq!(hub.stats(ModelId::OcrCls).load_count, 1);
+}
