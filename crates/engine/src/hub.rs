@@ -326,6 +326,17 @@ impl Drop for GateQuiet<'_> {
     }
 }
 
+/// A model just loaded, and what its load changed.
+struct MeasuredLoad {
+    model: Model,
+    ms: f64,
+    /// The C heap's growth across the load.
+    heap_grown: u64,
+    /// The shared arena's bytes in use, and its reserve, grown across the load.
+    arena_in_use_grown: u64,
+    arena_reserved_grown: u64,
+}
+
 struct Entry {
     slot: Mutex<Option<Arc<Model>>>,
     stats: Mutex<ModelStats>,
@@ -400,14 +411,10 @@ impl ModelHub {
             // memory gauges for as long as it lives. Measured alone, as the loads that are kept are.
             drop(slot);
             let quiet = self.gate.quiet();
-            let turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
-            let heap_before = heap_in_use_bytes();
-            let loaded = self.load(id);
-            let heap_after = heap_in_use_bytes();
-            drop(turn);
+            let loaded = self.load_measured(id);
             drop(quiet);
-            let mut model = loaded?;
-            let bytes = heap_after.saturating_sub(heap_before).max(model.file_bytes);
+            let MeasuredLoad { mut model, heap_grown, .. } = loaded?;
+            let bytes = heap_grown.max(model.file_bytes);
             self.gauges.transient_models_bytes.fetch_add(bytes, Ordering::Relaxed);
             model.transient = Some((bytes, Arc::clone(&self.gauges)));
             entry.stats.lock().unwrap().load_count += 1;
@@ -421,19 +428,12 @@ impl ModelHub {
         if let Some(model) = slot.as_ref() {
             return Ok(Arc::clone(model));
         }
-        let turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
-        let (arena_before, heap_before) = (runtime::shared_arena_stats(), heap_in_use_bytes());
-        let started = Instant::now();
-        let model = Arc::new(self.load(id)?);
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let (arena_after, heap_after) = (runtime::shared_arena_stats(), heap_in_use_bytes());
-        drop(turn);
+        let loaded = self.load_measured(id);
         drop(quiet);
-        let (arena_before, arena_after) = (arena_before.unwrap_or_default(), arena_after.unwrap_or_default());
-        let arena_bytes = arena_after.in_use_bytes.saturating_sub(arena_before.in_use_bytes);
+        let MeasuredLoad { model, ms, heap_grown, arena_in_use_grown: arena_bytes, arena_reserved_grown } = loaded?;
+        let model = Arc::new(model);
         // The heap grew by the arena's new regions plus what the session keeps outside the arena.
-        let arena_growth = arena_after.reserved_bytes.saturating_sub(arena_before.reserved_bytes);
-        let outside = heap_after.saturating_sub(heap_before).saturating_sub(arena_growth);
+        let outside = heap_grown.saturating_sub(arena_reserved_grown);
         let bytes = if arena_bytes + outside > 0 { arena_bytes + outside } else { model.file_bytes };
         {
             let mut stats = entry.stats.lock().unwrap();
@@ -449,6 +449,24 @@ impl ModelHub {
         tracing::info!(model = id.name(), ms, bytes, "model loaded");
         self.emit(HubEvent::Loaded { model: id, bytes, ms });
         Ok(model)
+    }
+
+    /// Loads `id` with no inference running, and measures what the load kept. The caller holds the gate
+    /// quiet, so nothing else on the heap or in the arena changes meanwhile.
+    fn load_measured(&self, id: ModelId) -> Result<MeasuredLoad> {
+        let _turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
+        let (arena_before, heap_before) = (runtime::shared_arena_stats().unwrap_or_default(), heap_in_use_bytes());
+        let started = Instant::now();
+        let model = self.load(id)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let (arena_after, heap_after) = (runtime::shared_arena_stats().unwrap_or_default(), heap_in_use_bytes());
+        Ok(MeasuredLoad {
+            model,
+            ms,
+            heap_grown: heap_after.saturating_sub(heap_before),
+            arena_in_use_grown: arena_after.in_use_bytes.saturating_sub(arena_before.in_use_bytes),
+            arena_reserved_grown: arena_after.reserved_bytes.saturating_sub(arena_before.reserved_bytes),
+        })
     }
 
     fn load(&self, id: ModelId) -> Result<Model> {
