@@ -52,7 +52,8 @@ pub struct PipelineArgs {
     #[arg(long)]
     concurrent_models: bool,
     /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back after
-    /// every inference). Without it the arena keeps what it has grown to, and reuses it.
+    /// every inference). Without it the arena keeps up to 1.75 times its largest inference's working memory free (see
+    /// `ArenaPolicy`).
     #[arg(long)]
     arena_free_mb: Option<u64>,
     /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
@@ -80,14 +81,16 @@ pub struct ProcessArgs {
 
 #[derive(clap::Args)]
 pub struct SoakArgs {
-    pdf: PathBuf,
-    /// Pages to process in total; the document is looped if shorter.
+    /// PDFs, images or folders of page images, processed in turn as one queue.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Pages to process in total; the documents are looped if shorter.
     #[arg(long, default_value_t = 2000)]
     pages: usize,
     /// Pages counted as warm-up before the slope is fitted.
     #[arg(long, default_value_t = 100)]
     warmup: usize,
-    /// Document pages to loop over: A-B (1-based) or all.
+    /// Pages of each document to loop over: A-B (1-based) or all.
     #[arg(long, default_value = "all")]
     range: String,
     /// Pages per window whose lowest RSS makes one point of the slope.
@@ -150,6 +153,7 @@ impl PipelineArgs {
                 memory_pattern: self.mem_pattern,
                 prepacking: !self.no_prepacking,
                 one_at_a_time: !self.concurrent_models,
+                ..SessionOptions::default()
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
@@ -234,8 +238,10 @@ struct Run {
     floors: Vec<u64>,
     /// The same for RSS less the page images in flight.
     retained_floors: Vec<u64>,
-    /// The document page (0-based) of each page done, in the order they were done.
+    /// The position in the looped queue (0-based) of each page done, in the order they were done.
     positions: Vec<usize>,
+    /// The inference arena's reserve as each page was done.
+    arena_per_page: Vec<u64>,
     /// Per page, the share of RSS that no component accounts for.
     other_shares: Vec<f64>,
     cancelled: bool,
@@ -247,10 +253,13 @@ struct RunOptions {
     total: u64,
     budget_mb: Option<u64>,
     quiet: bool,
+    /// Where each document's pages start in the queue that a soak loops over: a page's position is this
+    /// plus its 0-based page number. Documents not named count from 0.
+    queue_offsets: std::collections::HashMap<String, isize>,
 }
 
 fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, options: RunOptions, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>) -> Run {
-    let RunOptions { total, budget_mb, quiet } = options;
+    let RunOptions { total, budget_mb, quiet, queue_offsets } = options;
     let events = worker.subscribe();
     if let Some(mb) = budget_mb {
         worker.set_budget(Some(mb << 20));
@@ -261,6 +270,8 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     let peak_log = Arc::clone(&peaks_at);
     let positions = Arc::new(Mutex::new(Vec::new()));
     let position_log = Arc::clone(&positions);
+    let arena_per_page = Arc::new(Mutex::new(Vec::new()));
+    let arena_log = Arc::clone(&arena_per_page);
     let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
     let floors = FloorSampler::start(Arc::clone(gauges));
     let page_floors = floors.floors();
@@ -276,7 +287,9 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
             peak_log.lock().unwrap().push((pages, peak_rss_bytes()));
         }
         other_log.lock().unwrap().push(sample.attribution().other_share());
-        position_log.lock().unwrap().push(page.page.saturating_sub(1));
+        let offset = queue_offsets.get(&page.doc).copied().unwrap_or(0);
+        position_log.lock().unwrap().push((offset + page.page.saturating_sub(1) as isize).max(0) as usize);
+        arena_log.lock().unwrap().push(folio_engine::runtime::shared_arena_stats().map_or(0, |a| a.reserved_bytes));
         page_floors.page_done(&g);
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
@@ -297,6 +310,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         floors: Vec::new(),
         retained_floors: Vec::new(),
         positions: Vec::new(),
+        arena_per_page: Vec::new(),
         other_shares: Vec::new(),
         cancelled: false,
         stage_rates: Vec::new(),
@@ -355,13 +369,14 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
     (run.floors, run.retained_floors) = floors.stop();
     run.positions = std::mem::take(&mut *positions.lock().unwrap());
+    run.arena_per_page = std::mem::take(&mut *arena_per_page.lock().unwrap());
     run.peaks_at = std::mem::take(&mut *peaks_at.lock().unwrap());
     run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
     run
 }
 
 /// Page counts at which a soak reports the peak RSS so far: the first pages against the first 1,500.
-const PEAK_CHECKPOINTS: [usize; 8] = [10, 100, 500, 1000, 1500, 2000, 5000, 10000];
+const PEAK_CHECKPOINTS: [usize; 10] = [10, 30, 100, 200, 500, 1000, 1500, 2000, 5000, 10000];
 
 /// For each count of pages done, the lowest RSS seen while that many were done, and the lowest RSS less the
 /// page images then in flight (counted by the memory gauges; each is a separate mapping, unmapped when it is
@@ -455,7 +470,7 @@ pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
         .iter()
         .map(|(d, r)| JobSpec { documents: vec![Arc::clone(d)], pages: Some(r.clone()), stages: engine.stages.clone(), dpi: args.pipeline.dpi, repeat_to_pages: None })
         .collect();
-    let options = RunOptions { total, budget_mb: args.pipeline.budget_mb, quiet: json_summary };
+    let options = RunOptions { total, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: Default::default() };
     let run = run_jobs(&worker, &engine.gauges, specs, options, Box::new(move |page| {
         let mut out = writer.lock().unwrap();
         let _ = serde_json::to_writer(&mut *out, page);
@@ -500,7 +515,10 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
             "reserved_mb": round2(a.reserved_bytes as f64 / MB),
             "peak_in_use_mb": round2(a.peak_in_use_bytes as f64 / MB),
             "shrinks": a.shrinks,
-            "free_limit_mb": engine.hub.arena_free_limit().map(|l| l >> 20),
+            // What the reserve holds against the most the arena has had in use: the policy keeps it under 2.
+            "reserve_per_peak": round2(a.reserved_bytes as f64 / a.peak_in_use_bytes.max(1) as f64),
+            "free_limit_mb": round2(MemorySample::now(&engine.gauges).arena_free_limit_bytes as f64 / MB),
+            "fixed_free_limit_mb": engine.hub.arena_free_limit().map(|l| l >> 20),
         })),
     })
 }
@@ -515,8 +533,31 @@ fn print(summary: &Value, json: bool) {
 
 pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
-    let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot soak")?);
-    let range = parse_pages("--range", &args.range, document.page_count())?;
+    let mut documents = Vec::new();
+    for path in &args.paths {
+        let opened = source::open_path(path, &OpenOptions::default());
+        if let Some(problem) = opened.problems.first() {
+            bail!("cannot soak: {}", problem.message);
+        }
+        documents.extend(opened.documents.into_iter().map(Arc::new));
+    }
+    if documents.is_empty() {
+        bail!("cannot soak: no document in {}", args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    // One range for every document, each clamped to its length, as the job plans it.
+    let longest = documents.iter().map(|d| d.page_count()).max().unwrap_or(0);
+    let range = parse_pages("--range", &args.range, longest)?;
+    let mut queue_offsets = std::collections::HashMap::new();
+    let mut queue_len = 0usize;
+    for document in &documents {
+        let pages = range.start.min(document.page_count())..range.end.min(document.page_count());
+        queue_offsets.insert(document.path.display().to_string(), queue_len as isize - pages.start as isize);
+        queue_len += pages.len();
+    }
+    if queue_len == 0 {
+        bail!("cannot soak: --range {} holds no page of these documents", args.range);
+    }
+    let single = documents.len() == 1;
     let worker = engine.worker();
     let out = match &args.out {
         Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
@@ -524,13 +565,13 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     };
     let writer = out.clone();
     let spec = JobSpec {
-        documents: vec![document],
+        documents,
         pages: Some(range.clone()),
         stages: engine.stages.clone(),
         dpi: args.pipeline.dpi,
         repeat_to_pages: Some(args.pages),
     };
-    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary };
+    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets };
     let run = run_jobs(&worker, &engine.gauges, vec![spec], options, Box::new(move |page| {
         if let Some(out) = &writer {
             let mut out = out.lock().unwrap();
@@ -546,10 +587,12 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
     let slope = fit_slope(&xs, &after).unwrap_or(0.0);
     let window = args.floor_window as usize;
-    // Windows are counted from the first page looped over.
-    let positions: Vec<usize> = run.positions.iter().map(|p| p.saturating_sub(range.start)).collect();
-    let floors = FloorFit::of(&run.floors, &positions, range.len(), range.start, warmup, window);
-    let retained = FloorFit::of(&run.retained_floors, &positions, range.len(), range.start, warmup, window);
+    // Windows are counted from the first page looped over: document pages for one document, positions in
+    // the queue for several.
+    let first_page = if single { range.start } else { 0 };
+    let floors = FloorFit::of(&run.floors, &run.positions, queue_len, first_page, warmup, window);
+    let retained = FloorFit::of(&run.retained_floors, &run.positions, queue_len, first_page, warmup, window);
+    let first_pass = FloorFit::of(&run.floors[..run.floors.len().min(queue_len + 1)], &run.positions, queue_len, first_page, warmup, window);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     summary["warmup_pages"] = json!(warmup);
     summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
@@ -567,7 +610,16 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["slope_kb_per_page"] = json!(round2(headline / 1024.0));
     summary["slope_method"] = json!(method);
     summary["window_floor_slope_kb_per_page"] = kb_per_page(floors.window_slope);
+    // Both readings, whatever the run: window floors against page counts over the first pass (growth
+    // within a pass), and the same pages a pass later (null until the queue has come round).
+    summary["first_pass_window_floor_slope_kb_per_page"] = kb_per_page(first_pass.window_slope);
+    summary["same_pages_next_pass_slope_kb_per_page"] = kb_per_page(matched_slope(&floors.matched));
+    summary["queue_pages"] = json!(queue_len);
     summary["matched_windows"] = floors.matched_json();
+    // The arena's reserve is memory the process holds: its growth is growth, free or not.
+    let reserve = window_minima(&during_run_per_page(&run.arena_per_page), warmup, window);
+    let (rx, ry): (Vec<f64>, Vec<f64>) = reserve.into_iter().unzip();
+    summary["arena_reserve_slope_kb_per_page"] = kb_per_page(fit_slope(&rx, &ry));
     // The same without the page images in flight: whole 6 MB mappings that come and go with the pipeline's
     // queues, so one image more or less at a window's lowest moment moves its floor by as much.
     summary["without_pages_in_flight"] = json!({
@@ -630,6 +682,12 @@ impl FloorFit {
 
 fn kb_per_page(slope: Option<f64>) -> Value {
     json!(slope.map(|s| round2(s / 1024.0)))
+}
+
+/// Per-page readings (`values[i]` after `i + 1` pages) laid out as floors are (`floors[p]` at `p` pages
+/// done), so that [`window_minima`] reads both the same way.
+fn during_run_per_page(values: &[u64]) -> Vec<u64> {
+    std::iter::once(u64::MAX).chain(values.iter().copied()).collect()
 }
 
 /// The floors while pages were still to come: the last count is the drained pipeline after the final page,

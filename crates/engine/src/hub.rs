@@ -5,8 +5,11 @@
 //! runs: see [`LoadGate`]), and announced as a [`HubEvent`] so the memory panel can attribute the bytes. A
 //! model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
 //!
-//! Inferences share one CPU arena (see `runtime::register_shared_cpu_arena`). It keeps what it has grown to
-//! and reuses it; [`ModelHub::set_arena_free_limit`] bounds what it may keep free between inferences, and
+//! Inferences share one CPU arena (see `runtime::register_shared_cpu_arena`). It reuses what it has grown to,
+//! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 1.75 times the largest
+//! inference's working memory), so its reserve stays bounded however many input shapes go through it (every page size,
+//! resolution and line width is a new shape, and its free regions rarely fit the next one exactly).
+//! [`ModelHub::set_arena_free_limit`] sets a fixed bound instead (a memory budget sets 0), and
 //! [`ModelHub::request_arena_shrink`] has the next inference give the free part back.
 
 use std::cell::RefCell;
@@ -90,11 +93,57 @@ pub struct SessionOptions {
     /// Run one model at a time across the process. Each inference already uses every core; running two at
     /// once mostly adds their working memory together.
     pub one_at_a_time: bool,
+    /// What the shared arena keeps free between inferences when no fixed bound is set.
+    pub arena_policy: ArenaPolicy,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { intra_threads: 0, cpu_arena: true, shared_arena: true, memory_pattern: false, prepacking: true, one_at_a_time: true }
+        SessionOptions {
+            intra_threads: 0,
+            cpu_arena: true,
+            shared_arena: true,
+            memory_pattern: false,
+            prepacking: true,
+            one_at_a_time: true,
+            arena_policy: ArenaPolicy::default(),
+        }
+    }
+}
+
+/// How much free memory the shared arena keeps for the next inference.
+///
+/// The arena hands out chunks of regions it took from the system and never merges two regions, so a new
+/// input shape that no free chunk fits takes a region of its own while the old ones stay. With input
+/// shapes that keep changing (pages of other sizes, other resolutions, lines of every width) the free part
+/// grows page after page: at 72 dpi it reached six times the peak in use. Under this policy, once the free
+/// part passes the bound, the next inference ends by giving every region without a chunk in use back.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ArenaPolicy {
+    /// Free bytes kept, as a multiple of the largest working memory one inference has needed (the arena's
+    /// peak in use less the model weights it holds). One input shape run again and again settles at about
+    /// 1.5 times its working memory (46.7 MB in use at the peak, 70.0 MB reserved, for the layout model on
+    /// a 100-dpi page): below that every inference would give its regions back and fault them in again.
+    /// 1.75 leaves room for that and still keeps the reserve under twice the peak in use.
+    pub free_per_working_set: f64,
+    /// Free bytes always allowed: below this a shrink costs more in page faults than it returns.
+    pub min_free_bytes: u64,
+}
+
+impl Default for ArenaPolicy {
+    fn default() -> Self {
+        ArenaPolicy { free_per_working_set: 1.75, min_free_bytes: 16 << 20 }
+    }
+}
+
+impl ArenaPolicy {
+    /// The free bytes allowed, given the arena's statistics and the weights it holds. `pinned` is what the
+    /// last shrink could not return (free chunks inside regions that also hold weights): it is added, or a
+    /// reserve that no shrink can lower would ask for a shrink at every inference.
+    pub fn free_limit(&self, arena: &runtime::ArenaStats, weights_bytes: u64, pinned: u64) -> u64 {
+        let working_set = arena.peak_in_use_bytes.saturating_sub(weights_bytes);
+        let relative = (working_set as f64 * self.free_per_working_set.max(0.0)) as u64;
+        relative.max(self.min_free_bytes) + pinned
     }
 }
 
@@ -108,9 +157,13 @@ pub struct OrtClock {
     exclusive: Mutex<()>,
     one_at_a_time: bool,
     /// The shared arena gives its free regions back at the end of the next inference when they pass this
-    /// many bytes, or when a shrink was asked for (`u64::MAX`: never on its own).
+    /// many bytes, or when a shrink was asked for (`u64::MAX`: no fixed bound, `policy` decides).
     arena_free_limit: AtomicU64,
     shrink_requested: std::sync::atomic::AtomicBool,
+    policy: ArenaPolicy,
+    /// Free bytes left right after the last shrink: what a shrink cannot give back.
+    pinned_free: AtomicU64,
+    gauges: Arc<MemoryGauges>,
 }
 
 impl OrtClock {
@@ -141,9 +194,23 @@ impl OrtClock {
         if self.shrink_requested.swap(false, Ordering::Relaxed) {
             return true;
         }
-        let limit = self.arena_free_limit.load(Ordering::Relaxed);
+        let Some(arena) = runtime::shared_arena_stats() else { return false };
+        let fixed = self.arena_free_limit.load(Ordering::Relaxed);
+        let limit = if fixed != u64::MAX {
+            fixed
+        } else {
+            let weights = self.gauges.models_arena_bytes.load(Ordering::Relaxed);
+            self.policy.free_limit(&arena, weights, self.pinned_free.load(Ordering::Relaxed))
+        };
+        self.gauges.arena_free_limit_bytes.store(limit, Ordering::Relaxed);
         // What the last inference left free is what this one would otherwise reuse; past the limit it goes.
-        limit != u64::MAX && runtime::shared_arena_stats().is_some_and(|a| a.free_bytes() > limit)
+        arena.free_bytes() > limit
+    }
+
+    /// Called after an inference that ended with a shrink.
+    fn shrunk(&self) {
+        let free = runtime::shared_arena_stats().map_or(0, |a| a.free_bytes());
+        self.pinned_free.store(free, Ordering::Relaxed);
     }
 }
 
@@ -182,6 +249,9 @@ impl Model {
         self.clock.enter();
         let result = f(&mut session, shrink.unwrap_or(&self.plain_run));
         self.clock.leave();
+        if shrink.is_some() {
+            self.clock.shrunk();
+        }
         result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
     }
 
@@ -369,16 +439,19 @@ impl ModelHub {
                 (id, entry)
             })
             .collect();
+        let clock = Arc::new(OrtClock {
+            one_at_a_time: options.one_at_a_time,
+            arena_free_limit: AtomicU64::new(u64::MAX),
+            policy: options.arena_policy,
+            gauges: Arc::clone(&gauges),
+            ..OrtClock::default()
+        });
         ModelHub {
             options,
             entries,
             listeners: Mutex::new(Vec::new()),
             gauges,
-            clock: Arc::new(OrtClock {
-                one_at_a_time: options.one_at_a_time,
-                arena_free_limit: AtomicU64::new(u64::MAX),
-                ..OrtClock::default()
-            }),
+            clock,
             paths: Mutex::new(HashMap::new()),
             uncached: Mutex::new(std::collections::HashSet::new()),
             gate: Arc::new(LoadGate::default()),
@@ -581,12 +654,16 @@ impl ModelHub {
         self.clock.shrink_requested.store(true, Ordering::Relaxed);
     }
 
-    /// Free bytes the shared arena may keep between inferences before it returns them (`None`: no bound).
+    /// Free bytes the shared arena may keep between inferences before it returns them (`None`: the
+    /// session options' [`ArenaPolicy`] decides).
     pub fn set_arena_free_limit(&self, limit: Option<u64>) {
         self.clock.arena_free_limit.store(limit.unwrap_or(u64::MAX), Ordering::Relaxed);
-        self.gauges.arena_free_limit_bytes.store(limit.unwrap_or(0), Ordering::Relaxed);
+        if let Some(limit) = limit {
+            self.gauges.arena_free_limit_bytes.store(limit, Ordering::Relaxed);
+        }
     }
 
+    /// The fixed bound set with [`ModelHub::set_arena_free_limit`], if any.
     pub fn arena_free_limit(&self) -> Option<u64> {
         Some(self.clock.arena_free_limit.load(Ordering::Relaxed)).filter(|&l| l != u64::MAX)
     }

@@ -568,7 +568,10 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 }
                 drop(result);
                 done += 1;
-                if let Some(warning) = sentinel.observe(current_rss_bytes(), &activity) {
+                let rss_warning = sentinel.observe(current_rss_bytes(), &activity);
+                let arena = crate::runtime::shared_arena_stats();
+                let arena_warning = arena.and_then(|a| sentinel.observe_arena(a.reserved_bytes, a.peak_in_use_bytes));
+                for warning in rss_warning.into_iter().chain(arena_warning) {
                     shared.leak_warnings.lock().unwrap().push(warning.clone());
                     shared.emit(WorkerEvent::LeakWarning(warning));
                 }

@@ -5,6 +5,10 @@
 //! sliding window, and warns only when both the whole window and its most recent half rise faster than the
 //! threshold and keep doing so for a confirmation period — a rise that has plateaued has a flat recent half.
 //! The warning names the stage whose per-page activity correlates best with the per-page growth.
+//!
+//! The inference arena's reserve is memory the process holds too, even while it is free: the sentinel also
+//! warns when the reserve stays above a multiple of the arena's peak in use, which a reserve that grows
+//! with every new input shape reaches long before its steps add up to a slope.
 
 use std::collections::VecDeque;
 
@@ -21,22 +25,51 @@ pub struct SentinelOptions {
     /// Pages the rise must go on for, once a full window shows it, before it is called a leak. A long
     /// warm-up that is about to level off stops rising within this time.
     pub confirm_pages: usize,
+    /// The inference arena's reserve counts as growth above this multiple of its peak in use: the arena
+    /// policy keeps it under about two (the weights and one working set in use, one working set free).
+    pub arena_reserve_per_peak: f64,
+    /// Pages the arena's reserve must stay above that bound before it is called growth (a shrink brings it
+    /// back within an inference or two when the policy works).
+    pub arena_confirm_pages: usize,
 }
 
 impl Default for SentinelOptions {
     fn default() -> Self {
-        SentinelOptions { warmup_pages: 50, window_pages: 500, threshold_bytes_per_page: 50.0 * 1024.0, confirm_pages: 250 }
+        SentinelOptions {
+            warmup_pages: 50,
+            window_pages: 500,
+            threshold_bytes_per_page: 50.0 * 1024.0,
+            confirm_pages: 250,
+            arena_reserve_per_peak: 2.0,
+            arena_confirm_pages: 25,
+        }
     }
+}
+
+/// What grew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrowthCause {
+    /// Resident memory rose page after page.
+    Rss,
+    /// The inference arena kept more free than its bound.
+    ArenaReserve,
 }
 
 /// A sustained rise, and the stage most likely behind it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LeakWarning {
+    pub cause: GrowthCause,
     pub page: u64,
     pub slope_bytes_per_page: f64,
     pub recent_slope_bytes_per_page: f64,
     pub suspect_stage: Option<String>,
     pub correlation: f64,
+    /// For [`GrowthCause::ArenaReserve`]: the arena's reserve and its peak in use when the warning was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arena_reserved_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arena_peak_in_use_bytes: Option<u64>,
 }
 
 struct Point {
@@ -52,12 +85,61 @@ pub struct LeakSentinel {
     pages_seen: u64,
     warned: bool,
     rising_since: Option<u64>,
+    /// The arena's reserve after each page since warm-up (page, bytes), for the reserve's slope.
+    arena: VecDeque<(f64, f64)>,
+    arena_over_since: Option<u64>,
+    arena_warned: bool,
 }
 
 impl LeakSentinel {
     /// `stages` names the columns of the activity passed to [`LeakSentinel::observe`].
     pub fn new(options: SentinelOptions, stages: Vec<String>) -> Self {
-        LeakSentinel { options, stages, window: VecDeque::new(), pages_seen: 0, warned: false, rising_since: None }
+        LeakSentinel {
+            options,
+            stages,
+            window: VecDeque::new(),
+            pages_seen: 0,
+            warned: false,
+            rising_since: None,
+            arena: VecDeque::new(),
+            arena_over_since: None,
+            arena_warned: false,
+        }
+    }
+
+    /// Records the inference arena's reserve and peak in use after the page last passed to
+    /// [`LeakSentinel::observe`]. Returns a warning the first time the reserve has stayed above its bound
+    /// for [`SentinelOptions::arena_confirm_pages`] pages after warm-up.
+    pub fn observe_arena(&mut self, reserved_bytes: u64, peak_in_use_bytes: u64) -> Option<LeakWarning> {
+        if self.pages_seen <= self.options.warmup_pages as u64 || self.arena_warned {
+            return None;
+        }
+        self.arena.push_back((self.pages_seen as f64, reserved_bytes as f64));
+        if self.arena.len() > self.options.window_pages.max(2) {
+            self.arena.pop_front();
+        }
+        if (reserved_bytes as f64) <= peak_in_use_bytes as f64 * self.options.arena_reserve_per_peak {
+            self.arena_over_since = None;
+            return None;
+        }
+        let since = *self.arena_over_since.get_or_insert(self.pages_seen);
+        if self.pages_seen - since < self.options.arena_confirm_pages as u64 {
+            return None;
+        }
+        self.arena_warned = true;
+        let (xs, ys): (Vec<f64>, Vec<f64>) = self.arena.iter().copied().unzip();
+        let slope = fit_slope(&xs, &ys).unwrap_or(0.0);
+        let half = xs.len() / 2;
+        Some(LeakWarning {
+            cause: GrowthCause::ArenaReserve,
+            page: self.pages_seen,
+            slope_bytes_per_page: slope,
+            recent_slope_bytes_per_page: fit_slope(&xs[half..], &ys[half..]).unwrap_or(slope),
+            suspect_stage: Some("inference arena".to_string()),
+            correlation: 0.0,
+            arena_reserved_bytes: Some(reserved_bytes),
+            arena_peak_in_use_bytes: Some(peak_in_use_bytes),
+        })
     }
 
     /// Records RSS after one more page, with how much each stage did for it (items, or milliseconds).
@@ -111,11 +193,14 @@ impl LeakSentinel {
             .map(|(s, r)| (Some(self.stages[s].clone()), r))
             .unwrap_or((None, 0.0));
         Some(LeakWarning {
+            cause: GrowthCause::Rss,
             page: self.pages_seen,
             slope_bytes_per_page: whole,
             recent_slope_bytes_per_page: recent,
             suspect_stage: suspect,
             correlation,
+            arena_reserved_bytes: None,
+            arena_peak_in_use_bytes: None,
         })
     }
 }
@@ -290,6 +375,37 @@ mod tests {
         assert!(warning.slope_bytes_per_page > 100.0 * 1024.0, "{warning:?}");
         assert_eq!(warning.suspect_stage.as_deref(), Some("ocr"));
         assert!(warning.page <= 850, "flagged once a full window and the confirmation period are in ({})", warning.page);
+    }
+
+    #[test]
+    fn an_arena_reserve_that_stays_far_above_its_peak_in_use_is_growth() {
+        let mut sentinel = LeakSentinel::new(SentinelOptions::default(), vec!["ocr".to_string()]);
+        let mut warning = None;
+        for p in 1..=200u64 {
+            assert!(sentinel.observe(500 * MB as u64, &[1.0]).is_none(), "RSS itself is flat");
+            // The reserve steps up by 4 MB a page past twice the 150 MB peak in use, as at 72 dpi before.
+            let reserved = (150.0 * MB) as u64 + p * (4 * MB as u64);
+            if let Some(w) = sentinel.observe_arena(reserved, (150.0 * MB) as u64) {
+                warning = Some(w);
+                break;
+            }
+        }
+        let warning = warning.expect("a reserve at six times its peak in use is flagged");
+        assert_eq!(warning.cause, GrowthCause::ArenaReserve);
+        assert!((warning.slope_bytes_per_page / MB - 4.0).abs() < 0.01, "{warning:?}");
+        // Past twice the peak from page 38 on; counted from the end of warm-up (page 51), flagged 25 pages on.
+        assert_eq!(warning.page, 76);
+    }
+
+    #[test]
+    fn an_arena_reserve_within_its_bound_is_quiet() {
+        let mut sentinel = LeakSentinel::new(SentinelOptions::default(), vec!["ocr".to_string()]);
+        for p in 1..=2000u64 {
+            sentinel.observe(500 * MB as u64, &[1.0]);
+            // Up and down with the policy's shrinks, never past 1.9× the peak for long.
+            let reserved = if p % 10 == 0 { 350.0 * MB } else { 250.0 * MB };
+            assert!(sentinel.observe_arena(reserved as u64, (200.0 * MB) as u64).is_none(), "page {p}");
+        }
     }
 
     #[test]

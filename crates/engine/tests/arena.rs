@@ -79,3 +79,38 @@ fn attribution_names_the_libraries_and_leaves_the_rest_as_other() {
     assert_eq!(a.other, a.rss.saturating_sub(named));
     assert!(a.other >= 24 * MB, "a block nobody accounts for is other: {a:?}");
 }
+
+/// Pages of many sizes through the detector and recogniser: every size is a new set of input shapes. The
+/// arena's default policy keeps its reserve under twice its peak in use however many shapes go through it.
+#[test]
+fn pages_of_many_sizes_leave_the_arena_reserve_under_twice_its_peak_in_use() {
+    use folio_engine::stages::ocr::{OcrOptions, OcrStage};
+    folio_engine::memory::configure_allocator();
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
+    let fixed = std::env::var("FOLIO_TEST_ARENA_FREE_MB").ok().and_then(|v| v.parse::<u64>().ok());
+    hub.set_arena_free_limit(fixed.map(|mb| mb << 20));
+    let document = source::open_file(&fixture("mixed-sizes.pdf"), &OpenOptions::default()).unwrap();
+    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges));
+    let ocr = OcrStage::new(Arc::clone(&hub), OcrOptions::default());
+    let mut lines = 0;
+    let mut worst: f64 = 0.0;
+    // Each page a little larger than the last: no free chunk left by the pages before fits its tensors, so
+    // without a bound every page adds regions (FOLIO_TEST_ARENA_FREE_MB=100000 shows it: the assertion fails).
+    for (i, dpi) in [50.0, 56.0, 62.0, 68.0, 74.0, 80.0, 86.0, 92.0, 98.0, 104.0, 110.0, 116.0].into_iter().enumerate() {
+        let page = renderer.render(&document, i % document.page_count(), RenderSize::Dpi(dpi)).unwrap().into_rgb_image();
+        lines += ocr.run(&page).unwrap().len();
+        let arena = shared_arena_stats().unwrap();
+        worst = worst.max(arena.reserved_bytes as f64 / arena.peak_in_use_bytes as f64);
+        assert!(
+            arena.reserved_bytes < 2 * arena.peak_in_use_bytes,
+            "page {i} at {dpi} dpi: reserve {} MB against a peak in use of {} MB ({arena:?})",
+            arena.reserved_bytes / MB,
+            arena.peak_in_use_bytes / MB
+        );
+    }
+    assert!(lines > 12, "the recogniser saw text on the pages ({lines} lines)");
+    let arena = shared_arena_stats().unwrap();
+    eprintln!("arena after 12 page sizes: {arena:?}, worst reserve/peak {worst:.2}");
+    assert!(MemorySample::now(&gauges).arena_free_limit_bytes > 0, "the memory panel sees the policy's bound");
+}
