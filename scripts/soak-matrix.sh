@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Memory over many pages at every resolution and on every kind of document: soaks at 72, 150 and 300 dpi on
+# a born-digital manual, a scanned-like image-only PDF and a queue of documents with different page sizes,
+# all stages, one table at the end (the figures BENCHMARKS.md quotes). Runs for hours on two cores: start
+# it in the background. Release build.
+#   scripts/soak-matrix.sh [PAGES] [OUT_DIR]        PAGES per cell (default 200)
+#   DPIS="72 150" DOCS="manual queue" scripts/soak-matrix.sh    a part of the matrix
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pages="${1:-200}"; out="${2:-target/soak-matrix}"
+folio="${FOLIO_BIN:-target/release/folio}"
+dpis="${DPIS:-72 150 300}"; docs="${DOCS:-manual scan queue}"
+warmup="${WARMUP:-30}"; window="${FLOOR_WINDOW:-25}"
+mkdir -p "$out"
+tests/fixtures/fetch-real.sh >/dev/null
+[ -x "$folio" ] || cargo build --release -p folio-cli
+scan="$out/scan.pdf"
+if [ ! -s "$scan" ]; then
+  python="$(tests/scans/setup.sh | tail -1)"
+  "$python" tests/scans/make_scanned_pdf.py tests/fixtures/real/source3.pdf "$scan" --pages "$pages" --dpi 200
+fi
+for doc in $docs; do
+  case "$doc" in
+    manual) inputs=(tests/fixtures/real/source2e.pdf) ;;
+    scan) inputs=("$scan") ;;
+    # A4, US letter, a PDF of four page sizes and a folder of page images of their own sizes.
+    queue) inputs=(tests/fixtures/real/hyperref.pdf tests/fixtures/mixed-sizes.pdf tests/fixtures/pages tests/fixtures/real/source3.pdf) ;;
+    *) echo "soak-matrix: unknown document set '$doc'" >&2; exit 2 ;;
+  esac
+  for dpi in $dpis; do
+    cell="$out/$doc-$dpi"
+    echo "soak-matrix: $doc at $dpi dpi, $pages pages ($(date -u +%H:%M))" >&2
+    "$folio" --json soak "${inputs[@]}" --pages "$pages" --dpi "$dpi" --warmup "$warmup" --floor-window "$window" \
+      > "$cell.json" 2> "$cell.err" || echo "soak-matrix: $doc at $dpi dpi exited $? (see $cell.err)" >&2
+  done
+done
+python3 - "$out" "$dpis" "$docs" <<'PY'
+import json, os, sys
+out, dpis, docs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+print("| documents | dpi | pages | pages/min | window-floor slope, first pass (KB/page) | same pages a pass later (KB/page) "
+      "| peak after 30 / 200 pages (MB) | peak rise | arena reserve / peak in use | shrinks | leak warnings |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for doc in docs:
+    for dpi in dpis:
+        path = f"{out}/{doc}-{dpi}.json"
+        if not os.path.exists(path) or os.path.getsize(path) == 0:
+            print(f"| {doc} | {dpi} | — | failed: see {doc}-{dpi}.err |||||||")
+            continue
+        s = json.load(open(path))
+        peaks = s.get("peak_rss_mb_after_pages", {})
+        p30, p200 = peaks.get("30"), peaks.get("200")
+        rise = f"{(p200 / p30 - 1) * 100:+.1f}%" if p30 and p200 else "—"
+        arena = s.get("arena") or {}
+        print(f"| {doc} | {dpi} | {s['pages']} | {s['pages_per_min']} | {s['first_pass_window_floor_slope_kb_per_page']} "
+              f"| {s['same_pages_next_pass_slope_kb_per_page']} | {p30} / {p200} | {rise} "
+              f"| {arena.get('reserve_per_peak')} ({arena.get('reserved_mb')} / {arena.get('peak_in_use_mb')} MB) "
+              f"| {arena.get('shrinks')} | {len(s['leak_warnings'])} |")
+PY
