@@ -30,7 +30,7 @@ fn render_only_job(pages: usize) -> JobSpec {
 }
 
 fn small_sentinel() -> SentinelOptions {
-    SentinelOptions { warmup_pages: 20, window_pages: 200, threshold_bytes_per_page: 50.0 * 1024.0, confirm_pages: 100 }
+    SentinelOptions { warmup_pages: 20, window_pages: 200, threshold_bytes_per_page: 50.0 * 1024.0, confirm_pages: 100, ..SentinelOptions::default() }
 }
 
 /// Runs `pages` pages with a hook that keeps `leak(page)` bytes per page; returns the leak warnings.
