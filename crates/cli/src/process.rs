@@ -592,7 +592,9 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let first_page = if single { range.start } else { 0 };
     let floors = FloorFit::of(&run.floors, &run.positions, queue_len, first_page, warmup, window);
     let retained = FloorFit::of(&run.retained_floors, &run.positions, queue_len, first_page, warmup, window);
-    let first_pass = FloorFit::of(&run.floors[..run.floors.len().min(queue_len + 1)], &run.positions, queue_len, first_page, warmup, window);
+    // The floors until the queue first came round (matched windows need a second pass: none here).
+    let during = during_run(&run.floors);
+    let (fx, fy): (Vec<f64>, Vec<f64>) = window_minima(&during[..during.len().min(queue_len + 1)], warmup, window).into_iter().unzip();
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     summary["warmup_pages"] = json!(warmup);
     summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
@@ -612,7 +614,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     summary["window_floor_slope_kb_per_page"] = kb_per_page(floors.window_slope);
     // Both readings, whatever the run: window floors against page counts over the first pass (growth
     // within a pass), and the same pages a pass later (null until the queue has come round).
-    summary["first_pass_window_floor_slope_kb_per_page"] = kb_per_page(first_pass.window_slope);
+    summary["first_pass_window_floor_slope_kb_per_page"] = kb_per_page(fit_slope(&fx, &fy));
     summary["same_pages_next_pass_slope_kb_per_page"] = kb_per_page(matched_slope(&floors.matched));
     summary["queue_pages"] = json!(queue_len);
     summary["matched_windows"] = floors.matched_json();
