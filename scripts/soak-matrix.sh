@@ -20,17 +20,20 @@ if [ ! -s "$scan" ]; then
   "$python" tests/scans/make_scanned_pdf.py tests/fixtures/real/source3.pdf "$scan" --pages "$pages" --dpi 200
 fi
 for doc in $docs; do
+  range=all
   case "$doc" in
     manual) inputs=(tests/fixtures/real/source2e.pdf) ;;
     scan) inputs=("$scan") ;;
-    # A4, US letter, a PDF of four page sizes and a folder of page images of their own sizes.
-    queue) inputs=(tests/fixtures/real/hyperref.pdf tests/fixtures/mixed-sizes.pdf tests/fixtures/pages tests/fixtures/real/source3.pdf) ;;
+    # A4, US letter, a PDF of four page sizes and a folder of page images of their own sizes; 30 pages of
+    # each long one, so that every kind comes round several times within the cell.
+    queue) inputs=(tests/fixtures/real/hyperref.pdf tests/fixtures/mixed-sizes.pdf tests/fixtures/pages tests/fixtures/real/source3.pdf)
+           range=1-30 ;;
     *) echo "soak-matrix: unknown document set '$doc'" >&2; exit 2 ;;
   esac
   for dpi in $dpis; do
     cell="$out/$doc-$dpi"
     echo "soak-matrix: $doc at $dpi dpi, $pages pages ($(date -u +%H:%M))" >&2
-    "$folio" --json soak "${inputs[@]}" --pages "$pages" --dpi "$dpi" --warmup "$warmup" --floor-window "$window" \
+    "$folio" --json soak "${inputs[@]}" --pages "$pages" --range "$range" --dpi "$dpi" --warmup "$warmup" --floor-window "$window" \
       > "$cell.json" 2> "$cell.err" || echo "soak-matrix: $doc at $dpi dpi exited $? (see $cell.err)" >&2
   done
 done
