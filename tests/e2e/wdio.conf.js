@@ -29,6 +29,9 @@ if (!fs.existsSync(appPath)) fail(`FOLIO_APP does not exist: ${appPath}`);
 
 const fixture = path.resolve(here, process.env.FOLIO_FIXTURE || '../fixtures/three-pages.pdf');
 if (!fs.existsSync(fixture)) fail(`FOLIO_FIXTURE does not exist: ${fixture}`);
+// A folder of three page images whose second is damaged: the failures spec processes it.
+const damaged = path.resolve(here, '../fixtures/damaged-pages');
+if (!fs.existsSync(damaged)) fail(`the damaged-pages fixture is missing: ${damaged}`);
 
 function driverBinary() {
   if (process.env.TAURI_DRIVER) return process.env.TAURI_DRIVER;
@@ -71,7 +74,7 @@ export const config = {
       maxInstances: 1,
       'tauri:options': {
         application: appPath,
-        args: ['--open', fixture],
+        args: ['--open', fixture, '--open', damaged],
       },
     },
   ],

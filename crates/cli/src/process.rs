@@ -245,6 +245,8 @@ struct Run {
     /// Per page, the share of RSS that no component accounts for.
     other_shares: Vec<f64>,
     cancelled: bool,
+    /// Why jobs ended `failed`, one line each.
+    job_failures: Vec<String>,
     /// Pages per second of each stage on its own, from the last progress report.
     stage_rates: Vec<(String, f64)>,
 }
@@ -313,6 +315,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         arena_per_page: Vec::new(),
         other_shares: Vec::new(),
         cancelled: false,
+        job_failures: Vec::new(),
         stage_rates: Vec::new(),
     };
     let mut reported = 0u64;
@@ -340,10 +343,14 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
                     );
                 }
             }
-            WorkerEvent::JobEnded { state, pages_done, .. } => {
+            WorkerEvent::JobEnded { state, pages_done, reason, .. } => {
                 base += pages_done;
                 run.pages += pages_done;
                 run.cancelled |= state == JobState::Cancelled;
+                if let Some(reason) = reason {
+                    progress.suspend(|| eprintln!("folio: job failed: {reason}"));
+                    run.job_failures.push(reason);
+                }
                 remaining -= 1;
             }
             WorkerEvent::PageFailed { doc, page, error, .. } => {
@@ -479,7 +486,7 @@ pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
     out.lock().unwrap().flush()?;
     let summary = summary(&engine, &run, &worker, &errors, args.pipeline.budget_mb);
     print(&summary, json_summary);
-    Ok(if errors.is_empty() && run.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if errors.is_empty() && run.failed == 0 && run.job_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budget_mb: Option<u64>) -> Value {
@@ -497,6 +504,7 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
     json!({
         "pages": run.pages - run.failed.min(run.pages),
         "failed_pages": run.failed,
+        "failed_jobs": run.job_failures,
         "errors": errors,
         "seconds": round2(run.seconds),
         "pages_per_min": round2(run.pages as f64 / run.seconds.max(1e-9) * 60.0),

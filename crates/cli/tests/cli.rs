@@ -170,3 +170,30 @@ fn soak_loops_over_a_range_of_pages_and_names_its_windows_by_document_page() {
     assert_ne!(code, 0);
     assert!(json["error"].as_str().unwrap().contains("--range '3-4': the document has 3 pages"), "{json}");
 }
+
+#[test]
+fn process_delivers_a_failed_page_with_its_error_and_goes_on() {
+    let folder = fixture("damaged-pages");
+    let out = tempfile::tempdir().unwrap();
+    let lines = out.path().join("pages.jsonl");
+    let (code, json, stderr) =
+        folio(&["process", folder.to_str().unwrap(), "--out", lines.to_str().unwrap(), "--stages", "orientation", "--dpi", "50"]);
+    assert_eq!(code, 1, "a failed page makes the exit status 1: {json} {stderr}");
+    assert_eq!(json["failed_pages"], 1, "{json}");
+    assert_eq!(json["pages"], 2, "the other two pages are done: {json}");
+    assert_eq!(json["failed_jobs"].as_array().unwrap().len(), 0, "the job itself went on: {json}");
+    assert!(stderr.contains("page 2") && stderr.contains("page2.png"), "{stderr}");
+    let pages: Vec<Value> = std::fs::read_to_string(&lines).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(pages.iter().map(|p| p["page"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2, 3], "every page is written");
+    for page in &pages {
+        let outcome = &page["outcomes"][0];
+        assert_eq!(outcome["stage"], "orientation", "{page}");
+        if page["page"] == 2 {
+            assert!(page["error"].as_str().unwrap().contains("page2.png"), "{page}");
+            assert_eq!(outcome["status"], "skipped", "{page}");
+        } else {
+            assert!(page.get("error").is_none(), "{page}");
+            assert_eq!(outcome["status"], "done", "{page}");
+        }
+    }
+}

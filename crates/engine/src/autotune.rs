@@ -13,10 +13,10 @@ use serde::Serialize;
 use crate::budget::BUDGET_DETECTION_MAX_SIDE;
 use crate::hub::ModelHub;
 use crate::memory::{peak_rss_bytes, reset_peak_rss};
-use crate::pipeline::{BatchSizes, Pipeline, PipelineOptions, Stage};
+use crate::pipeline::{BatchSizes, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer};
 use crate::source::Document;
-use crate::Result;
+use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct TuneOptions {
@@ -61,17 +61,16 @@ pub fn autotune(hub: Arc<ModelHub>, renderer: &Renderer, document: &Document, op
     let run = |batch: BatchSizes| -> Result<(f64, f64)> {
         let pipeline = Pipeline::new(Arc::clone(&hub), PipelineOptions { stages: options.stages.clone(), batch, ..PipelineOptions::default() });
         pipeline.set_detection_max_side(detection_max_side);
-        let pages: Vec<(String, usize, RgbImage)> =
-            sample.iter().enumerate().map(|(i, img)| ("sample".to_string(), i + 1, img.clone())).collect();
+        let pages: Vec<PageWork> =
+            sample.iter().enumerate().map(|(i, img)| pipeline.page("sample", i + 1, options.dpi, img.clone())).collect();
         reset_peak_rss();
         let started = Instant::now();
-        let per_call = batch.orientation.max(batch.layout).max(1);
-        let mut pages = pages.into_iter().peekable();
-        while pages.peek().is_some() {
-            let chunk: Vec<_> = pages.by_ref().take(per_call).collect();
-            pipeline.process(chunk)?;
-        }
+        // The pipeline the worker runs, step by step on this thread: a row measures what a job does.
+        let results = pipeline.process(pages);
         let seconds = started.elapsed().as_secs_f64();
+        if let Some(failure) = results.iter().find(|r| r.failed()) {
+            return Err(Error::Tune { detail: format!("page {} of the sample failed: {}", failure.page, failure.failures().join("; ")) });
+        }
         Ok((count as f64 / seconds.max(1e-9), peak_rss_bytes() as f64 / 1048576.0))
     };
     // Loads every model once so no row pays for loading.

@@ -49,6 +49,9 @@ pub enum Error {
     #[error("the {model} model failed: {detail}")]
     Inference { model: &'static str, detail: String },
 
+    #[error("auto-tune could not measure: {detail}")]
+    Tune { detail: String },
+
     #[error("results store {path}: {detail}")]
     Store { path: PathBuf, detail: String },
 

@@ -166,17 +166,31 @@ pub struct OrtClock {
     gauges: Arc<MemoryGauges>,
 }
 
+/// An inference in progress on the clock; leaves it when dropped.
+struct Entered<'a>(&'a OrtClock);
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
+
 impl OrtClock {
     fn enter(&self) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if state.0 == 0 {
             state.1 = Some(Instant::now());
         }
         state.0 += 1;
     }
 
+    fn entered(&self) -> Entered<'_> {
+        self.enter();
+        Entered(self)
+    }
+
     fn leave(&self) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.0 -= 1;
         if state.0 == 0 {
             if let Some(since) = state.1.take() {
@@ -246,9 +260,11 @@ impl Model {
         let _turn = self.clock.one_at_a_time.then(|| self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let shrink = self.shrinking_run.as_ref().filter(|_| self.clock.should_shrink());
-        self.clock.enter();
-        let result = f(&mut session, shrink.unwrap_or(&self.plain_run));
-        self.clock.leave();
+        let result = {
+            // Left on drop, so a panic inside the run cannot leave the clock counting a run that ended.
+            let _entered = self.clock.entered();
+            f(&mut session, shrink.unwrap_or(&self.plain_run))
+        };
         if shrink.is_some() {
             self.clock.shrunk();
         }
@@ -427,6 +443,11 @@ pub struct ModelHub {
 }
 
 impl ModelHub {
+    /// The gauges the hub counts its models in (and its users count their buffers in).
+    pub fn gauges(&self) -> &Arc<MemoryGauges> {
+        &self.gauges
+    }
+
     pub fn new(options: SessionOptions, gauges: Arc<MemoryGauges>) -> Self {
         let entries = ModelId::ALL
             .iter()

@@ -5,19 +5,19 @@
 //! the next batch; a memory budget is enforced by the [`BudgetController`]; the [`LeakSentinel`] watches.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use image::RgbImage;
 use serde::Serialize;
 
 use crate::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
 use crate::hub::{HubEvent, ModelHub, ModelId};
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
-use crate::pipeline::{BatchSizes, PageResult, Pipeline, PipelineOptions, Stage};
+use crate::pipeline::{self, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer};
 use crate::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
 use crate::source::Document;
@@ -56,6 +56,8 @@ pub enum JobState {
     Paused,
     Cancelled,
     Finished,
+    /// The job could not go on (its reason is in [`WorkerEvent::JobEnded`]); finished pages stay delivered.
+    Failed,
 }
 
 /// A job's progress, sent after every page.
@@ -79,7 +81,11 @@ pub enum WorkerEvent {
     JobQueued { job: JobId, pages: u64 },
     JobStarted { job: JobId },
     JobProgress(JobProgress),
-    JobEnded { job: JobId, state: JobState, pages_done: u64 },
+    /// `pages_done` counts every page that went through, `pages_failed` those of them that failed;
+    /// `reason` says why a job ended `failed`.
+    JobEnded { job: JobId, state: JobState, pages_done: u64, pages_failed: u64, reason: Option<String> },
+    /// A page that could not be rendered or on which a stage failed: `error` names each failure. The page
+    /// is still delivered, with each stage's outcome.
     PageFailed { job: JobId, doc: String, page: usize, error: String },
     BatchSizeChanged { stage: String, size: usize, reason: String },
     ModelLoaded { model: ModelId, bytes: u64, ms: f64 },
@@ -88,12 +94,13 @@ pub enum WorkerEvent {
     LeakWarning(LeakWarning),
 }
 
-/// Where finished pages go. Called on the sink thread, in page order.
+/// Where finished pages go, failed ones included. Called on the sink thread, in page order.
 pub type PageSink = Box<dyn FnMut(JobId, &PageResult) + Send>;
 
-/// An extra stage run on every finished page before the sink (plug-ins, diagnostics). It returns how much
-/// work it did for the page, which the leak sentinel correlates with memory growth.
-pub type PageHook = Box<dyn FnMut(&mut PageResult) -> f64 + Send>;
+/// An extra stage run on every page after the pipeline's own (plug-ins, diagnostics). It returns how much
+/// work it did for the page, which the leak sentinel correlates with memory growth, or an error that
+/// fails the page; a panic fails the page too.
+pub type PageHook = Box<dyn FnMut(&mut PageResult) -> Result<f64, String> + Send>;
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerOptions {
@@ -309,7 +316,7 @@ impl Worker {
         if let Some(i) = queue.iter().position(|(id, _)| *id == job) {
             queue.remove(i);
             drop(queue);
-            self.shared.emit(WorkerEvent::JobEnded { job, state: JobState::Cancelled, pages_done: 0 });
+            self.shared.emit(WorkerEvent::JobEnded { job, state: JobState::Cancelled, pages_done: 0, pages_failed: 0, reason: None });
             return true;
         }
         drop(queue);
@@ -397,9 +404,9 @@ fn job_loop(shared: Arc<Shared>) {
         *shared.current_stages.lock().unwrap() = spec.stages.clone();
         *shared.current.lock().unwrap() = Some((id, Arc::clone(&control)));
         shared.emit(WorkerEvent::JobStarted { job: id });
-        let (state, done) = run_job(&shared, id, &spec, &control);
-        *shared.current.lock().unwrap() = None;
-        shared.emit(WorkerEvent::JobEnded { job: id, state, pages_done: done });
+        let end = run_job(&shared, id, &spec, &control);
+        *lock(&shared.current) = None;
+        shared.emit(WorkerEvent::JobEnded { job: id, state: end.state, pages_done: end.pages_done, pages_failed: end.pages_failed, reason: end.reason });
         // Pages asked for while the job was ending still get done, first.
         let leftover: Vec<_> = shared.priority.lock().unwrap().drain(..).collect();
         for (document, page) in leftover.into_iter().rev() {
@@ -411,33 +418,54 @@ fn job_loop(shared: Arc<Shared>) {
     }
 }
 
-/// A page between stages: its image counted as in flight until the stage that no longer needs it drops it.
-struct Work {
-    doc: String,
-    page: usize,
-    image: Option<InFlight<RgbImage>>,
-    rotation: u16,
-    result: Option<PageResult>,
-    stage_ms: [f64; 5],
+/// Why a running job ends, when not because its pages are done.
+#[derive(Default)]
+struct Ending {
+    /// The job cannot go on: a model or runtime cannot be loaded, or its results cannot be delivered.
+    failure: Mutex<Option<String>>,
 }
 
-fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Control>) -> (JobState, u64) {
+impl Ending {
+    fn fail(&self, control: &Control, reason: String) {
+        let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        if failure.is_none() {
+            *failure = Some(reason);
+        }
+        control.cancelled.store(true, Ordering::Relaxed);
+        control.notify();
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// How a job ended.
+struct JobEnd {
+    state: JobState,
+    pages_done: u64,
+    pages_failed: u64,
+    reason: Option<String>,
+}
+
+fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Control>) -> JobEnd {
     let plan = spec.plan();
     if plan.is_empty() {
-        return (JobState::Finished, 0);
+        return JobEnd { state: JobState::Finished, pages_done: 0, pages_failed: 0, reason: None };
     }
     let total = spec.repeat_to_pages.unwrap_or(plan.len());
     let pipeline = Arc::new(Pipeline::new(
         Arc::clone(&shared.hub),
-        PipelineOptions { stages: spec.stages.clone(), batch: *shared.batch.lock().unwrap(), ..PipelineOptions::default() },
+        PipelineOptions { stages: spec.stages.clone(), batch: *lock(&shared.batch), ..PipelineOptions::default() },
     ));
     let cap = shared.options.channel_capacity.max(1);
-    let (to_vision, vision_in) = mpsc::sync_channel::<Work>(cap);
-    let (to_ocr, ocr_in) = mpsc::sync_channel::<Work>(cap);
-    let (to_finish, finish_in) = mpsc::sync_channel::<Work>(cap);
+    let (to_vision, vision_in) = mpsc::sync_channel::<PageWork>(cap);
+    let (to_ocr, ocr_in) = mpsc::sync_channel::<PageWork>(cap);
+    let (to_finish, finish_in) = mpsc::sync_channel::<PageWork>(cap);
+    let ending = Ending::default();
 
-    let (pipeline, plan) = (&pipeline, &plan);
-    std::thread::scope(|scope| {
+    let (pipeline, plan, ending) = (&pipeline, &plan, &ending);
+    let (done, failed) = std::thread::scope(|scope| {
         // Intake: render pages one at a time, only as fast as the next stage takes them.
         let intake = scope.spawn(move || {
             let mut i = 0;
@@ -445,7 +473,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 if !control.wait_for_intake() {
                     break;
                 }
-                let priority = shared.priority.lock().unwrap().pop_front();
+                let priority = lock(&shared.priority).pop_front();
                 let (document, p) = match &priority {
                     Some((document, page)) => (document, *page),
                     None => {
@@ -462,117 +490,95 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 let work = match rendered {
                     Ok(image) => {
                         let bytes = image.bytes() as u64;
-                        Work { doc, page: p + 1, image: Some(InFlight::new(image.into_rgb_image(), bytes, &shared.gauges)), rotation: 0, result: None, stage_ms: [0.0; 5] }
+                        PageWork::new(doc, p + 1, spec.dpi, InFlight::new(image.into_rgb_image(), bytes, &shared.gauges))
                     }
-                    Err(e) => {
-                        shared.emit(WorkerEvent::PageFailed { job: id, doc: doc.clone(), page: p + 1, error: e.to_string() });
-                        Work { doc, page: p + 1, image: None, rotation: 0, result: None, stage_ms: [0.0; 5] }
-                    }
+                    Err(e) => PageWork::unrendered(doc, p + 1, spec.dpi, e.to_string()),
                 };
                 if to_vision.send(work).is_err() {
                     break;
                 }
             }
-            drop(to_vision);
         });
 
         // Orientation and layout take pages in batches.
         let vision = scope.spawn(move || {
-            let mut pending: Vec<Work> = Vec::new();
-            loop {
-                let batch = { let b = shared.batch.lock().unwrap(); b.orientation.max(b.layout).max(1) };
-                let first = match vision_in.recv() { Ok(w) => w, Err(_) => break };
+            let mut pending: Vec<PageWork> = Vec::new();
+            while let Ok(first) = vision_in.recv() {
+                let batch = lock(&shared.batch).pages_per_vision_batch();
                 pending.push(first);
                 while pending.len() < batch {
-                    match vision_in.try_recv() { Ok(w) => pending.push(w), Err(_) => break }
+                    match vision_in.try_recv() {
+                        Ok(w) => pending.push(w),
+                        Err(_) => break,
+                    }
                 }
-                pipeline.set_batch_sizes(*shared.batch.lock().unwrap());
+                pipeline.set_batch_sizes(*lock(&shared.batch));
                 {
                     let _working = shared.hub.work();
-                    vision_batch(&pipeline, &mut pending, spec.dpi);
+                    pipeline.vision(&mut pending);
                 }
                 for work in pending.drain(..) {
-                    if to_ocr.send(work).is_err() { return; }
+                    if to_ocr.send(work).is_err() {
+                        return;
+                    }
                 }
             }
-            drop(to_ocr);
         });
 
         let ocr = scope.spawn(move || {
             while let Ok(mut work) = ocr_in.recv() {
-                let working = shared.hub.work();
-                if let (Some(image), Some(result)) = (work.image.as_ref(), work.result.as_mut()) {
-                    if pipeline.runs(Stage::Ocr) {
-                        let max_side = shared.detection_max_side.load(Ordering::Relaxed);
-                        pipeline.set_detection_max_side((max_side > 0).then_some(max_side));
-                        let t = Instant::now();
-                        let outcome = pipeline.ocr(image);
-                        if max_side > 0 {
-                            *shared.last_limited_detection.lock().unwrap() = Some(Instant::now());
-                        }
-                        match outcome {
-                            Ok(lines) => result.lines = lines,
-                            Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
-                        }
-                        work.stage_ms[Stage::Ocr as usize] = t.elapsed().as_secs_f64() * 1000.0;
+                if pipeline.runs(Stage::Ocr) {
+                    let max_side = shared.detection_max_side.load(Ordering::Relaxed);
+                    pipeline.set_detection_max_side((max_side > 0).then_some(max_side));
+                    let _working = shared.hub.work();
+                    pipeline.recognise(&mut work);
+                    if max_side > 0 {
+                        *lock(&shared.last_limited_detection) = Some(Instant::now());
                     }
                 }
-                drop(working);
-                if to_finish.send(work).is_err() { break; }
+                if to_finish.send(work).is_err() {
+                    break;
+                }
             }
-            drop(to_finish);
         });
 
-        // Tables, reading order, embeddings, then the sink: the page's image is dropped here at the latest.
+        // Tables, reading order, embeddings, the job's extra stage, then the sink: the page's image is
+        // dropped here at the latest.
         let finish = scope.spawn(move || {
             let mut names: Vec<String> = Stage::ALL.iter().map(|s| s.name().to_string()).collect();
-            if let Some((name, _)) = shared.hook.lock().unwrap().as_ref() {
+            let mut hook = lock(&shared.hook).take();
+            if let Some((name, _)) = hook.as_ref() {
                 names.push(name.clone());
             }
             let mut sentinel = LeakSentinel::new(shared.options.sentinel, names);
             let (mut done, mut failed) = (0u64, 0u64);
             let started = Instant::now();
             while let Ok(mut work) = finish_in.recv() {
-                let Some(mut result) = work.result.take() else {
-                    failed += 1;
-                    done += 1;
-                    continue;
+                let activity = {
+                    let _working = shared.hub.work();
+                    let extra = hook.as_mut().map(|(name, f)| (name.as_str(), &mut **f as pipeline::ExtraStage<'_>));
+                    pipeline.finish(&mut work, extra)
                 };
-                let working = shared.hub.work();
-                if let Some(image) = work.image.take() {
-                    if pipeline.runs(Stage::Table) {
-                        let t = Instant::now();
-                        match pipeline.tables(&image, &result.regions, &result.lines) {
-                            Ok(tables) => result.tables = tables,
-                            Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
-                        }
-                        work.stage_ms[Stage::Table as usize] = t.elapsed().as_secs_f64() * 1000.0;
+                if let Some(reason) = work.fatal() {
+                    ending.fail(control, format!("the job cannot go on: {reason}"));
+                }
+                let result = work.result;
+                if let Some(sink) = lock(&shared.sink).as_mut() {
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| sink(id, &result))) {
+                        ending.fail(control, format!("the results could not be delivered: {}", pipeline::panic_message(&payload)));
                     }
                 }
-                let texts = pipeline.read(&mut result.regions, &result.lines);
-                if pipeline.runs(Stage::Embed) {
-                    let t = Instant::now();
-                    match pipeline.embed(&texts) {
-                        Ok(chunks) => result.chunks = chunks,
-                        Err(e) => shared.emit(WorkerEvent::PageFailed { job: id, doc: work.doc.clone(), page: work.page, error: e.to_string() }),
-                    }
-                    work.stage_ms[Stage::Embed as usize] = t.elapsed().as_secs_f64() * 1000.0;
-                }
-                let mut activity = work.stage_ms.to_vec();
-                if let Some((_, hook)) = shared.hook.lock().unwrap().as_mut() {
-                    activity.push(hook(&mut result));
-                }
-                drop(working);
-                if let Some(sink) = shared.sink.lock().unwrap().as_mut() {
-                    sink(id, &result);
+                done += 1;
+                if result.failed() {
+                    failed += 1;
+                    shared.emit(WorkerEvent::PageFailed { job: id, doc: result.doc.clone(), page: result.page, error: result.failures().join("; ") });
                 }
                 drop(result);
-                done += 1;
                 let rss_warning = sentinel.observe(current_rss_bytes(), &activity);
                 let arena = crate::runtime::shared_arena_stats();
                 let arena_warning = arena.and_then(|a| sentinel.observe_arena(a.reserved_bytes, a.peak_in_use_bytes));
                 for warning in rss_warning.into_iter().chain(arena_warning) {
-                    shared.leak_warnings.lock().unwrap().push(warning.clone());
+                    lock(&shared.leak_warnings).push(warning.clone());
                     shared.emit(WorkerEvent::LeakWarning(warning));
                 }
                 let elapsed = started.elapsed().as_secs_f64().max(1e-9);
@@ -586,47 +592,51 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     pages_failed: failed,
                     pages_per_s: rate,
                     eta_s: (rate > 0.0).then(|| (total as u64).saturating_sub(done) as f64 / rate),
-                    stage_rates: pipeline.timings().into_iter().filter(|(_, t)| t.pages > 0).map(|(s, t)| (s.name().to_string(), 1000.0 / t.ms_per_page.max(1e-6))).collect(),
+                    stage_rates: stage_rates(pipeline),
                 }));
             }
-            done
+            // The hook stays with the worker for later jobs.
+            if let Some(hook) = hook {
+                *lock(&shared.hook) = Some(hook);
+            }
+            (done, failed)
         });
 
-        let _ = intake.join();
-        let _ = vision.join();
-        let _ = ocr.join();
-        let done = finish.join().unwrap_or(0);
-        let state = if control.cancelled.load(Ordering::Relaxed) { JobState::Cancelled } else { JobState::Finished };
-        (state, done)
-    })
+        for (name, thread) in [("intake", intake), ("vision", vision), ("ocr", ocr)] {
+            if thread.join().is_err() {
+                ending.fail(control, format!("the {name} thread stopped unexpectedly"));
+            }
+        }
+        finish.join().unwrap_or_else(|_| {
+            ending.fail(control, "the finishing thread stopped unexpectedly".into());
+            (0, 0)
+        })
+    });
+    let reason = ending.reason();
+    let state = if reason.is_some() {
+        JobState::Failed
+    } else if control.cancelled.load(Ordering::Relaxed) {
+        JobState::Cancelled
+    } else {
+        JobState::Finished
+    };
+    JobEnd { state, pages_done: done, pages_failed: failed, reason }
 }
 
-fn vision_batch(pipeline: &Pipeline, pending: &mut [Work], dpi: f32) {
-    let indices: Vec<usize> = (0..pending.len()).filter(|&i| pending[i].image.is_some()).collect();
-    let mut images: Vec<RgbImage> = indices.iter().map(|&i| std::mem::take(&mut **pending[i].image.as_mut().unwrap())).collect();
-    let t = Instant::now();
-    let rotations = if pipeline.runs(Stage::Orientation) { pipeline.orient(&mut images).unwrap_or_else(|_| vec![0; images.len()]) } else { vec![0; images.len()] };
-    let orient_ms = t.elapsed().as_secs_f64() * 1000.0 / images.len().max(1) as f64;
-    let t = Instant::now();
-    let layouts = if pipeline.runs(Stage::Layout) { pipeline.layout(&images).unwrap_or_else(|_| vec![Vec::new(); images.len()]) } else { vec![Vec::new(); images.len()] };
-    let layout_ms = t.elapsed().as_secs_f64() * 1000.0 / images.len().max(1) as f64;
-    for (j, ((k, image), regions)) in indices.into_iter().zip(images).zip(layouts).enumerate() {
-        let work = &mut pending[k];
-        **work.image.as_mut().unwrap() = image;
-        work.rotation = rotations.get(j).copied().unwrap_or(0);
-        work.stage_ms[Stage::Orientation as usize] = orient_ms;
-        work.stage_ms[Stage::Layout as usize] = layout_ms;
-        work.result = Some(PageResult {
-            doc: work.doc.clone(),
-            page: work.page,
-            rotation: work.rotation,
-            dpi,
-            regions,
-            lines: Vec::new(),
-            tables: Vec::new(),
-            chunks: Vec::new(),
-        });
-    }
+/// Pages per second each stage manages on its own, over the pages it ran on; stages that have not run
+/// on a page yet (tables on pages without tables) are left out.
+fn stage_rates(pipeline: &Pipeline) -> Vec<(String, f64)> {
+    pipeline
+        .timings()
+        .into_iter()
+        .filter(|(_, t)| t.pages > 0 && t.total_ms > 0.0)
+        .map(|(s, t)| (s.name().to_string(), t.pages as f64 * 1000.0 / t.total_ms))
+        .collect()
+}
+
+/// Locks a mutex whose data stays valid even if a holder panicked (queues, counters, settings).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How far back the budget controller looks for the peak RSS it relaxes on: longer than one page's cycle.

@@ -95,16 +95,7 @@ mod tests {
     fn results_survive_reopening_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("results.sqlite");
-        let result = PageResult {
-            doc: "/docs/a.pdf".into(),
-            page: 2,
-            rotation: 0,
-            dpi: 150.0,
-            regions: Vec::new(),
-            lines: Vec::new(),
-            tables: Vec::new(),
-            chunks: Vec::new(),
-        };
+        let result = PageResult::empty("/docs/a.pdf", 2, 150.0);
         ResultStore::open(&path).unwrap().put(7, &result).unwrap();
         let store = ResultStore::open(&path).unwrap();
         let (dpi, value) = store.get("/docs/a.pdf", 2).unwrap().unwrap();

@@ -34,10 +34,11 @@ fn fifty_pages_through_every_stage_from_three_pipelines_on_three_threads_load_ea
                         .iter()
                         .map(|&i| {
                             let image = renderer.render(&document, i % 3, RenderSize::Dpi(60.0)).unwrap();
-                            ("three-pages.pdf".to_string(), i % 3 + 1, image.into_rgb_image())
+                            pipeline.page("three-pages.pdf", i % 3 + 1, 60.0, image.into_rgb_image())
                         })
                         .collect();
-                    let results = pipeline.process(batch).unwrap();
+                    let results = pipeline.process(batch);
+                    assert!(results.iter().all(|r| !r.failed()), "{:?}", results.iter().map(|r| r.failures()).collect::<Vec<_>>());
                     assert!(results.iter().all(|r| !r.lines.is_empty()), "OCR found text");
                     processed += results.len();
                 }

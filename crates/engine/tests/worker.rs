@@ -1,13 +1,14 @@
-//! The background worker end to end: streaming, cancel keeps finished pages, the leak sentinel.
+//! The background worker end to end: streaming, cancel keeps finished pages, the leak sentinel, and what
+//! happens to a page whose stage fails or panics (real models on real pages).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::hub::{ModelHub, ModelId, SessionOptions};
 use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::MemoryGauges;
-use folio_engine::pipeline::Stage;
+use folio_engine::pipeline::{Outcome, PageResult, Stage};
 use folio_engine::sentinel::SentinelOptions;
 use folio_engine::source::{self, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
@@ -19,6 +20,10 @@ fn fixture(name: &str) -> PathBuf {
 fn worker(sentinel: SentinelOptions) -> Worker {
     let gauges = Arc::new(MemoryGauges::default());
     let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    worker_on(hub, gauges, sentinel)
+}
+
+fn worker_on(hub: Arc<ModelHub>, gauges: Arc<MemoryGauges>, sentinel: SentinelOptions) -> Worker {
     let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
     Worker::start(hub, renderer, gauges, WorkerOptions { sentinel, ..WorkerOptions::default() })
 }
@@ -46,7 +51,7 @@ fn run_with_hook(pages: usize, leak: fn(usize) -> usize) -> Vec<folio_engine::se
             let bytes = leak(n);
             // Touch every page of the block so it is resident, as a real leak would be.
             held.lock().unwrap().push(vec![1u8; bytes]);
-            bytes as f64
+            Ok(bytes as f64)
         }),
     );
     let events = worker.subscribe();
@@ -186,4 +191,122 @@ fn a_budget_starts_detection_small_and_clearing_it_restores_full_size() {
     let cleared = budget_actions(&events);
     assert!(cleared.iter().any(|a| matches!(a, BudgetAction::LeanArena { on: false, .. })), "{cleared:?}");
     assert!(cleared.iter().any(|a| matches!(a, BudgetAction::LimitDetection { max_side: None, .. })), "{cleared:?}");
+}
+
+/// A worker whose sink keeps every result it is given.
+fn worker_collecting_results() -> (Worker, Arc<Mutex<Vec<PageResult>>>) {
+    let worker = worker(SentinelOptions::default());
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&delivered);
+    worker.set_sink(Box::new(move |_, page| sink.lock().unwrap().push(page.clone())));
+    (worker, delivered)
+}
+
+/// Layout and OCR on the three pages of `three-pages.pdf`, small renders: real models on real pages.
+fn layout_and_ocr_job() -> JobSpec {
+    let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
+    JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout, Stage::Ocr], dpi: 60.0, repeat_to_pages: None }
+}
+
+/// Waits for the end of `job`; returns how it ended and the pages reported failed (page, error).
+fn wait_for_end(events: &std::sync::mpsc::Receiver<WorkerEvent>, job: u64) -> ((JobState, u64, u64, Option<String>), Vec<(usize, String)>) {
+    let mut failed = Vec::new();
+    loop {
+        match events.recv_timeout(Duration::from_secs(300)).expect("the job ends") {
+            WorkerEvent::PageFailed { job: j, page, error, .. } if j == job => failed.push((page, error)),
+            WorkerEvent::JobEnded { job: j, state, pages_done, pages_failed, reason } if j == job => {
+                return ((state, pages_done, pages_failed, reason), failed)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks a job of `layout_and_ocr_job` in which page 2's extra stage failed with a message containing `error`.
+fn assert_only_page_two_failed(results: &[PageResult], ended: (JobState, u64, u64, Option<String>), failed: &[(usize, String)], error: &str) {
+    assert_eq!(ended, (JobState::Finished, 3, 1, None), "the job finished its 3 pages, 1 of them failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, 2);
+    assert!(failed[0].1.contains("check: ") && failed[0].1.contains(error), "{failed:?}");
+    assert_eq!(results.iter().map(|r| r.page).collect::<Vec<_>>(), vec![1, 2, 3], "every page was delivered, the failed one too");
+    for result in results {
+        assert_eq!(result.outcome("layout"), Some(&Outcome::Done), "page {}", result.page);
+        assert_eq!(result.outcome("ocr"), Some(&Outcome::Done), "page {}", result.page);
+        assert!(!result.lines.is_empty(), "page {} has its OCR lines", result.page);
+        match result.outcome("check") {
+            Some(Outcome::Failed { error: e }) => {
+                assert_eq!(result.page, 2);
+                assert!(e.contains(error), "{e}");
+                assert!(result.failed());
+            }
+            Some(Outcome::Done) => {
+                assert_ne!(result.page, 2);
+                assert!(!result.failed());
+            }
+            other => panic!("page {}: check stage {other:?}", result.page),
+        }
+    }
+}
+
+#[test]
+fn a_stage_that_fails_on_one_page_fails_that_page_and_the_job_goes_on() {
+    let (worker, delivered) = worker_collecting_results();
+    worker.set_hook("check", Box::new(|page| if page.page == 2 { Err("page 2 is refused".into()) } else { Ok(0.0) }));
+    let events = worker.subscribe();
+    let job = worker.submit(layout_and_ocr_job());
+    let (ended, failed) = wait_for_end(&events, job);
+    assert_only_page_two_failed(&delivered.lock().unwrap(), ended, &failed, "page 2 is refused");
+}
+
+#[test]
+fn a_stage_that_panics_on_one_page_fails_that_page_and_a_second_job_runs_normally() {
+    let (worker, delivered) = worker_collecting_results();
+    let mut calls = 0;
+    worker.set_hook(
+        "check",
+        Box::new(move |page| {
+            calls += 1;
+            if calls <= 3 && page.page == 2 {
+                panic!("no page 2 today");
+            }
+            Ok(0.0)
+        }),
+    );
+    let events = worker.subscribe();
+    let first = worker.submit(layout_and_ocr_job());
+    let (ended, failed) = wait_for_end(&events, first);
+    assert_only_page_two_failed(&delivered.lock().unwrap(), ended, &failed, "the stage panicked: no page 2 today");
+    assert!(failed[0].1.contains("panicked"), "{failed:?}");
+
+    delivered.lock().unwrap().clear();
+    let second = worker.submit(layout_and_ocr_job());
+    let (ended, failed) = wait_for_end(&events, second);
+    assert_eq!(ended, (JobState::Finished, 3, 0, None));
+    assert!(failed.is_empty(), "{failed:?}");
+    let results = delivered.lock().unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| !r.failed() && !r.lines.is_empty() && r.outcome("check") == Some(&Outcome::Done)));
+}
+
+#[test]
+fn a_job_whose_model_cannot_be_loaded_ends_failed_with_the_reason() {
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    hub.set_path(ModelId::Layout, PathBuf::from("/nonexistent/folio-layout.onnx"));
+    let worker = worker_on(hub, gauges, SentinelOptions::default());
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&delivered);
+    worker.set_sink(Box::new(move |_, page: &PageResult| sink.lock().unwrap().push(page.clone())));
+    let events = worker.subscribe();
+    let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
+    let spec = JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout], dpi: 30.0, repeat_to_pages: Some(500) };
+    let job = worker.submit(spec);
+    let ((state, pages_done, pages_failed, reason), _) = wait_for_end(&events, job);
+    assert_eq!(state, JobState::Failed);
+    let reason = reason.expect("a failed job says why");
+    assert!(reason.contains("folio-layout.onnx"), "{reason}");
+    assert!(pages_done < 500, "the job stopped instead of failing all 500 pages ({pages_done})");
+    assert_eq!(pages_failed, pages_done, "no page is reported done without its layout");
+    let results = delivered.lock().unwrap();
+    assert!(results.iter().all(|r| matches!(r.outcome("layout"), Some(Outcome::Failed { .. }))));
 }

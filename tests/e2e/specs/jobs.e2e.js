@@ -62,6 +62,14 @@ describe('Folio jobs', () => {
   });
 
   it('submits a job for the document with all stages', async () => {
+    // Other documents are open too: pick the fixture.
+    const name = process.env.FOLIO_FIXTURE ? path.basename(process.env.FOLIO_FIXTURE) : 'three-pages.pdf';
+    const picked = await browser.execute((n) => {
+      const doc = Array.from(document.querySelectorAll('[data-testid="document"]')).find((d) => (d.getAttribute('title') || '').endsWith(n));
+      if (doc) doc.click();
+      return !!doc;
+    }, name);
+    if (!picked) throw new Error(`no [data-testid="document"] for ${name}`);
     const button = await $('[data-testid="process-document"]');
     await button.waitForEnabled({ timeout: 30000 });
     await button.click();

@@ -43,12 +43,30 @@ describe('applyJobEvent', () => {
     expect(jobs[0]).toMatchObject({ pagesDone: 3, pagesTotal: 10, pagesPerS: 1.5, etaS: 4.7, stageRates: [['ocr', 2]] });
     jobs = applyJobEvent(jobs, progress({ state: 'paused', eta_s: null }));
     expect(jobs[0]).toMatchObject({ state: 'paused', etaS: null });
-    jobs = applyJobEvent(jobs, { kind: 'job_ended', job: 1, state: 'finished', pages_done: 10 });
+    jobs = applyJobEvent(jobs, { kind: 'job_ended', job: 1, state: 'finished', pages_done: 10, pages_failed: 0, reason: null });
     expect(jobs[0]).toMatchObject({ state: 'finished', pagesDone: 10 });
   });
 
+  it('keeps page failures and a failed job with its reason', () => {
+    let jobs = applyJobEvent([], { kind: 'job_started', job: 4 });
+    jobs = applyJobEvent(jobs, { kind: 'page_failed', job: 4, doc: 'a.pdf', page: 2, error: 'ocr: the model failed' });
+    expect(jobs[0]).toMatchObject({ lastFailure: 'page 2: ocr: the model failed' });
+    jobs = applyJobEvent(jobs, progress({ job: 4, pages_done: 3, pages_failed: 1 }));
+    expect(jobs[0]).toMatchObject({ pagesDone: 3, pagesFailed: 1 });
+    jobs = applyJobEvent(jobs, {
+      kind: 'job_ended',
+      job: 4,
+      state: 'failed',
+      pages_done: 3,
+      pages_failed: 3,
+      reason: 'the job cannot go on: layout.onnx is missing',
+    });
+    expect(jobs[0]).toMatchObject({ state: 'failed', pagesFailed: 3, reason: 'the job cannot go on: layout.onnx is missing' });
+    expect(isActive('failed')).toBe(false);
+  });
+
   it('a late progress event does not revive an ended job nor lower pages done', () => {
-    let jobs = applyJobEvent([], { kind: 'job_ended', job: 2, state: 'cancelled', pages_done: 5 });
+    let jobs = applyJobEvent([], { kind: 'job_ended', job: 2, state: 'cancelled', pages_done: 5, pages_failed: 0, reason: null });
     jobs = applyJobEvent(jobs, progress({ job: 2, pages_done: 4 }));
     expect(jobs[0]).toMatchObject({ state: 'cancelled', pagesDone: 5 });
   });
@@ -69,7 +87,7 @@ describe('applyJobEvent', () => {
 
   it('sets states optimistically only on active jobs, and clears ended ones', () => {
     let jobs = applyJobEvent([], { kind: 'job_started', job: 1 });
-    jobs = applyJobEvent(jobs, { kind: 'job_ended', job: 2, state: 'finished', pages_done: 1 });
+    jobs = applyJobEvent(jobs, { kind: 'job_ended', job: 2, state: 'finished', pages_done: 1, pages_failed: 0, reason: null });
     jobs = setState(jobs, 1, 'paused');
     jobs = setState(jobs, 2, 'paused');
     expect(jobs.map((j) => j.state)).toEqual(['finished', 'paused']);
@@ -82,9 +100,10 @@ describe('applyJobEvent', () => {
 describe('formatting', () => {
   it('formats pages, fractions, rates and ETAs', () => {
     expect(formatPages({ pagesDone: 3, pagesTotal: 10 })).toBe('3/10');
-    expect(progressFraction({ pagesDone: 3, pagesTotal: 10, pagesFailed: 1 })).toBeCloseTo(0.4);
-    expect(progressFraction({ pagesDone: 3, pagesTotal: 0, pagesFailed: 0 })).toBe(0);
-    expect(progressFraction({ pagesDone: 30, pagesTotal: 10, pagesFailed: 0 })).toBe(1);
+    // Failed pages are among the pages done: counted once.
+    expect(progressFraction({ pagesDone: 3, pagesTotal: 10 })).toBeCloseTo(0.3);
+    expect(progressFraction({ pagesDone: 3, pagesTotal: 0 })).toBe(0);
+    expect(progressFraction({ pagesDone: 30, pagesTotal: 10 })).toBe(1);
     expect(formatRate(1.234)).toBe('1.23 p/s');
     expect(formatRate(12.34)).toBe('12.3 p/s');
     expect(formatRate(0)).toBe('–');

@@ -9,10 +9,15 @@ export interface JobView {
   docName: string | null;
   pagesDone: number;
   pagesTotal: number;
+  /** Pages that went through but failed (a part of `pagesDone`). */
   pagesFailed: number;
   pagesPerS: number;
   etaS: number | null;
   stageRates: [string, number][];
+  /** The latest page failure, "page 3: ocr: …". */
+  lastFailure: string | null;
+  /** Why the job ended `failed`. */
+  reason: string | null;
 }
 
 export function isActive(state: JobState): boolean {
@@ -31,6 +36,8 @@ function blank(id: number): JobView {
     pagesPerS: 0,
     etaS: null,
     stageRates: [],
+    lastFailure: null,
+    reason: null,
   };
 }
 
@@ -84,10 +91,13 @@ export function applyJobEvent(jobs: readonly JobView[], ev: WorkerEvent): readon
         ...j,
         state: ev.state,
         pagesDone: Math.max(j.pagesDone, num(ev.pages_done)),
+        pagesFailed: Math.max(j.pagesFailed, num(ev.pages_failed)),
+        reason: typeof ev.reason === 'string' ? ev.reason : null,
         etaS: null,
       }));
     case 'page_failed':
-      return update(jobs, ev.job, (j) => j);
+      // The count comes with the next progress event; the failure itself is shown now.
+      return update(jobs, ev.job, (j) => ({ ...j, lastFailure: `page ${ev.page}: ${ev.error}` }));
     default:
       return jobs;
   }
@@ -103,10 +113,10 @@ export function clearEnded(jobs: readonly JobView[]): JobView[] {
   return jobs.filter((j) => isActive(j.state));
 }
 
-/** 0..1 */
-export function progressFraction(j: Pick<JobView, 'pagesDone' | 'pagesTotal' | 'pagesFailed'>): number {
+/** 0..1; failed pages are among the pages done. */
+export function progressFraction(j: Pick<JobView, 'pagesDone' | 'pagesTotal'>): number {
   if (!(j.pagesTotal > 0)) return 0;
-  return Math.min(1, Math.max(0, (j.pagesDone + Math.max(0, j.pagesFailed)) / j.pagesTotal));
+  return Math.min(1, Math.max(0, j.pagesDone / j.pagesTotal));
 }
 
 /** "3/10" */

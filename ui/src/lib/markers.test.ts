@@ -17,7 +17,7 @@ import type { WorkerEvent } from './types';
 describe('markerFromEvent', () => {
   const cases: [WorkerEvent, string][] = [
     [{ kind: 'job_started', job: 1, t_ms: 5 }, 'job_start'],
-    [{ kind: 'job_ended', job: 1, state: 'finished', pages_done: 3, t_ms: 5 }, 'job_end'],
+    [{ kind: 'job_ended', job: 1, state: 'finished', pages_done: 3, pages_failed: 0, reason: null, t_ms: 5 }, 'job_end'],
     [{ kind: 'batch_size_changed', stage: 'ocr', size: 8, reason: 'user', t_ms: 5 }, 'batch'],
     [{ kind: 'model_loaded', model: 'ocr', bytes: 1 << 20, ms: 12.4, t_ms: 5 }, 'model_loaded'],
     [{ kind: 'model_unloaded', model: 'ocr', bytes: 1, reason: 'idle', t_ms: 5 }, 'model_unloaded'],

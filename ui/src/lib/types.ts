@@ -64,7 +64,7 @@ export type Stage = (typeof STAGES)[number];
 /** `jobs_batch_sizes()`. */
 export type BatchSizes = Record<Stage, number>;
 
-export type JobState = 'queued' | 'running' | 'paused' | 'cancelled' | 'finished';
+export type JobState = 'queued' | 'running' | 'paused' | 'cancelled' | 'finished' | 'failed';
 
 export interface AutotuneRow {
   stage: string;
@@ -135,7 +135,14 @@ export type WorkerEvent = Timed &
         eta_s: number | null;
         stage_rates: [string, number][];
       }
-    | { kind: 'job_ended'; job: number; state: 'finished' | 'cancelled'; pages_done: number }
+    | {
+        kind: 'job_ended';
+        job: number;
+        state: 'finished' | 'cancelled' | 'failed';
+        pages_done: number;
+        pages_failed: number;
+        reason: string | null;
+      }
     | { kind: 'page_failed'; job: number; doc: string; page: number; error: string }
     | { kind: 'batch_size_changed'; stage: string; size: number; reason: string }
     | { kind: 'model_loaded'; model: string; bytes: number; ms: number }

@@ -1,109 +1,36 @@
-//! The pipeline: pages through the stages in order — orientation, layout, OCR, tables, reading order,
-//! embeddings — each stage on a batch. One [`Pipeline`] per job; every pipeline shares the process's one
-//! [`ModelHub`], so however many pipelines and threads run, each model is loaded once.
+//! The pipeline: the one place that decides what happens to a page. Pages go through three steps —
+//! [`Pipeline::vision`] (orientation and layout, on a batch), [`Pipeline::recognise`] (OCR) and
+//! [`Pipeline::finish`] (tables, reading order, embeddings, a job's extra stage) — and every step records an
+//! [`Outcome`] per stage on the page: done, failed with the error, or skipped with why. A stage's error or
+//! panic becomes that page's failure; the other pages and later jobs are not affected.
+//!
+//! The worker runs the steps on its own threads (so rendering, vision, OCR and the rest overlap) and
+//! [`Pipeline::process`] runs them one after another (auto-tune, tests): both run the same code. Every
+//! pipeline shares the process's one [`ModelHub`], so however many run, each model is loaded once.
 
-use std::sync::{Arc, Mutex, RwLock};
+mod page;
+mod stage;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use serde::Serialize;
 
 use crate::hub::ModelHub;
+use crate::memory::InFlight;
 use crate::stages::embed::{EmbedOptions, EmbedStage};
 use crate::stages::layout::LayoutStage;
 use crate::stages::ocr::{OcrOptions, OcrStage};
 use crate::stages::orientation::{make_upright, OrientationStage};
 use crate::stages::reading_order::{assign_text, reading_order};
 use crate::stages::table::TableStage;
-use crate::stages::{Chunk, LayoutRegion, OcrLine, Table};
-use crate::Result;
+use crate::stages::{LayoutRegion, OcrLine};
+use crate::Error;
 
-/// The stages a job runs, in their fixed order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Stage {
-    Orientation,
-    Layout,
-    Ocr,
-    Table,
-    Embed,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 5] = [Stage::Orientation, Stage::Layout, Stage::Ocr, Stage::Table, Stage::Embed];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Orientation => "orientation",
-            Stage::Layout => "layout",
-            Stage::Ocr => "ocr",
-            Stage::Table => "table",
-            Stage::Embed => "embed",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.name() == name.trim())
-    }
-
-    /// Parses a comma-separated list such as `orientation,layout,ocr`.
-    pub fn parse_list(list: &str) -> std::result::Result<Vec<Stage>, String> {
-        let mut stages = Vec::new();
-        for name in list.split(',').filter(|s| !s.trim().is_empty()) {
-            let stage = Stage::parse(name).ok_or_else(|| {
-                format!("unknown stage '{}'; the stages are orientation, layout, ocr, table, embed", name.trim())
-            })?;
-            if !stages.contains(&stage) {
-                stages.push(stage);
-            }
-        }
-        Ok(stages)
-    }
-}
-
-/// How many items each stage takes per model call.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct BatchSizes {
-    /// Pages per orientation call.
-    pub orientation: usize,
-    /// Pages per layout call. The layout model's input is fixed at batch 1: pages of a batch run one after
-    /// another under one hold of the session.
-    pub layout: usize,
-    /// Text-line crops per classifier and per recogniser call.
-    pub ocr: usize,
-    /// Tables per call (the table model decodes one table at a time).
-    pub table: usize,
-    /// Chunks per embedding call.
-    pub embed: usize,
-}
-
-impl Default for BatchSizes {
-    fn default() -> Self {
-        BatchSizes { orientation: 4, layout: 1, ocr: 6, table: 1, embed: 16 }
-    }
-}
-
-impl BatchSizes {
-    pub fn of(&self, stage: Stage) -> usize {
-        match stage {
-            Stage::Orientation => self.orientation,
-            Stage::Layout => self.layout,
-            Stage::Ocr => self.ocr,
-            Stage::Table => self.table,
-            Stage::Embed => self.embed,
-        }
-    }
-
-    pub fn set(&mut self, stage: Stage, size: usize) {
-        let size = size.max(1);
-        match stage {
-            Stage::Orientation => self.orientation = size,
-            Stage::Layout => self.layout = size,
-            Stage::Ocr => self.ocr = size,
-            Stage::Table => self.table = size,
-            Stage::Embed => self.embed = size,
-        }
-    }
-}
+pub use page::{Outcome, PageResult, PageWork, StageOutcome};
+pub use stage::{BatchSizes, Stage};
 
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
@@ -125,24 +52,7 @@ impl Default for PipelineOptions {
     }
 }
 
-/// Everything Folio learned about one page.
-#[derive(Debug, Clone, Serialize)]
-pub struct PageResult {
-    pub doc: String,
-    /// 1-based.
-    pub page: usize,
-    /// Degrees the page was turned (counter-clockwise) to make it upright.
-    pub rotation: u16,
-    /// The resolution the page was rendered at: coordinates are pixels at this DPI (0 when unknown).
-    #[serde(default)]
-    pub dpi: f32,
-    pub regions: Vec<LayoutRegion>,
-    pub lines: Vec<OcrLine>,
-    pub tables: Vec<Table>,
-    pub chunks: Vec<Chunk>,
-}
-
-/// Time spent in one stage so far.
+/// Time spent in one stage so far, over the pages it ran on (pages where it was skipped are not counted).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct StageTiming {
     pub total_ms: f64,
@@ -151,8 +61,55 @@ pub struct StageTiming {
     pub batch_size: usize,
 }
 
+/// A job's extra stage, run on every page after the pipeline's own: it may change the result and returns
+/// how much work it did on the page (which the leak sentinel correlates with memory growth), or an error.
+pub type ExtraStage<'a> = &'a mut dyn FnMut(&mut PageResult) -> std::result::Result<f64, String>;
+
+/// A stage's failure on a page: its message, and whether no later page can escape it either.
+struct Failure {
+    message: String,
+    fatal: bool,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        // A model or runtime that cannot be found or loaded fails every page after this one too.
+        let fatal = matches!(
+            error,
+            Error::ArtifactMissing { .. } | Error::ArtifactMismatch { .. } | Error::RuntimeLoad { .. } | Error::ModelLoad { .. }
+        );
+        Failure { message: error.to_string(), fatal }
+    }
+}
+
+/// Runs `f`, turning an error or a panic into a [`Failure`].
+fn guarded<T>(f: impl FnOnce() -> crate::Result<T>) -> std::result::Result<T, Failure> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(Failure::from),
+        Err(payload) => Err(Failure { message: format!("the stage panicked: {}", panic_message(&payload)), fatal: false }),
+    }
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_string()
+    }
+}
+
+/// A poisoned lock still holds valid data here (counters and settings), so a panic elsewhere never stops
+/// the next page from using it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 pub struct Pipeline {
     options: PipelineOptions,
+    hub: Arc<ModelHub>,
     orientation: OrientationStage,
     layout: LayoutStage,
     /// Written only when the batch size changes, so a change waits for the page being read.
@@ -173,7 +130,8 @@ impl Pipeline {
             layout: LayoutStage::new(Arc::clone(&hub)),
             ocr: RwLock::new(OcrStage::new(Arc::clone(&hub), ocr_options)),
             table: TableStage::new(Arc::clone(&hub)),
-            embed: EmbedStage::new(hub, embed_options),
+            embed: EmbedStage::new(Arc::clone(&hub), embed_options),
+            hub,
             batch: Mutex::new(options.batch),
             options,
             timings: Mutex::new([(Duration::ZERO, 0); 5]),
@@ -185,22 +143,22 @@ impl Pipeline {
     }
 
     pub fn batch_sizes(&self) -> BatchSizes {
-        *self.batch.lock().unwrap()
+        *lock(&self.batch)
     }
 
     /// New batch sizes, used from each stage's next batch on.
     pub fn set_batch_sizes(&self, batch: BatchSizes) {
-        let previous = std::mem::replace(&mut *self.batch.lock().unwrap(), batch);
+        let previous = std::mem::replace(&mut *lock(&self.batch), batch);
         self.embed.set_batch_size(batch.embed);
         if previous.ocr != batch.ocr {
-            self.ocr.write().unwrap().set_batch_sizes(batch.ocr, batch.ocr);
+            self.ocr.write().unwrap_or_else(|p| p.into_inner()).set_batch_sizes(batch.ocr, batch.ocr);
         }
     }
 
     /// The longest side text detection may see from the next page on (`None`: full size).
     pub fn set_detection_max_side(&self, max_side: Option<u32>) {
-        if self.ocr.read().unwrap().options().det_max_side != max_side {
-            self.ocr.write().unwrap().set_det_max_side(max_side);
+        if self.ocr.read().unwrap_or_else(|p| p.into_inner()).options().det_max_side != max_side {
+            self.ocr.write().unwrap_or_else(|p| p.into_inner()).set_det_max_side(max_side);
         }
     }
 
@@ -208,56 +166,198 @@ impl Pipeline {
         self.options.stages.contains(&stage)
     }
 
-    fn timed<T>(&self, stage: Stage, pages: usize, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    /// Runs one stage on `pages` pages, counting its time; returns the result and the milliseconds per page.
+    fn timed<T>(&self, stage: Stage, pages: usize, f: impl FnOnce() -> crate::Result<T>) -> (std::result::Result<T, Failure>, f64) {
         let started = Instant::now();
-        let result = f();
-        let mut timings = self.timings.lock().unwrap();
+        let result = guarded(f);
+        let elapsed = started.elapsed();
+        let mut timings = lock(&self.timings);
         let slot = &mut timings[stage as usize];
-        slot.0 += started.elapsed();
+        slot.0 += elapsed;
         slot.1 += pages as u64;
-        result
+        (result, elapsed.as_secs_f64() * 1000.0 / pages.max(1) as f64)
     }
 
-    /// Turns pages upright in place where the model is sure enough; returns the rotation applied to each.
-    pub fn orient(&self, pages: &mut [RgbImage]) -> Result<Vec<u16>> {
-        let mut rotations = vec![0; pages.len()];
-        let batch = self.batch_sizes().orientation.max(1);
-        self.timed(Stage::Orientation, pages.len(), || {
-            for (chunk_index, chunk) in pages.chunks_mut(batch).enumerate() {
-                let refs: Vec<&RgbImage> = chunk.iter().collect();
-                let found = self.orientation.run(&refs)?;
-                for (i, (page, o)) in chunk.iter_mut().zip(found).enumerate() {
+    /// Records a failure on a page; a fatal one also stops the job.
+    fn failed(page: &mut PageWork, stage: Stage, failure: Failure, ms: f64) {
+        if failure.fatal && page.fatal.is_none() {
+            page.fatal = Some(failure.message.clone());
+        }
+        page.result.record(stage.name(), Outcome::Failed { error: failure.message }, ms);
+    }
+
+    /// Step 1, on a batch: turns pages upright where the orientation model is sure enough, then finds their
+    /// layout regions. A batch that fails is retried page by page, so only the page at fault fails.
+    pub fn vision(&self, pages: &mut [PageWork]) {
+        let rendered: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].image.is_some()).collect();
+        if self.runs(Stage::Orientation) {
+            let batch = self.batch_sizes().orientation.max(1);
+            for chunk in rendered.chunks(batch) {
+                self.orient(pages, chunk);
+            }
+        }
+        if self.runs(Stage::Layout) {
+            let batch = self.batch_sizes().layout.max(1);
+            for chunk in rendered.chunks(batch) {
+                self.find_layout(pages, chunk);
+            }
+        }
+        for page in pages.iter_mut().filter(|p| p.image.is_none()) {
+            for stage in [Stage::Orientation, Stage::Layout].into_iter().filter(|&s| self.runs(s)) {
+                page.result.record(stage.name(), Outcome::Skipped { reason: "the page could not be rendered".into() }, 0.0);
+            }
+        }
+    }
+
+    fn orient(&self, pages: &mut [PageWork], chunk: &[usize]) {
+        let (found, ms) = self.timed(Stage::Orientation, chunk.len(), || {
+            let images: Vec<&RgbImage> = chunk.iter().map(|&i| &**pages[i].image.as_ref().unwrap()).collect();
+            self.orientation.run(&images)
+        });
+        match found {
+            Ok(found) => {
+                for (&i, o) in chunk.iter().zip(found) {
+                    let page = &mut pages[i];
                     if o.score >= self.options.orientation_threshold {
-                        if let Some(upright) = make_upright(page, o) {
-                            *page = upright;
-                            rotations[chunk_index * batch + i] = o.degrees;
+                        let image = page.image.as_mut().unwrap();
+                        if let Some(upright) = make_upright(image, o) {
+                            **image = upright;
+                            page.result.rotation = o.degrees;
                         }
                     }
+                    page.result.record(Stage::Orientation.name(), Outcome::Done, ms);
                 }
             }
-            Ok(())
-        })?;
-        Ok(rotations)
-    }
-
-    pub fn layout(&self, pages: &[RgbImage]) -> Result<Vec<Vec<LayoutRegion>>> {
-        let batch = self.batch_sizes().layout.max(1);
-        self.timed(Stage::Layout, pages.len(), || {
-            let mut out = Vec::with_capacity(pages.len());
-            for chunk in pages.chunks(batch) {
-                out.extend(self.layout.run(&chunk.iter().collect::<Vec<_>>())?);
+            Err(_) if chunk.len() > 1 => {
+                for &i in chunk {
+                    self.orient(pages, &[i]);
+                }
             }
-            Ok(out)
-        })
+            Err(failure) => Self::failed(&mut pages[chunk[0]], Stage::Orientation, failure, ms),
+        }
     }
 
-    pub fn ocr(&self, page: &RgbImage) -> Result<Vec<OcrLine>> {
-        self.timed(Stage::Ocr, 1, || self.ocr.read().unwrap().run(page))
+    fn find_layout(&self, pages: &mut [PageWork], chunk: &[usize]) {
+        let (found, ms) = self.timed(Stage::Layout, chunk.len(), || {
+            let images: Vec<&RgbImage> = chunk.iter().map(|&i| &**pages[i].image.as_ref().unwrap()).collect();
+            self.layout.run(&images)
+        });
+        match found {
+            Ok(found) => {
+                for (&i, regions) in chunk.iter().zip(found) {
+                    pages[i].result.regions = regions;
+                    pages[i].result.record(Stage::Layout.name(), Outcome::Done, ms);
+                }
+            }
+            Err(_) if chunk.len() > 1 => {
+                for &i in chunk {
+                    self.find_layout(pages, &[i]);
+                }
+            }
+            Err(failure) => Self::failed(&mut pages[chunk[0]], Stage::Layout, failure, ms),
+        }
     }
 
-    pub fn tables(&self, page: &RgbImage, regions: &[LayoutRegion], lines: &[OcrLine]) -> Result<Vec<Table>> {
-        let boxes: Vec<[f32; 4]> = regions.iter().filter(|r| r.class == "table").map(|r| r.bbox).collect();
-        self.timed(Stage::Table, 1, || if boxes.is_empty() { Ok(Vec::new()) } else { self.table.run(page, &boxes, lines) })
+    /// Step 2: the page's text lines.
+    pub fn recognise(&self, page: &mut PageWork) {
+        if !self.runs(Stage::Ocr) {
+            return;
+        }
+        let Some(image) = page.image.as_ref() else {
+            page.result.record(Stage::Ocr.name(), Outcome::Skipped { reason: "the page could not be rendered".into() }, 0.0);
+            return;
+        };
+        let (lines, ms) = self.timed(Stage::Ocr, 1, || self.ocr.read().unwrap_or_else(|p| p.into_inner()).run(image));
+        match lines {
+            Ok(lines) => {
+                page.result.lines = lines;
+                page.result.record(Stage::Ocr.name(), Outcome::Done, ms);
+            }
+            Err(failure) => Self::failed(page, Stage::Ocr, failure, ms),
+        }
+    }
+
+    /// Step 3: tables, reading order and embeddings, then `extra` (a job's own stage, with its name). The
+    /// page's image is dropped here. Returns the work each stage did on the page (milliseconds per pipeline
+    /// stage, then what the extra stage reports), for the leak sentinel.
+    pub fn finish(&self, page: &mut PageWork, extra: Option<(&str, ExtraStage<'_>)>) -> Vec<f64> {
+        let image = page.image.take();
+        if self.runs(Stage::Table) {
+            self.find_tables(page, image.as_ref());
+        }
+        drop(image);
+        let texts = self.read(&mut page.result.regions, &page.result.lines);
+        if self.runs(Stage::Embed) {
+            self.embed_texts(page, &texts);
+        }
+        let mut activity = vec![0.0; Stage::ALL.len()];
+        for o in &page.result.outcomes {
+            if let Some(stage) = Stage::parse(&o.stage) {
+                activity[stage as usize] += o.ms;
+            }
+        }
+        if let Some((name, stage)) = extra {
+            let started = Instant::now();
+            let result = &mut page.result;
+            let (outcome, work) = match catch_unwind(AssertUnwindSafe(|| stage(result))) {
+                Ok(Ok(work)) => (Outcome::Done, work),
+                Ok(Err(error)) => (Outcome::Failed { error }, 0.0),
+                Err(payload) => (Outcome::Failed { error: format!("the stage panicked: {}", panic_message(&payload)) }, 0.0),
+            };
+            activity.push(work);
+            page.result.record(name, outcome, started.elapsed().as_secs_f64() * 1000.0);
+        }
+        activity
+    }
+
+    fn find_tables(&self, page: &mut PageWork, image: Option<&InFlight<RgbImage>>) {
+        let skipped = |reason: &str| Outcome::Skipped { reason: reason.to_string() };
+        let Some(image) = image else {
+            page.result.record(Stage::Table.name(), skipped("the page could not be rendered"), 0.0);
+            return;
+        };
+        if matches!(page.result.outcome(Stage::Layout.name()), Some(Outcome::Failed { .. })) {
+            page.result.record(Stage::Table.name(), skipped("layout failed, so no table regions are known"), 0.0);
+            return;
+        }
+        let boxes: Vec<[f32; 4]> = page.result.regions.iter().filter(|r| r.class == "table").map(|r| r.bbox).collect();
+        if boxes.is_empty() {
+            let reason = if self.runs(Stage::Layout) { "no table regions on the page" } else { "layout did not run, so no table regions are known" };
+            page.result.record(Stage::Table.name(), skipped(reason), 0.0);
+            return;
+        }
+        let (tables, ms) = self.timed(Stage::Table, 1, || self.table.run(image, &boxes, &page.result.lines));
+        match tables {
+            Ok(tables) => {
+                page.result.tables = tables;
+                page.result.record(Stage::Table.name(), Outcome::Done, ms);
+            }
+            Err(failure) => Self::failed(page, Stage::Table, failure, ms),
+        }
+    }
+
+    fn embed_texts(&self, page: &mut PageWork, texts: &[String]) {
+        if texts.is_empty() {
+            let reason = if matches!(page.result.outcome(Stage::Ocr.name()), Some(Outcome::Failed { .. })) {
+                "OCR failed, so the page has no text"
+            } else if !self.runs(Stage::Ocr) {
+                "OCR did not run, so the page has no text"
+            } else if page.result.lines.is_empty() {
+                "no text on the page"
+            } else {
+                "no text outside tables"
+            };
+            page.result.record(Stage::Embed.name(), Outcome::Skipped { reason: reason.into() }, 0.0);
+            return;
+        }
+        let (chunks, ms) = self.timed(Stage::Embed, 1, || self.embed.run(texts));
+        match chunks {
+            Ok(chunks) => {
+                page.result.chunks = chunks;
+                page.result.record(Stage::Embed.name(), Outcome::Done, ms);
+            }
+            Err(failure) => Self::failed(page, Stage::Embed, failure, ms),
+        }
     }
 
     /// Puts regions in reading order and gives each its text; returns the texts to embed, in order.
@@ -278,33 +378,31 @@ impl Pipeline {
         texts
     }
 
-    pub fn embed(&self, texts: &[String]) -> Result<Vec<Chunk>> {
-        self.timed(Stage::Embed, 1, || self.embed.run(texts))
+    /// A rendered page (`page` 1-based) as the pipeline's input, its image counted as in flight.
+    pub fn page(&self, doc: impl Into<String>, page: usize, dpi: f32, image: RgbImage) -> PageWork {
+        let bytes = image.as_raw().len() as u64;
+        PageWork::new(doc, page, dpi, InFlight::new(image, bytes, self.hub.gauges()))
     }
 
-    /// Runs every selected stage on a batch of pages (`doc`, 1-based page, image) and returns their results.
-    /// The images are consumed: nothing of a page outlives its result.
-    pub fn process(&self, batch: Vec<(String, usize, RgbImage)>) -> Result<Vec<PageResult>> {
-        let (meta, mut images): (Vec<(String, usize)>, Vec<RgbImage>) =
-            batch.into_iter().map(|(d, p, i)| ((d, p), i)).unzip();
-        let rotations = if self.runs(Stage::Orientation) { self.orient(&mut images)? } else { vec![0; images.len()] };
-        let mut layouts = if self.runs(Stage::Layout) { self.layout(&images)? } else { vec![Vec::new(); images.len()] };
-        let mut results = Vec::with_capacity(images.len());
-        for (i, ((doc, page), image)) in meta.into_iter().zip(images).enumerate() {
-            let mut regions = std::mem::take(&mut layouts[i]);
-            let lines = if self.runs(Stage::Ocr) { self.ocr(&image)? } else { Vec::new() };
-            let tables = if self.runs(Stage::Table) { self.tables(&image, &regions, &lines)? } else { Vec::new() };
-            drop(image);
-            let texts = self.read(&mut regions, &lines);
-            let chunks = if self.runs(Stage::Embed) { self.embed(&texts)? } else { Vec::new() };
-            results.push(PageResult { doc, page, rotation: rotations[i], dpi: 0.0, regions, lines, tables, chunks });
+    /// Every step on a batch of pages, one after another: what the worker's threads do, on one thread.
+    pub fn process(&self, mut pages: Vec<PageWork>) -> Vec<PageResult> {
+        let per_call = self.batch_sizes().pages_per_vision_batch();
+        for chunk in pages.chunks_mut(per_call) {
+            self.vision(chunk);
         }
-        Ok(results)
+        pages
+            .into_iter()
+            .map(|mut page| {
+                self.recognise(&mut page);
+                self.finish(&mut page, None);
+                page.result
+            })
+            .collect()
     }
 
     /// Time per stage so far, for the selected stages.
     pub fn timings(&self) -> Vec<(Stage, StageTiming)> {
-        let timings = self.timings.lock().unwrap();
+        let timings = lock(&self.timings);
         let batch = self.batch_sizes();
         self.options
             .stages

@@ -1,0 +1,123 @@
+//! What the pipeline learns about a page, and what happened to each stage on it.
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use crate::memory::InFlight;
+use crate::stages::{Chunk, LayoutRegion, OcrLine, Table};
+
+/// What one stage did with one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    /// The stage ran and failed; the page's results from this stage are empty.
+    Failed { error: String },
+    /// The stage did not run on this page, for `reason`.
+    Skipped { reason: String },
+}
+
+/// One stage's outcome on one page, with the time it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageOutcome {
+    /// A pipeline stage's name, or a job's extra stage.
+    pub stage: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Wall time on this page (a batch's time is shared out over its pages).
+    #[serde(default)]
+    pub ms: f64,
+}
+
+/// Everything Folio learned about one page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageResult {
+    pub doc: String,
+    /// 1-based.
+    pub page: usize,
+    /// Degrees the page was turned (counter-clockwise) to make it upright.
+    pub rotation: u16,
+    /// The resolution the page was rendered at: coordinates are pixels at this DPI (0 when unknown).
+    #[serde(default)]
+    pub dpi: f32,
+    pub regions: Vec<LayoutRegion>,
+    pub lines: Vec<OcrLine>,
+    pub tables: Vec<Table>,
+    pub chunks: Vec<Chunk>,
+    /// Why the page could not be worked on at all (it could not be rendered); its stages are skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Each stage the job asked for, in order, with what it did on this page.
+    #[serde(default)]
+    pub outcomes: Vec<StageOutcome>,
+}
+
+impl PageResult {
+    /// A page with no results yet.
+    pub fn empty(doc: impl Into<String>, page: usize, dpi: f32) -> Self {
+        PageResult {
+            doc: doc.into(),
+            page,
+            rotation: 0,
+            dpi,
+            regions: Vec::new(),
+            lines: Vec::new(),
+            tables: Vec::new(),
+            chunks: Vec::new(),
+            error: None,
+            outcomes: Vec::new(),
+        }
+    }
+
+    /// True when the page could not be rendered or a stage failed on it.
+    pub fn failed(&self) -> bool {
+        self.error.is_some() || self.outcomes.iter().any(|o| matches!(o.outcome, Outcome::Failed { .. }))
+    }
+
+    /// What went wrong on the page, one line per failure (empty when nothing did).
+    pub fn failures(&self) -> Vec<String> {
+        let mut failures: Vec<String> = self.error.iter().cloned().collect();
+        failures.extend(self.outcomes.iter().filter_map(|o| match &o.outcome {
+            Outcome::Failed { error } => Some(format!("{}: {error}", o.stage)),
+            _ => None,
+        }));
+        failures
+    }
+
+    /// The outcome of `stage` on this page, if the job ran it.
+    pub fn outcome(&self, stage: &str) -> Option<&Outcome> {
+        self.outcomes.iter().find(|o| o.stage == stage).map(|o| &o.outcome)
+    }
+
+    pub(crate) fn record(&mut self, stage: &str, outcome: Outcome, ms: f64) {
+        self.outcomes.push(StageOutcome { stage: stage.to_string(), outcome, ms });
+    }
+}
+
+/// A page on its way through the pipeline: its image (counted as in flight until the step that no longer
+/// needs it drops it) and the result so far.
+pub struct PageWork {
+    pub(crate) image: Option<InFlight<RgbImage>>,
+    pub result: PageResult,
+    /// An error no later page can escape (a model or runtime that cannot be loaded): the job stops on it.
+    pub(crate) fatal: Option<String>,
+}
+
+impl PageWork {
+    /// A rendered page (`page` 1-based), ready for the pipeline.
+    pub fn new(doc: impl Into<String>, page: usize, dpi: f32, image: InFlight<RgbImage>) -> Self {
+        PageWork { image: Some(image), result: PageResult::empty(doc, page, dpi), fatal: None }
+    }
+
+    /// A page that could not be rendered: it goes through the pipeline with every stage skipped.
+    pub fn unrendered(doc: impl Into<String>, page: usize, dpi: f32, error: String) -> Self {
+        let mut result = PageResult::empty(doc, page, dpi);
+        result.error = Some(error);
+        PageWork { image: None, result, fatal: None }
+    }
+
+    /// The reason the job cannot go on, when this page hit one.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
+    }
+}
