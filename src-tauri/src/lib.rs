@@ -11,8 +11,6 @@ use std::path::PathBuf;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use folio_engine::budget::BudgetAction;
-use folio_engine::jobs::WorkerEvent;
 use tauri::{Emitter, Manager};
 
 pub use error::Error;
@@ -35,17 +33,13 @@ fn startup_paths() -> Vec<PathBuf> {
     paths
 }
 
-/// Sends every worker event to the window as `worker-event`, stamped with the time for the timeline, and
-/// carries out the budget actions that concern the library (evicting the page cache).
+/// Sends every worker event to the window as `worker-event`, stamped with the time for the timeline.
 fn forward_worker_events(app: tauri::AppHandle) {
     let events = app.state::<AppState>().worker.subscribe();
     std::thread::Builder::new()
         .name("folio-worker-events".into())
         .spawn(move || {
             for event in events {
-                if let WorkerEvent::Budget(BudgetAction::EvictCache { to_bytes, .. }) = &event {
-                    app.state::<AppState>().library.trim_page_cache(*to_bytes as usize);
-                }
                 let mut payload = serde_json::to_value(&event).unwrap_or_default();
                 let t_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
                 payload["t_ms"] = t_ms.into();

@@ -38,6 +38,7 @@ impl AppState {
         library.set_load_gate(hub.load_gate());
         let store = Arc::new(ResultStore::open(&data_dir.join("results.sqlite"))?);
         let worker = Worker::start(Arc::clone(&hub), Arc::clone(library.renderer()), Arc::clone(&gauges), WorkerOptions::default());
+        worker.attach_library(Arc::clone(&library));
         let sink_store = Arc::clone(&store);
         worker.set_sink(Box::new(move |job, page| {
             if let Err(error) = sink_store.put(job, page) {

@@ -709,10 +709,6 @@ fn during_run(floors: &[u64]) -> &[u64] {
 pub fn tune(args: &TuneArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
     let document = Arc::new(source::open_file(&args.pdf, &OpenOptions::default()).with_context(|| "cannot tune")?);
-    if args.pipeline.budget_mb.is_some() {
-        // As the worker does under a budget: the arena gives its free memory back after every inference.
-        engine.hub.set_arena_free_limit(Some(0));
-    }
     let report = autotune(
         Arc::clone(&engine.hub),
         &engine.renderer,

@@ -48,6 +48,26 @@ pub struct TuneReport {
     pub recommended: Vec<(String, usize)>,
 }
 
+/// The arena's free-memory bound at 0 while it lives, the previous bound restored when dropped.
+struct LeanArena {
+    hub: Arc<ModelHub>,
+    before: Option<u64>,
+}
+
+impl LeanArena {
+    fn set(hub: &Arc<ModelHub>) -> Self {
+        let before = hub.arena_free_limit();
+        hub.set_arena_free_limit(Some(0));
+        LeanArena { hub: Arc::clone(hub), before }
+    }
+}
+
+impl Drop for LeanArena {
+    fn drop(&mut self) {
+        self.hub.set_arena_free_limit(self.before);
+    }
+}
+
 pub const TUNABLE: [Stage; 3] = [Stage::Orientation, Stage::Ocr, Stage::Embed];
 
 pub fn autotune(hub: Arc<ModelHub>, renderer: &Renderer, document: &Document, options: &TuneOptions) -> Result<TuneReport> {
@@ -58,6 +78,9 @@ pub fn autotune(hub: Arc<ModelHub>, renderer: &Renderer, document: &Document, op
     // Rows under a budget are measured the way the worker runs under one, or they would not say what the
     // job will peak at.
     let detection_max_side = options.budget_bytes.map(|_| BUDGET_DETECTION_MAX_SIDE);
+    // As the worker does under a budget, the arena gives its free memory back after every inference; the
+    // bound the user had comes back when tuning ends.
+    let _lean_arena = options.budget_bytes.map(|_| LeanArena::set(&hub));
     let run = |batch: BatchSizes| -> Result<(f64, f64)> {
         let pipeline = Pipeline::new(Arc::clone(&hub), PipelineOptions { stages: options.stages.clone(), batch, ..PipelineOptions::default() });
         pipeline.set_detection_max_side(detection_max_side);

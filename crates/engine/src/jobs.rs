@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
 use crate::hub::{HubEvent, ModelHub, ModelId};
+use crate::library::Library;
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
 use crate::pipeline::{self, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer};
@@ -179,6 +180,8 @@ struct Shared {
     next_id: AtomicU64,
     shutdown: AtomicBool,
     sink: Mutex<Option<PageSink>>,
+    /// The library whose page cache the budget evicts (the app's; the command line has none).
+    library: Mutex<Option<Arc<Library>>>,
     hook: Mutex<Option<(String, PageHook)>>,
     options: WorkerOptions,
     leak_warnings: Mutex<Vec<LeakWarning>>,
@@ -220,6 +223,7 @@ impl Worker {
             next_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),
             sink: Mutex::new(None),
+            library: Mutex::new(None),
             hook: Mutex::new(None),
             options,
             leak_warnings: Mutex::new(Vec::new()),
@@ -258,6 +262,11 @@ impl Worker {
     /// Where finished pages are delivered (JSONL file, database, UI). Set before queuing jobs.
     pub fn set_sink(&self, sink: PageSink) {
         *self.shared.sink.lock().unwrap() = Some(sink);
+    }
+
+    /// The library whose page cache the memory budget may evict: every budget action is carried out here.
+    pub fn attach_library(&self, library: Arc<Library>) {
+        *lock(&self.shared.library) = Some(library);
     }
 
     /// Adds a named extra stage run on every page of later jobs.
@@ -714,7 +723,11 @@ fn budget_loop(shared: Arc<Shared>) {
         let actions = shared.budget.lock().unwrap().tick(&state);
         for action in actions {
             match &action {
-                BudgetAction::EvictCache { .. } => {} // the page cache belongs to the library, which listens for this
+                BudgetAction::EvictCache { to_bytes, .. } => {
+                    if let Some(library) = lock(&shared.library).as_ref() {
+                        library.trim_page_cache(*to_bytes as usize);
+                    }
+                }
                 BudgetAction::LeanArena { .. } => {} // set with the budget, never by a tick
                 BudgetAction::SetBatchSize { stage, size, reason } => {
                     if let Some(stage) = Stage::parse(stage) {

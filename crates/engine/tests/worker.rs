@@ -310,3 +310,36 @@ fn a_job_whose_model_cannot_be_loaded_ends_failed_with_the_reason() {
     let results = delivered.lock().unwrap();
     assert!(results.iter().all(|r| matches!(r.outcome("layout"), Some(Outcome::Failed { .. }))));
 }
+
+#[test]
+fn over_its_budget_the_worker_evicts_the_library_page_cache_itself() {
+    use folio_engine::library::LibraryOptions;
+    use folio_engine::Library;
+    use std::sync::atomic::Ordering;
+    let gauges = Arc::new(MemoryGauges::default());
+    let library = Arc::new(Library::new(LibraryOptions::default(), Arc::clone(&gauges)));
+    let snapshot = library.open_paths(&[fixture("three-pages.pdf")]);
+    let id = snapshot.documents[0].id;
+    for page in 0..3 {
+        library.page_png(id, page, 800).unwrap();
+    }
+    let cached = gauges.page_cache_bytes.load(Ordering::Relaxed);
+    assert!(cached > 0, "three pages cached");
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    let renderer = Arc::clone(library.renderer());
+    let worker = Worker::start(hub, renderer, Arc::clone(&gauges), WorkerOptions { control_period: Duration::from_millis(20), ..WorkerOptions::default() });
+    worker.attach_library(Arc::clone(&library));
+    let events = worker.subscribe();
+    // A budget far under any process's RSS: the first thing the controller gives up is the page cache.
+    worker.set_budget(Some(1 << 20));
+    worker.submit(render_only_job(100_000));
+    let to_bytes = loop {
+        match events.recv_timeout(Duration::from_secs(60)).expect("the budget acts") {
+            WorkerEvent::Budget(folio_engine::budget::BudgetAction::EvictCache { to_bytes, .. }) => break to_bytes,
+            _ => {}
+        }
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let after = gauges.page_cache_bytes.load(Ordering::Relaxed);
+    assert!(after <= to_bytes && after < cached, "the cache went from {cached} to {after} bytes (asked: {to_bytes})");
+}
