@@ -52,7 +52,7 @@ fn forward_worker_events(app: tauri::AppHandle) {
 }
 
 pub fn run() {
-    folio_engine::memory::configure_allocator();
+    folio_engine::native::configure_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG").unwrap_or_else(|_| "info".into()))
         .init();

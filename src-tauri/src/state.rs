@@ -2,8 +2,8 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use folio_engine::hub::{ModelHub, SessionOptions};
-use folio_engine::jobs::{Worker, WorkerOptions};
+use folio_engine::models::{ModelHub, SessionOptions};
+use folio_engine::worker::{Worker, WorkerOptions};
 use folio_engine::library::LibraryOptions;
 use folio_engine::memory::{MemoryGauges, SamplerOptions};
 use folio_engine::store::ResultStore;

@@ -5,8 +5,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges};
 use folio_engine::render::RenderStats;
-use folio_engine::source::{self, OpenOptions};
-use folio_engine::{runtime, DocumentKind, RecyclePolicy, RenderOptions, RenderSize, Renderer};
+use folio_engine::document::source::{self, OpenOptions};
+use folio_engine::{native, DocumentKind, RecyclePolicy, RenderOptions, RenderSize, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
@@ -18,12 +18,12 @@ fn mb(bytes: u64) -> f64 {
 }
 
 pub fn doctor(json: bool) -> Result<ExitCode> {
-    let statuses = runtime::doctor();
+    let statuses = native::doctor();
     let ok = statuses.iter().all(|s| s.ok);
     if json {
-        println!("{}", json!({ "ok": ok, "models_dir": runtime::models_dir(), "artifacts": statuses }));
+        println!("{}", json!({ "ok": ok, "models_dir": native::models_dir(), "artifacts": statuses }));
     } else {
-        println!("models directory: {}", runtime::models_dir().display());
+        println!("models directory: {}", native::models_dir().display());
         for s in &statuses {
             let mark = if s.ok { "ok  " } else { "FAIL" };
             let size = s.bytes.map(|b| format!("{:.1} MB", mb(b))).unwrap_or_else(|| "-".into());

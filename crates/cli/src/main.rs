@@ -39,7 +39,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    folio_engine::memory::configure_allocator();
+    folio_engine::native::configure_allocator();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG").unwrap_or_else(|_| "warn".into()))

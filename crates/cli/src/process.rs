@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use folio_engine::autotune::{autotune, TuneOptions};
-use folio_engine::hub::{ModelHub, SessionOptions};
-use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
+use folio_engine::control::autotune::{autotune, TuneOptions};
+use folio_engine::models::{ModelHub, SessionOptions};
+use folio_engine::worker::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, Stage};
-use folio_engine::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
-use folio_engine::source::{self, Document, OpenOptions};
+use folio_engine::diagnostics::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
+use folio_engine::document::source::{self, Document, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
@@ -291,7 +291,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         other_log.lock().unwrap().push(sample.attribution().other_share());
         let offset = queue_offsets.get(&page.doc).copied().unwrap_or(0);
         position_log.lock().unwrap().push((offset + page.page.saturating_sub(1) as isize).max(0) as usize);
-        arena_log.lock().unwrap().push(folio_engine::runtime::shared_arena_stats().map_or(0, |a| a.reserved_bytes));
+        arena_log.lock().unwrap().push(folio_engine::native::shared_arena_stats().map_or(0, |a| a.reserved_bytes));
         page_floors.page_done(&g);
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
@@ -333,7 +333,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
                     reported = (base + p.pages_done) / 100 * 100;
                     // What the C heap holds in use and what the inference arena reserved, beside RSS: the
                     // difference between RSS and those two is where fragmentation shows.
-                    let arena = folio_engine::runtime::shared_arena_stats().map_or(0, |a| a.reserved_bytes);
+                    let arena = folio_engine::native::shared_arena_stats().map_or(0, |a| a.reserved_bytes);
                     eprintln!(
                         "folio: {}/{total} pages, RSS {:.0} MB, C heap in use {:.0} MB, arena reserved {:.0} MB",
                         base + p.pages_done,
@@ -518,7 +518,7 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
         "attribution": engine.attribution(),
         "other_share_avg": round3(run.other_shares.iter().sum::<f64>() / run.other_shares.len().max(1) as f64),
         "other_share_max": round3(run.other_shares.iter().copied().fold(0.0, f64::max)),
-        "arena": folio_engine::runtime::shared_arena_stats().map(|a| json!({
+        "arena": folio_engine::native::shared_arena_stats().map(|a| json!({
             "in_use_mb": round2(a.in_use_bytes as f64 / MB),
             "reserved_mb": round2(a.reserved_bytes as f64 / MB),
             "peak_in_use_mb": round2(a.peak_in_use_bytes as f64 / MB),

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::memory::MemoryGauges;
-use folio_engine::source::{self, OpenOptions};
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::stages::ocr::{OcrOptions, OcrStage};
 use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 

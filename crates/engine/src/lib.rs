@@ -1,30 +1,42 @@
-//! Folio's engine: everything the desktop app and the `folio` command line share.
+//! Folio's engine: everything the desktop app and the `folio` command line share. It knows nothing about
+//! Tauri or terminals: the shells call into it and print or emit its results.
 //!
-//! The data path runs one way: a [`source`] turns a path into documents, [`render`] turns a page into a
-//! [`PageImage`], the [`library`] keeps what the user has open and serves encoded pages through a
-//! byte-bounded [`cache`], and [`memory`] samples the process so every byte can be shown and explained.
-//! [`runtime`] finds and verifies the native runtimes and models listed in `models/manifest.json`.
+//! The data path runs one way — document → render → pipeline (stages) → store — and memory is watched
+//! beside it. One hop per concern:
 //!
-//! This crate knows nothing about Tauri or terminals: the shells call into it and print or emit its results.
+//! | module | what it is | what it is not for |
+//! |---|---|---|
+//! | [`document`] | opening paths as documents: sniffing, PDFs, images, folders of images | rendering, results |
+//! | [`render`] | pages to pixels through pdfium and `image`, with pdfium's caches recycled | deciding what to render |
+//! | [`library`] | the documents the user has open, their pages served through a byte-bounded cache | processing |
+//! | [`native`] | the manifest, checksums and `doctor`; loading ONNX Runtime (with the shared arena) and pdfium; allocator settings | models' sessions |
+//! | [`models`] | the model hub: each model loaded once, shared, counted; the inference clock, the arena policy, the load gate | what a model's output means |
+//! | [`stages`] | one module per stage: orientation, layout, OCR, tables, reading order, embeddings | scheduling, errors per page |
+//! | [`pipeline`] | the one executor: what happens to a page, with an outcome per stage | threads, queues |
+//! | [`worker`] | the job queue, the stage threads, pause/cancel/priority, progress events, carrying out budget actions | deciding what a page's stages do |
+//! | [`control`] | the budget controller and auto-tune | running pages itself |
+//! | [`diagnostics`] | the leak sentinel and slope fitting | fixing what it finds |
+//! | [`memory`] | gauges, `/proc` readers, the sampler, attribution | changing memory |
+//! | [`store`] | results kept in SQLite as pages finish | holding results in memory |
+//!
+//! No module imports one that imports it back: `native` and `memory` are at the bottom, `worker` at the top.
 
-pub mod autotune;
-pub mod budget;
-pub mod cache;
+pub mod control;
+pub mod diagnostics;
+pub mod document;
 mod error;
-pub mod hub;
-pub mod jobs;
 pub mod library;
 pub mod memory;
+pub mod models;
+pub mod native;
 pub mod pipeline;
 pub mod render;
-pub mod sentinel;
-pub mod runtime;
-pub mod source;
 pub mod stages;
 pub mod store;
+pub mod worker;
 
-pub use error::{Error, Result};
 pub use library::{DocumentId, DocumentInfo, Library, LibrarySnapshot, Problem};
+pub use document::source::{Document, DocumentKind, PageSize};
+pub use error::{Error, Result};
 pub use memory::{MemorySample, MemorySampler};
 pub use render::{PageImage, RecyclePolicy, RenderOptions, RenderSize, Renderer};
-pub use source::{Document, DocumentKind, PageSize};

@@ -17,8 +17,8 @@ use pdfium_render::prelude::{PdfBitmapFormat, PdfDocument, PdfRenderConfig};
 use serde::Serialize;
 
 use crate::memory::{heap_in_use_bytes, release_free_memory, MemoryGauges};
-use crate::source::{self, Document, DocumentKind};
-use crate::{runtime, Error, Result};
+use crate::document::source::{self, Document, DocumentKind};
+use crate::{native, Error, Result};
 
 /// How big a rendered page should be.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -250,7 +250,7 @@ impl PdfWorker {
             drop(self.open.remove(0));
             self.after_close();
         }
-        let document = runtime::pdfium()?.load_pdf_from_file(path, None).map_err(|e| source::pdf_error(path, e))?;
+        let document = native::pdfium()?.load_pdf_from_file(path, None).map_err(|e| source::pdf_error(path, e))?;
         self.counters.opens.fetch_add(1, Ordering::Relaxed);
         self.open.push(OpenPdf { path: path.to_path_buf(), document, pages_rendered: 0, growth_bytes: 0 });
         Ok(self.open.len() - 1)

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::memory::{MemoryGauges, MemorySample};
-use folio_engine::runtime::shared_arena_stats;
-use folio_engine::source::{self, OpenOptions};
+use folio_engine::native::shared_arena_stats;
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::stages::layout::LayoutStage;
 use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 
@@ -19,7 +19,7 @@ const MB: u64 = 1 << 20;
 
 #[test]
 fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
-    folio_engine::memory::configure_allocator();
+    folio_engine::native::configure_allocator();
     let gauges = Arc::new(MemoryGauges::default());
     let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
     let document = source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap();
@@ -85,7 +85,7 @@ fn attribution_names_the_libraries_and_leaves_the_rest_as_other() {
 #[test]
 fn pages_of_many_sizes_leave_the_arena_reserve_under_twice_its_peak_in_use() {
     use folio_engine::stages::ocr::{OcrOptions, OcrStage};
-    folio_engine::memory::configure_allocator();
+    folio_engine::native::configure_allocator();
     let gauges = Arc::new(MemoryGauges::default());
     let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
     let fixed = std::env::var("FOLIO_TEST_ARENA_FREE_MB").ok().and_then(|v| v.parse::<u64>().ok());

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use folio_engine::autotune::{autotune, TuneOptions};
-use folio_engine::hub::{ModelHub, ModelId, SessionOptions};
+use folio_engine::control::autotune::{autotune, TuneOptions};
+use folio_engine::models::{ModelHub, ModelId, SessionOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::pipeline::Stage;
-use folio_engine::source::{self, OpenOptions};
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::{Error, RecyclePolicy, RenderOptions, Renderer};
 
 fn fixture(name: &str) -> PathBuf {

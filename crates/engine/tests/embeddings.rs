@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use folio_engine::hub::{ModelHub, ModelId, SessionOptions};
+use folio_engine::models::{ModelHub, ModelId, SessionOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::stages::embed::{cosine, EmbedOptions, EmbedStage, EMBEDDING_DIM};
 

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 
-use folio_engine::hub::{ModelHub, ModelId, SessionOptions};
+use folio_engine::models::{ModelHub, ModelId, SessionOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::pipeline::{Pipeline, PipelineOptions};
-use folio_engine::source::{self, OpenOptions};
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 
 fn fixture(name: &str) -> PathBuf {
@@ -51,7 +51,7 @@ fn fifty_pages_through_every_stage_from_three_pipelines_on_three_threads_load_ea
     for id in ModelId::ALL {
         assert_eq!(hub.stats(id).load_count, 1, "{id:?} loaded {} times", hub.stats(id).load_count);
     }
-    let loads = events.try_iter().filter(|e| matches!(e, folio_engine::hub::HubEvent::Loaded { .. })).count();
+    let loads = events.try_iter().filter(|e| matches!(e, folio_engine::models::HubEvent::Loaded { .. })).count();
     assert_eq!(loads, ModelId::ALL.len(), "one loaded event per model");
     assert!(gauges.models_bytes.load(std::sync::atomic::Ordering::Relaxed) > 0, "model bytes are attributed");
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use folio_engine::hub::{ModelHub, SessionOptions};
+use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::stages::layout::LayoutStage;
 use folio_engine::stages::orientation::{make_upright, OrientationStage};

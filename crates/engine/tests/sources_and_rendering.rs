@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use folio_engine::library::LibraryOptions;
 use folio_engine::memory::MemoryGauges;
-use folio_engine::source::{self, OpenOptions};
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::{DocumentKind, Error, Library, RecyclePolicy, RenderOptions, RenderSize, Renderer};
 
 fn fixture(name: &str) -> PathBuf {

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use folio_engine::hub::{ModelHub, ModelId, SessionOptions};
-use folio_engine::jobs::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
+use folio_engine::models::{ModelHub, ModelId, SessionOptions};
+use folio_engine::worker::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::pipeline::{Outcome, PageResult, Stage};
-use folio_engine::sentinel::SentinelOptions;
-use folio_engine::source::{self, OpenOptions};
+use folio_engine::diagnostics::sentinel::SentinelOptions;
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 
 fn fixture(name: &str) -> PathBuf {
@@ -39,7 +39,7 @@ fn small_sentinel() -> SentinelOptions {
 }
 
 /// Runs `pages` pages with a hook that keeps `leak(page)` bytes per page; returns the leak warnings.
-fn run_with_hook(pages: usize, leak: fn(usize) -> usize) -> Vec<folio_engine::sentinel::LeakWarning> {
+fn run_with_hook(pages: usize, leak: fn(usize) -> usize) -> Vec<folio_engine::diagnostics::sentinel::LeakWarning> {
     let worker = worker(small_sentinel());
     let kept: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
     let held = Arc::clone(&kept);
@@ -175,7 +175,7 @@ fn analyse_now_puts_a_page_ahead_of_the_running_job() {
 
 #[test]
 fn a_budget_starts_detection_small_and_clearing_it_restores_full_size() {
-    use folio_engine::budget::{BudgetAction, BUDGET_DETECTION_MAX_SIDE};
+    use folio_engine::control::budget::{BudgetAction, BUDGET_DETECTION_MAX_SIDE};
     let worker = worker(SentinelOptions::default());
     let events = worker.subscribe();
     let budget_actions = |events: &std::sync::mpsc::Receiver<WorkerEvent>| -> Vec<BudgetAction> {
@@ -335,7 +335,7 @@ fn over_its_budget_the_worker_evicts_the_library_page_cache_itself() {
     worker.submit(render_only_job(100_000));
     let to_bytes = loop {
         match events.recv_timeout(Duration::from_secs(60)).expect("the budget acts") {
-            WorkerEvent::Budget(folio_engine::budget::BudgetAction::EvictCache { to_bytes, .. }) => break to_bytes,
+            WorkerEvent::Budget(folio_engine::control::budget::BudgetAction::EvictCache { to_bytes, .. }) => break to_bytes,
             _ => {}
         }
     };

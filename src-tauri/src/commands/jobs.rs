@@ -1,5 +1,5 @@
-use folio_engine::autotune::{autotune, TuneOptions, TuneReport};
-use folio_engine::jobs::{JobId, JobSpec};
+use folio_engine::control::autotune::{autotune, TuneOptions, TuneReport};
+use folio_engine::worker::{JobId, JobSpec};
 use folio_engine::pipeline::{BatchSizes, Stage};
 use tauri::State;
 

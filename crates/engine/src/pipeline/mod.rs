@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::hub::ModelHub;
+use crate::models::ModelHub;
 use crate::memory::InFlight;
 use crate::stages::embed::{EmbedOptions, EmbedStage};
 use crate::stages::layout::LayoutStage;

@@ -13,8 +13,8 @@ use ort::value::TensorRef;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::Chunk;
-use crate::hub::{ModelHub, ModelId};
-use crate::{runtime, Error, Result};
+use crate::models::{ModelHub, ModelId};
+use crate::{native, Error, Result};
 
 pub const EMBEDDING_DIM: usize = 384;
 
@@ -54,7 +54,7 @@ impl EmbedStage {
 
     fn tokenizer(&self) -> Result<&Tokenizer> {
         let loaded = self.tokenizer.get_or_init(|| {
-            let path = runtime::verified_path("embedding_tokenizer").map_err(|e| e.to_string())?;
+            let path = native::verified_path("embedding_tokenizer").map_err(|e| e.to_string())?;
             let mut tokenizer = Tokenizer::from_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             // The shipped tokenizer pads and truncates every input to 128; chunking and batching here decide.
             tokenizer.with_padding(None);

@@ -17,7 +17,7 @@ use ort::value::TensorRef;
 
 use super::imageops::{resize_linear, write_bgr_planes, Normalize};
 use super::LayoutRegion;
-use crate::hub::{ModelHub, ModelId};
+use crate::models::{ModelHub, ModelId};
 use crate::{Error, Result};
 
 /// The CDLA classes of `layout_cdla.onnx`, in the model's class order.

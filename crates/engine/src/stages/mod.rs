@@ -2,7 +2,7 @@
 //! orientation → layout → OCR → table → reading order → embeddings.
 //!
 //! Each stage takes a batch and a batch size, and returns typed, serialisable results in page pixels. Models
-//! come from the [`crate::hub::ModelHub`], so however many pipelines use a stage, its model is loaded once.
+//! come from the [`crate::models::ModelHub`], so however many pipelines use a stage, its model is loaded once.
 
 pub mod embed;
 pub mod imageops;

@@ -14,7 +14,7 @@ use ort::value::TensorRef;
 
 use super::imageops::{write_bgr_planes_f32, Normalize};
 use super::PageOrientation;
-use crate::hub::{ModelHub, ModelId};
+use crate::models::{ModelHub, ModelId};
 use crate::{Error, Result};
 
 /// Side of the square the classifier reads.

@@ -17,7 +17,7 @@ use ort::value::TensorRef;
 
 use super::imageops::{resize_linear, write_bgr_planes_f32, Normalize};
 use super::{BBox, OcrLine, Quad, Table, TableCell};
-use crate::hub::{ModelHub, ModelId};
+use crate::models::{ModelHub, ModelId};
 use crate::{Error, Result};
 
 /// Side of the square input.

@@ -34,7 +34,7 @@ use serde::Serialize;
 
 use super::imageops::{resize_linear, write_bgr_planes, Normalize};
 use super::{OcrLine, Quad};
-use crate::hub::{Model, ModelHub, ModelId};
+use crate::models::{Model, ModelHub, ModelId};
 use crate::{Error, Result};
 
 pub use db::DbParams;

@@ -5,7 +5,7 @@
 //! runs: see [`LoadGate`]), and announced as a [`HubEvent`] so the memory panel can attribute the bytes. A
 //! model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
 //!
-//! Inferences share one CPU arena (see `runtime::register_shared_cpu_arena`). It reuses what it has grown to,
+//! Inferences share one CPU arena (see `native::register_shared_cpu_arena`). It reuses what it has grown to,
 //! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 1.75 times the largest
 //! inference's working memory), so its reserve stays bounded however many input shapes go through it (every page size,
 //! resolution and line width is a new shape, and its free regions rarely fit the next one exactly).
@@ -26,7 +26,7 @@ use ort::session::{RunOptions, Session};
 use serde::Serialize;
 
 use crate::memory::{heap_in_use_bytes, MemoryGauges};
-use crate::{runtime, Error, Result};
+use crate::{native, Error, Result};
 
 /// The models Folio runs, one per pipeline stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -76,7 +76,7 @@ impl ModelId {
 pub struct SessionOptions {
     /// Threads one inference may use (0: ONNX Runtime's default, one per core).
     pub intra_threads: usize,
-    /// ONNX Runtime's CPU memory arena, one for the whole process (see `runtime::register_shared_cpu_arena`).
+    /// ONNX Runtime's CPU memory arena, one for the whole process (see `native::register_shared_cpu_arena`).
     /// On by default: without it every inference allocates and frees its page-sized tensors through malloc,
     /// and the page faults cost a third of the throughput (10 pages of source2e.pdf: 28.1 pages/min without,
     /// 42.1 with). The arena keeps its peak, so RSS levels off there; see the README for the figures.
@@ -140,7 +140,7 @@ impl ArenaPolicy {
     /// The free bytes allowed, given the arena's statistics and the weights it holds. `pinned` is what the
     /// last shrink could not return (free chunks inside regions that also hold weights): it is added, or a
     /// reserve that no shrink can lower would ask for a shrink at every inference.
-    pub fn free_limit(&self, arena: &runtime::ArenaStats, weights_bytes: u64, pinned: u64) -> u64 {
+    pub fn free_limit(&self, arena: &native::ArenaStats, weights_bytes: u64, pinned: u64) -> u64 {
         let working_set = arena.peak_in_use_bytes.saturating_sub(weights_bytes);
         let relative = (working_set as f64 * self.free_per_working_set.max(0.0)) as u64;
         relative.max(self.min_free_bytes) + pinned
@@ -208,7 +208,7 @@ impl OrtClock {
         if self.shrink_requested.swap(false, Ordering::Relaxed) {
             return true;
         }
-        let Some(arena) = runtime::shared_arena_stats() else { return false };
+        let Some(arena) = native::shared_arena_stats() else { return false };
         let fixed = self.arena_free_limit.load(Ordering::Relaxed);
         let limit = if fixed != u64::MAX {
             fixed
@@ -223,7 +223,7 @@ impl OrtClock {
 
     /// Called after an inference that ended with a shrink.
     fn shrunk(&self) {
-        let free = runtime::shared_arena_stats().map_or(0, |a| a.free_bytes());
+        let free = native::shared_arena_stats().map_or(0, |a| a.free_bytes());
         self.pinned_free.store(free, Ordering::Relaxed);
     }
 }
@@ -549,11 +549,11 @@ impl ModelHub {
     /// quiet, so nothing else on the heap or in the arena changes meanwhile.
     fn load_measured(&self, id: ModelId) -> Result<MeasuredLoad> {
         let _turn = self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner());
-        let (arena_before, heap_before) = (runtime::shared_arena_stats().unwrap_or_default(), heap_in_use_bytes());
+        let (arena_before, heap_before) = (native::shared_arena_stats().unwrap_or_default(), heap_in_use_bytes());
         let started = Instant::now();
         let model = self.load(id)?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let (arena_after, heap_after) = (runtime::shared_arena_stats().unwrap_or_default(), heap_in_use_bytes());
+        let (arena_after, heap_after) = (native::shared_arena_stats().unwrap_or_default(), heap_in_use_bytes());
         Ok(MeasuredLoad {
             model,
             ms,
@@ -566,9 +566,9 @@ impl ModelHub {
     fn load(&self, id: ModelId) -> Result<Model> {
         let path = match self.paths.lock().unwrap().get(&id) {
             Some(path) => path.clone(),
-            None => runtime::verified_path(id.artifact())?,
+            None => native::verified_path(id.artifact())?,
         };
-        let environment = runtime::onnxruntime()?;
+        let environment = native::onnxruntime()?;
         let fail = |detail: String| Error::ModelLoad { path: path.clone(), detail };
         let arena = self.options.cpu_arena;
         let mut builder = Session::builder(environment)
@@ -581,7 +581,7 @@ impl ModelHub {
             })
             .map_err(|e: ort::Error| fail(e.to_string()))?;
         if arena && self.options.shared_arena {
-            // The process's one arena (see `runtime::register_shared_cpu_arena`), not one per session.
+            // The process's one arena (see `native::register_shared_cpu_arena`), not one per session.
             builder = builder.with_env_allocators().map_err(|e| fail(e.to_string()))?;
         }
         if self.options.intra_threads > 0 {
@@ -589,7 +589,7 @@ impl ModelHub {
         }
         let session = builder.commit_from_file(&path).map_err(|e| fail(e.to_string()))?;
         if arena && self.options.shared_arena {
-            runtime::observe_shared_arena(&session);
+            native::observe_shared_arena(&session);
         }
         let metadata = match session.metadata() {
             Ok(meta) => meta

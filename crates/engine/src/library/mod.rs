@@ -1,6 +1,8 @@
 //! The library: the documents the user has open, and their pages served as encoded images through a
 //! byte-bounded cache. This is what the desktop shell holds in its state.
 
+pub mod cache;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -9,12 +11,12 @@ use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::ImageEncoder;
 use serde::Serialize;
 
-pub use crate::source::Problem;
-use crate::cache::ByteLru;
-use crate::hub::LoadGate;
+pub use crate::document::source::Problem;
+use cache::ByteLru;
+use crate::models::LoadGate;
 use crate::memory::MemoryGauges;
 use crate::render::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
-use crate::source::{self, Document, DocumentKind, OpenOptions, PageSize};
+use crate::document::source::{self, Document, DocumentKind, OpenOptions, PageSize};
 use crate::{Error, Result};
 
 pub type DocumentId = u64;

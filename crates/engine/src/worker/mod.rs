@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
-use crate::hub::{HubEvent, ModelHub, ModelId};
+use crate::control::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
+use crate::models::{HubEvent, ModelHub, ModelId};
 use crate::library::Library;
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
 use crate::pipeline::{self, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer};
-use crate::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
-use crate::source::Document;
+use crate::diagnostics::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
+use crate::document::source::Document;
 
 pub type JobId = u64;
 
@@ -584,7 +584,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 }
                 drop(result);
                 let rss_warning = sentinel.observe(current_rss_bytes(), &activity);
-                let arena = crate::runtime::shared_arena_stats();
+                let arena = crate::native::shared_arena_stats();
                 let arena_warning = arena.and_then(|a| sentinel.observe_arena(a.reserved_bytes, a.peak_in_use_bytes));
                 for warning in rss_warning.into_iter().chain(arena_warning) {
                     lock(&shared.leak_warnings).push(warning.clone());

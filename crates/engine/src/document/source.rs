@@ -14,7 +14,7 @@ use image::{ImageFormat, ImageReader};
 use pdfium_render::prelude::{PdfiumError, PdfiumInternalError};
 use serde::Serialize;
 
-use crate::{runtime, Error, Result};
+use crate::{native, Error, Result};
 
 /// A page's size in PDF points (1/72 inch). Image pages count one pixel as 0.75 pt, i.e. they are taken
 /// to be 96 dpi, so that "100%" shows an image pixel for pixel.
@@ -172,7 +172,7 @@ fn file_name(path: &Path) -> String {
 
 /// Reads a PDF's page count and page sizes without rendering or even loading its pages.
 pub fn open_pdf(path: &Path) -> Result<Document> {
-    let pdfium = runtime::pdfium()?;
+    let pdfium = native::pdfium()?;
     let document = pdfium.load_pdf_from_file(path, None).map_err(|e| pdf_error(path, e))?;
     let pages = document.pages();
     let mut sizes = Vec::with_capacity(pages.len() as usize);
@@ -194,7 +194,7 @@ pub fn open_pdf(path: &Path) -> Result<Document> {
 
 /// The text a PDF page carries in its own text layer (born-digital PDFs): ground truth for OCR accuracy.
 pub fn pdf_page_text(path: &Path, page: usize) -> Result<String> {
-    let pdfium = runtime::pdfium()?;
+    let pdfium = native::pdfium()?;
     let document = pdfium.load_pdf_from_file(path, None).map_err(|e| pdf_error(path, e))?;
     let count = document.pages().len() as usize;
     if page >= count {

@@ -1,8 +1,8 @@
 //! Memory: what the process holds, sampled often enough to watch it move, and the gauges that explain it.
 //!
 //! Components that hold memory on purpose (the page cache, pdfium's open documents) publish their bytes to
-//! [`MemoryGauges`]; the [`MemorySampler`] reads process RSS and system memory through `sysinfo` at a fixed
-//! rate, stamps each sample with the gauges, keeps a bounded history and pushes every sample to subscribers.
+//! [`MemoryGauges`]; the [`MemorySampler`] reads process RSS (from `/proc`) and system memory (through `sysinfo`)
+//! at a fixed rate, stamps each sample with the gauges, keeps a bounded history and pushes every sample to subscribers.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -121,7 +121,7 @@ impl MemorySample {
     /// Reads the process and the gauges now (what the sampler does on each tick, without system memory).
     pub fn now(gauges: &MemoryGauges) -> MemorySample {
         let process = ProcessMemory::read();
-        let arena = crate::runtime::shared_arena_stats().unwrap_or_default();
+        let arena = crate::native::shared_arena_stats().unwrap_or_default();
         let models_in_arena = gauges.models_arena_bytes.load(Ordering::Relaxed);
         MemorySample {
             t_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
@@ -232,29 +232,6 @@ pub fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
-}
-
-/// Makes the C heap give large blocks back to the system as soon as they are freed.
-///
-/// glibc serves blocks under its mmap threshold from heaps it keeps, and raises that threshold each time a
-/// large block is freed, up to 32 MB: the inference arena's regions and page images then stay resident after
-/// they are freed, as "other" memory nothing can use. A fixed threshold keeps every block of 1 MB or more in
-/// its own mapping, unmapped on free; smaller ones are trimmed from the top of the heap past 8 MB. Called
-/// once, as early as possible; later calls do nothing.
-pub fn configure_allocator() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // For measuring what the setting is worth: `FOLIO_MALLOC_DEFAULTS=1` leaves glibc as it is.
-        if std::env::var_os("FOLIO_MALLOC_DEFAULTS").is_some() {
-            return;
-        }
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: mallopt only changes glibc's tuning parameters.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
-        }
-    });
 }
 
 /// How the sampler runs.
@@ -402,7 +379,7 @@ mod tests {
 
     #[test]
     fn freed_large_blocks_leave_the_resident_set() {
-        configure_allocator();
+        crate::native::configure_allocator();
         // Left to itself, glibc would raise its mmap threshold when this block is freed...
         drop(std::hint::black_box(vec![1u8; 24 << 20]));
         let before = current_rss_bytes();
