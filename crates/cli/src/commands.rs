@@ -2,11 +2,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
-use folio_engine::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges};
-use folio_engine::render::RenderStats;
+use anyhow::{Context, Result};
+use folio_engine::memory::MemoryGauges;
 use folio_engine::document::source::{self, OpenOptions};
-use folio_engine::{native, DocumentKind, RecyclePolicy, RenderOptions, RenderSize, Renderer};
+use folio_engine::{native, DocumentKind, RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
@@ -123,24 +122,9 @@ pub struct RenderArgs {
     no_trim: bool,
 }
 
-/// Parses `N`, `A-B` (1-based) or `all`, as `flag` takes it, into a 0-based page range within `count`.
+/// A page range option (`N`, `A-B` or `all`) as a 0-based range within `count` pages.
 pub fn parse_pages(flag: &str, spec: &str, count: usize) -> Result<std::ops::Range<usize>> {
-    let spec = spec.trim();
-    if spec.eq_ignore_ascii_case("all") {
-        return Ok(0..count);
-    }
-    let (a, b) = match spec.split_once('-') {
-        Some((a, b)) => (a.trim().parse::<usize>(), b.trim().parse::<usize>()),
-        None => (spec.parse::<usize>(), spec.parse::<usize>()),
-    };
-    let (Ok(a), Ok(b)) = (a, b) else { bail!("{flag} must be N, A-B or all, not '{spec}'") };
-    if a == 0 || b < a {
-        bail!("{flag} '{spec}': pages count from 1 and A must not exceed B");
-    }
-    if b > count {
-        bail!("{flag} '{spec}': the document has {count} pages");
-    }
-    Ok(a - 1..b)
+    folio_engine::document::page_range(spec, count).map_err(|e| anyhow::anyhow!("{flag} {e}"))
 }
 
 pub fn render(args: &RenderArgs, json: bool) -> Result<ExitCode> {
@@ -165,51 +149,24 @@ pub fn render(args: &RenderArgs, json: bool) -> Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or(ProgressStyle::default_bar()),
     );
 
-    let started = Instant::now();
-    let (mut rss_first, mut rss_peak, mut capped) = (0u64, 0u64, 0usize);
-    let pages = range.len();
-    for (i, page) in range.enumerate() {
-        let image = renderer.render(&document, page, RenderSize::Dpi(args.dpi))?;
-        capped += image.capped as usize;
+    let run = renderer.measure(&document, range, args.dpi, |page, image, rss| {
         if let Some(out) = &args.out {
-            save_png(out, page, image)?;
+            save_png(out, page, image).map_err(|e| folio_engine::Error::Render { path: args.path.clone(), page: page + 1, detail: e.to_string() })?;
         }
-        let rss = current_rss_bytes();
-        if i == 0 {
-            rss_first = rss;
-        }
-        rss_peak = rss_peak.max(rss);
         progress.set_message(format!("RSS {:.0} MB", mb(rss)));
         progress.inc(1);
-    }
+        Ok(())
+    })?;
     progress.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let rss_end = current_rss_bytes();
-    let stats: RenderStats = renderer.stats();
-    let pages_per_s = pages as f64 / elapsed.max(1e-9);
-    let report = json!({
-        "path": args.path,
-        "pages": pages,
-        "dpi": args.dpi,
-        "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
-        "pages_per_s": (pages_per_s * 100.0).round() / 100.0,
-        "rss_first_mb": mb(rss_first),
-        "rss_peak_mb": mb(rss_peak),
-        "rss_end_mb": mb(rss_end),
-        "process_peak_rss_mb": mb(peak_rss_bytes()),
-        "capped_pages": capped,
-        "recycle": policy,
-        "pdfium": stats,
-    });
     if json {
-        println!("{report}");
+        println!("{}", serde_json::to_string(&run)?);
     } else {
         println!(
-            "{pages} pages in {elapsed:.1} s ({pages_per_s:.2} pages/s); RSS after first page {:.1} MB, peak {:.1} MB, end {:.1} MB; {} reopens",
-            mb(rss_first), mb(rss_peak), mb(rss_end), stats.recycles
+            "{} pages in {:.1} s ({:.2} pages/s); RSS after first page {:.1} MB, peak {:.1} MB, end {:.1} MB; {} reopens",
+            run.pages, run.elapsed_s, run.pages_per_s, run.rss_first_mb, run.rss_peak_mb, run.rss_end_mb, run.pdfium.recycles
         );
-        if capped > 0 {
-            println!("{capped} pages were larger than --max-pixels and were scaled down");
+        if run.capped_pages > 0 {
+            println!("{} pages were larger than --max-pixels and were scaled down", run.capped_pages);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -218,20 +175,4 @@ pub fn render(args: &RenderArgs, json: bool) -> Result<ExitCode> {
 fn save_png(dir: &Path, page: usize, image: folio_engine::PageImage) -> Result<()> {
     let path = dir.join(format!("page-{:04}.png", page + 1));
     image.into_rgb_image().save(&path).with_context(|| format!("writing {}", path.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_pages;
-
-    #[test]
-    fn page_specs() {
-        assert_eq!(parse_pages("--pages", "all", 5).unwrap(), 0..5);
-        assert_eq!(parse_pages("--pages", "3", 5).unwrap(), 2..3);
-        assert_eq!(parse_pages("--pages", "2-4", 5).unwrap(), 1..4);
-        assert!(parse_pages("--pages", "0", 5).is_err());
-        assert!(parse_pages("--pages", "4-2", 5).is_err());
-        assert!(parse_pages("--pages", "6", 5).is_err());
-        assert!(parse_pages("--pages", "x", 5).is_err());
-    }
 }

@@ -1,21 +1,21 @@
 //! `folio process`, `folio soak` and `folio tune`: documents through the background worker, the same one the
 //! desktop app uses, with a summary of where the time and the memory went.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use folio_engine::control::autotune::{autotune, TuneOptions};
 use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::worker::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
-use folio_engine::pipeline::{BatchSizes, Stage};
-use folio_engine::diagnostics::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
+use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
+use folio_engine::diagnostics::soak::{SoakRecorder, SoakRecording, SoakReport};
 use folio_engine::document::source::{self, Document, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -172,32 +172,6 @@ impl Engine {
             WorkerOptions { pipeline_batch: self.batch, channel_capacity: self.queue_pages, ..WorkerOptions::default() },
         )
     }
-
-    fn models(&self) -> Value {
-        self.hub
-            .all_stats()
-            .into_iter()
-            .filter(|(_, s)| s.load_count > 0)
-            .map(|(id, s)| (id.name().to_string(), json!({ "load_count": s.load_count, "load_ms": round2(s.load_ms), "bytes": s.bytes })))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    }
-
-    /// MB per component now, with `other` the part of RSS nothing accounts for.
-    fn attribution(&self) -> Value {
-        let a = MemorySample::now(&self.gauges).attribution();
-        let mb = |b: u64| round2(b as f64 / MB);
-        json!({
-            "rss": mb(a.rss),
-            "models": mb(a.models),
-            "page_cache": mb(a.page_cache),
-            "pdfium": mb(a.pdfium),
-            "in_flight": mb(a.in_flight),
-            "arena_free": mb(a.arena_free),
-            "libraries": mb(a.libraries),
-            "other": mb(a.other),
-        })
-    }
 }
 
 fn round2(v: f64) -> f64 {
@@ -231,19 +205,7 @@ struct Run {
     seconds: f64,
     budget_actions: Vec<Value>,
     leak_warnings: Vec<Value>,
-    rss_per_page: Vec<u64>,
-    /// The process's peak RSS so far when each of [`PEAK_CHECKPOINTS`] pages were done.
-    peaks_at: Vec<(usize, u64)>,
-    /// Per count of pages done, the lowest RSS sampled while that many were done (`u64::MAX`: none sampled).
-    floors: Vec<u64>,
-    /// The same for RSS less the page images in flight.
-    retained_floors: Vec<u64>,
-    /// The position in the looped queue (0-based) of each page done, in the order they were done.
-    positions: Vec<usize>,
-    /// The inference arena's reserve as each page was done.
-    arena_per_page: Vec<u64>,
-    /// Per page, the share of RSS that no component accounts for.
-    other_shares: Vec<f64>,
+    recording: SoakRecording,
     cancelled: bool,
     /// Why jobs ended `failed`, one line each.
     job_failures: Vec<String>,
@@ -255,44 +217,20 @@ struct RunOptions {
     total: u64,
     budget_mb: Option<u64>,
     quiet: bool,
-    /// Where each document's pages start in the queue that a soak loops over: a page's position is this
-    /// plus its 0-based page number. Documents not named count from 0.
-    queue_offsets: std::collections::HashMap<String, isize>,
+    queue_offsets: HashMap<String, isize>,
 }
 
-fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, options: RunOptions, mut sink: Box<dyn FnMut(&folio_engine::pipeline::PageResult) + Send>) -> Run {
+fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, options: RunOptions, mut sink: Box<dyn FnMut(&PageResult) + Send>) -> Run {
     let RunOptions { total, budget_mb, quiet, queue_offsets } = options;
     let events = worker.subscribe();
     if let Some(mb) = budget_mb {
         worker.set_budget(Some(mb << 20));
     }
-    let rss_per_page = Arc::new(Mutex::new(Vec::new()));
-    let other_shares = Arc::new(Mutex::new(Vec::new()));
-    let peaks_at = Arc::new(Mutex::new(Vec::new()));
-    let peak_log = Arc::clone(&peaks_at);
-    let positions = Arc::new(Mutex::new(Vec::new()));
-    let position_log = Arc::clone(&positions);
-    let arena_per_page = Arc::new(Mutex::new(Vec::new()));
-    let arena_log = Arc::clone(&arena_per_page);
-    let (rss_log, other_log, g) = (Arc::clone(&rss_per_page), Arc::clone(&other_shares), Arc::clone(gauges));
-    let floors = FloorSampler::start(Arc::clone(gauges));
-    let page_floors = floors.floors();
+    let recorder = Arc::new(SoakRecorder::start(Arc::clone(gauges), queue_offsets));
+    let record = Arc::clone(&recorder);
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
-        let sample = MemorySample::now(&g);
-        let pages = {
-            let mut rss = rss_log.lock().unwrap();
-            rss.push(sample.rss_bytes);
-            rss.len()
-        };
-        if PEAK_CHECKPOINTS.contains(&pages) {
-            peak_log.lock().unwrap().push((pages, peak_rss_bytes()));
-        }
-        other_log.lock().unwrap().push(sample.attribution().other_share());
-        let offset = queue_offsets.get(&page.doc).copied().unwrap_or(0);
-        position_log.lock().unwrap().push((offset + page.page.saturating_sub(1) as isize).max(0) as usize);
-        arena_log.lock().unwrap().push(folio_engine::native::shared_arena_stats().map_or(0, |a| a.reserved_bytes));
-        page_floors.page_done(&g);
+        record.page_done(page);
     }));
     let progress = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     progress.set_style(
@@ -307,13 +245,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         seconds: 0.0,
         budget_actions: Vec::new(),
         leak_warnings: Vec::new(),
-        rss_per_page: Vec::new(),
-        peaks_at: Vec::new(),
-        floors: Vec::new(),
-        retained_floors: Vec::new(),
-        positions: Vec::new(),
-        arena_per_page: Vec::new(),
-        other_shares: Vec::new(),
+        recording: SoakRecording::default(),
         cancelled: false,
         job_failures: Vec::new(),
         stage_rates: Vec::new(),
@@ -373,93 +305,8 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
     }
     progress.finish_and_clear();
     run.seconds = started.elapsed().as_secs_f64();
-    run.rss_per_page = std::mem::take(&mut *rss_per_page.lock().unwrap());
-    (run.floors, run.retained_floors) = floors.stop();
-    run.positions = std::mem::take(&mut *positions.lock().unwrap());
-    run.arena_per_page = std::mem::take(&mut *arena_per_page.lock().unwrap());
-    run.peaks_at = std::mem::take(&mut *peaks_at.lock().unwrap());
-    run.other_shares = std::mem::take(&mut *other_shares.lock().unwrap());
+    run.recording = recorder.finish();
     run
-}
-
-/// Page counts at which a soak reports the peak RSS so far: the first pages against the first 1,500.
-const PEAK_CHECKPOINTS: [usize; 10] = [10, 30, 100, 200, 500, 1000, 1500, 2000, 5000, 10000];
-
-/// For each count of pages done, the lowest RSS seen while that many were done, and the lowest RSS less the
-/// page images then in flight (counted by the memory gauges; each is a separate mapping, unmapped when it is
-/// dropped): sixteen bytes per page, however long the run.
-#[derive(Default)]
-struct PageFloors {
-    floors: Mutex<(Vec<u64>, Vec<u64>)>,
-    pages_done: AtomicUsize,
-}
-
-impl PageFloors {
-    fn observe(&self, rss: u64, kept: Option<u64>) {
-        let page = self.pages_done.load(Ordering::Relaxed);
-        let mut floors = self.floors.lock().unwrap();
-        let (all, retained) = &mut *floors;
-        if all.len() <= page {
-            all.resize(page + 1, u64::MAX);
-            retained.resize(page + 1, u64::MAX);
-        }
-        all[page] = all[page].min(rss);
-        if let Some(kept) = kept {
-            retained[page] = retained[page].min(kept);
-        }
-    }
-
-    /// One more page is done; the reading taken as it finished counts for the new count, so every count has
-    /// at least one value however fast pages go.
-    fn page_done(&self, gauges: &MemoryGauges) {
-        self.pages_done.fetch_add(1, Ordering::Relaxed);
-        let (rss, kept) = read_floor(gauges);
-        self.observe(rss, kept);
-    }
-}
-
-/// RSS, and RSS less the page images in flight. The images are read before and after RSS; when they
-/// changed in between (an image handed on or dropped meanwhile), the second figure is left out rather than
-/// risk subtracting an image RSS no longer held.
-fn read_floor(gauges: &MemoryGauges) -> (u64, Option<u64>) {
-    let before = gauges.in_flight_bytes.load(Ordering::Relaxed);
-    let rss = current_rss_bytes();
-    let after = gauges.in_flight_bytes.load(Ordering::Relaxed);
-    (rss, (before == after).then(|| rss.saturating_sub(after)))
-}
-
-/// Samples RSS 20 times a second into [`PageFloors`].
-struct FloorSampler {
-    floors: Arc<PageFloors>,
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl FloorSampler {
-    fn start(gauges: Arc<MemoryGauges>) -> Self {
-        let floors = Arc::new(PageFloors::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (flag, sampled) = (Arc::clone(&stop), Arc::clone(&floors));
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                let (rss, kept) = read_floor(&gauges);
-                sampled.observe(rss, kept);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-        FloorSampler { floors, stop, thread }
-    }
-
-    fn floors(&self) -> Arc<PageFloors> {
-        Arc::clone(&self.floors)
-    }
-
-    /// The floors per count of pages done: of RSS, and of RSS less the page images in flight.
-    fn stop(self) -> (Vec<u64>, Vec<u64>) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.thread.join();
-        std::mem::take(&mut *self.floors.floors.lock().unwrap())
-    }
 }
 
 pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
@@ -511,23 +358,14 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
         "peak_rss_mb": round2(peak_rss_bytes() as f64 / MB),
         "ort_share": round2(ort_share),
         "stages": stages,
-        "models": engine.models(),
+        "models": engine.hub.load_report(),
         "budget_mb": budget_mb,
         "budget_actions": run.budget_actions,
         "leak_warnings": run.leak_warnings,
-        "attribution": engine.attribution(),
-        "other_share_avg": round3(run.other_shares.iter().sum::<f64>() / run.other_shares.len().max(1) as f64),
-        "other_share_max": round3(run.other_shares.iter().copied().fold(0.0, f64::max)),
-        "arena": folio_engine::native::shared_arena_stats().map(|a| json!({
-            "in_use_mb": round2(a.in_use_bytes as f64 / MB),
-            "reserved_mb": round2(a.reserved_bytes as f64 / MB),
-            "peak_in_use_mb": round2(a.peak_in_use_bytes as f64 / MB),
-            "shrinks": a.shrinks,
-            // What the reserve holds against the most the arena has had in use: the policy keeps it under 2.
-            "reserve_per_peak": round2(a.reserved_bytes as f64 / a.peak_in_use_bytes.max(1) as f64),
-            "free_limit_mb": round2(MemorySample::now(&engine.gauges).arena_free_limit_bytes as f64 / MB),
-            "fixed_free_limit_mb": engine.hub.arena_free_limit().map(|l| l >> 20),
-        })),
+        "attribution": MemorySample::now(&engine.gauges).attribution().in_mb(),
+        "other_share_avg": round3(run.recording.other_shares.iter().sum::<f64>() / run.recording.other_shares.len().max(1) as f64),
+        "other_share_max": round3(run.recording.other_shares.iter().copied().fold(0.0, f64::max)),
+        "arena": engine.hub.arena_report(),
     })
 }
 
@@ -555,7 +393,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     // One range for every document, each clamped to its length, as the job plans it.
     let longest = documents.iter().map(|d| d.page_count()).max().unwrap_or(0);
     let range = parse_pages("--range", &args.range, longest)?;
-    let mut queue_offsets = std::collections::HashMap::new();
+    let mut queue_offsets = HashMap::new();
     let mut queue_len = 0usize;
     for document in &documents {
         let pages = range.start.min(document.page_count())..range.end.min(document.page_count());
@@ -590,120 +428,14 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     if let Some(out) = out {
         out.lock().unwrap().flush()?;
     }
-    let warmup = args.warmup.min(run.rss_per_page.len().saturating_sub(2));
-    let after: Vec<f64> = run.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
-    let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
-    let slope = fit_slope(&xs, &after).unwrap_or(0.0);
-    let window = args.floor_window as usize;
-    // Windows are counted from the first page looped over: document pages for one document, positions in
-    // the queue for several.
     let first_page = if single { range.start } else { 0 };
-    let floors = FloorFit::of(&run.floors, &run.positions, queue_len, first_page, warmup, window);
-    let retained = FloorFit::of(&run.retained_floors, &run.positions, queue_len, first_page, warmup, window);
-    // The floors until the queue first came round (matched windows need a second pass: none here).
-    let during = during_run(&run.floors);
-    let (fx, fy): (Vec<f64>, Vec<f64>) = window_minima(&during[..during.len().min(queue_len + 1)], warmup, window).into_iter().unzip();
+    let report = SoakReport::of(&run.recording, queue_len, first_page, args.warmup, args.floor_window as usize);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
-    summary["warmup_pages"] = json!(warmup);
-    summary["rss_after_warmup_mb"] = json!(round2(after.first().copied().unwrap_or(0.0) / MB));
-    summary["rss_end_mb"] = json!(round2(after.last().copied().unwrap_or(0.0) / MB));
-    // The floor (the lowest RSS in each window of pages) is what the process keeps; RSS at the moment each
-    // page ends also carries the next pages in flight. When the document came round again, each window of
-    // its pages is compared with itself a pass later, since what stays resident also depends on where in
-    // the document a page is (see `matched_windows`); otherwise the floors are fitted against page counts,
-    // and runs too short for a window fall back to the per-page figure. All three are printed.
-    let (headline, method) = match (matched_slope(&floors.matched), floors.window_slope) {
-        (Some(s), _) => (s, "same_pages_next_pass"),
-        (None, Some(s)) => (s, "window_floor"),
-        (None, None) => (slope, "page_end"),
-    };
-    summary["slope_kb_per_page"] = json!(round2(headline / 1024.0));
-    summary["slope_method"] = json!(method);
-    summary["window_floor_slope_kb_per_page"] = kb_per_page(floors.window_slope);
-    // Both readings, whatever the run: window floors against page counts over the first pass (growth
-    // within a pass), and the same pages a pass later (null until the queue has come round).
-    summary["first_pass_window_floor_slope_kb_per_page"] = kb_per_page(fit_slope(&fx, &fy));
-    summary["same_pages_next_pass_slope_kb_per_page"] = kb_per_page(matched_slope(&floors.matched));
-    summary["queue_pages"] = json!(queue_len);
-    summary["matched_windows"] = floors.matched_json();
-    // The arena's reserve is memory the process holds: its growth is growth, free or not.
-    let reserve = window_minima(&during_run_per_page(&run.arena_per_page), warmup, window);
-    let (rx, ry): (Vec<f64>, Vec<f64>) = reserve.into_iter().unzip();
-    summary["arena_reserve_slope_kb_per_page"] = kb_per_page(fit_slope(&rx, &ry));
-    // The same without the page images in flight: whole 6 MB mappings that come and go with the pipeline's
-    // queues, so one image more or less at a window's lowest moment moves its floor by as much.
-    summary["without_pages_in_flight"] = json!({
-        "slope_kb_per_page": kb_per_page(matched_slope(&retained.matched).or(retained.window_slope)),
-        "window_floor_slope_kb_per_page": kb_per_page(retained.window_slope),
-        "floor_mb": retained.floor_mb(),
-        "matched_windows": retained.matched_json(),
-    });
-    summary["floor_window_pages"] = json!(args.floor_window);
-    summary["floor_windows"] = json!(floors.ys.len());
-    summary["floor_first_mb"] = json!(floors.ys.first().map(|v| round2(v / MB)));
-    summary["floor_last_mb"] = json!(floors.ys.last().map(|v| round2(v / MB)));
-    // One value per window: a step (the arena growing for a larger page) reads differently from a ramp.
-    summary["floor_mb"] = floors.floor_mb();
-    summary["page_end_slope_kb_per_page"] = json!(round2(slope / 1024.0));
-    // Peak RSS so far once N pages are done: the first pages against the first 1,500, in one run.
-    let peaks: serde_json::Map<String, Value> = run.peaks_at.iter().map(|&(n, b)| (n.to_string(), json!(round2(b as f64 / MB)))).collect();
-    summary["peak_rss_mb_after_pages"] = Value::Object(peaks);
+    if let (Value::Object(summary), Value::Object(report)) = (&mut summary, serde_json::to_value(&report)?) {
+        summary.extend(report);
+    }
     print(&summary, json_summary);
     Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// One series of per-page floors, read both ways: windows fitted against page counts, and each window of
-/// document pages against itself a pass later.
-struct FloorFit {
-    /// The floor of each window after warm-up.
-    ys: Vec<f64>,
-    window_slope: Option<f64>,
-    matched: Vec<MatchedWindow>,
-    /// The document page (0-based) that `positions` count from.
-    first_page: usize,
-}
-
-impl FloorFit {
-    fn of(floors: &[u64], positions: &[usize], pages: usize, first_page: usize, warmup: usize, window: usize) -> Self {
-        let floors = during_run(floors);
-        let (xs, ys): (Vec<f64>, Vec<f64>) = window_minima(floors, warmup, window).into_iter().unzip();
-        let matched = matched_windows(floors, positions, pages, warmup, window);
-        FloorFit { window_slope: fit_slope(&xs, &ys), ys, matched, first_page }
-    }
-
-    fn floor_mb(&self) -> Value {
-        json!(self.ys.iter().map(|v| round2(v / MB)).collect::<Vec<_>>())
-    }
-
-    fn matched_json(&self) -> Value {
-        json!(self
-            .matched
-            .iter()
-            .map(|m| json!({
-                "first_page": self.first_page + m.first_page + 1,
-                "pages_between": round2(m.pages_between),
-                "floor_before_mb": round2(m.floor_before / MB),
-                "floor_after_mb": round2(m.floor_after / MB),
-                "slope_kb_per_page": round2(m.slope() / 1024.0),
-            }))
-            .collect::<Vec<_>>())
-    }
-}
-
-fn kb_per_page(slope: Option<f64>) -> Value {
-    json!(slope.map(|s| round2(s / 1024.0)))
-}
-
-/// Per-page readings (`values[i]` after `i + 1` pages) laid out as floors are (`floors[p]` at `p` pages
-/// done), so that [`window_minima`] reads both the same way.
-fn during_run_per_page(values: &[u64]) -> Vec<u64> {
-    std::iter::once(u64::MAX).chain(values.iter().copied()).collect()
-}
-
-/// The floors while pages were still to come: the last count is the drained pipeline after the final page,
-/// lower than any point of the run, and would tilt the slope down.
-fn during_run(floors: &[u64]) -> &[u64] {
-    &floors[..floors.len().saturating_sub(1)]
 }
 
 pub fn tune(args: &TuneArgs, json_summary: bool) -> Result<ExitCode> {

@@ -16,7 +16,7 @@ use image::{ImageReader, Limits, RgbImage};
 use pdfium_render::prelude::{PdfBitmapFormat, PdfDocument, PdfRenderConfig};
 use serde::Serialize;
 
-use crate::memory::{heap_in_use_bytes, release_free_memory, MemoryGauges};
+use crate::memory::{current_rss_bytes, heap_in_use_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
 use crate::document::source::{self, Document, DocumentKind};
 use crate::{native, Error, Result};
 
@@ -123,6 +123,7 @@ struct Request {
 pub struct Renderer {
     requests: Sender<Request>,
     options: RenderOptions,
+    policy: RecyclePolicy,
     counters: Arc<RenderCounters>,
     gauges: Arc<MemoryGauges>,
 }
@@ -136,7 +137,12 @@ impl Renderer {
             .name("folio-pdfium".into())
             .spawn(move || worker.run(inbox))
             .expect("spawn the pdfium thread");
-        Renderer { requests, options, counters, gauges }
+        Renderer { requests, options, policy, counters, gauges }
+    }
+
+    /// How pdfium's documents are recycled.
+    pub fn policy(&self) -> RecyclePolicy {
+        self.policy
     }
 
     /// Renders page `page` (0-based) of `document`.
@@ -349,5 +355,64 @@ mod tests {
         assert!(capped);
         assert!((w as u64) * (h as u64) <= 40_000_000);
         assert_eq!(w, h);
+    }
+}
+
+/// What rendering a range of pages one after another cost (`folio render`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderRun {
+    pub path: PathBuf,
+    pub pages: usize,
+    pub dpi: f32,
+    pub elapsed_s: f64,
+    pub pages_per_s: f64,
+    pub rss_first_mb: f64,
+    pub rss_peak_mb: f64,
+    pub rss_end_mb: f64,
+    pub process_peak_rss_mb: f64,
+    /// Pages larger than the pixel cap, rendered smaller.
+    pub capped_pages: usize,
+    pub recycle: RecyclePolicy,
+    pub pdfium: RenderStats,
+}
+
+impl Renderer {
+    /// Renders `pages` of `document` at `dpi` one after another, handing each image to `each` with the RSS
+    /// after it, and reports the time and memory it took.
+    pub fn measure(
+        &self,
+        document: &Document,
+        pages: std::ops::Range<usize>,
+        dpi: f32,
+        mut each: impl FnMut(usize, PageImage, u64) -> Result<()>,
+    ) -> Result<RenderRun> {
+        let started = std::time::Instant::now();
+        let (mut rss_first, mut rss_peak, mut capped) = (0u64, 0u64, 0usize);
+        let count = pages.len();
+        for (i, page) in pages.enumerate() {
+            let image = self.render(document, page, RenderSize::Dpi(dpi))?;
+            capped += image.capped as usize;
+            let rss = current_rss_bytes();
+            if i == 0 {
+                rss_first = rss;
+            }
+            rss_peak = rss_peak.max(rss);
+            each(page, image, rss)?;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        Ok(RenderRun {
+            path: document.path.clone(),
+            pages: count,
+            dpi,
+            elapsed_s: (elapsed * 1000.0).round() / 1000.0,
+            pages_per_s: (count as f64 / elapsed.max(1e-9) * 100.0).round() / 100.0,
+            rss_first_mb: mb2(rss_first),
+            rss_peak_mb: mb2(rss_peak),
+            rss_end_mb: mb2(current_rss_bytes()),
+            process_peak_rss_mb: mb2(peak_rss_bytes()),
+            capped_pages: capped,
+            recycle: self.policy(),
+            pdfium: self.stats(),
+        })
     }
 }

@@ -110,7 +110,38 @@ pub struct Attribution {
     pub other: u64,
 }
 
+/// An [`Attribution`] in MB (MiB, to two decimals), as reports print it.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct AttributionMb {
+    pub rss: f64,
+    pub models: f64,
+    pub page_cache: f64,
+    pub pdfium: f64,
+    pub in_flight: f64,
+    pub arena_free: f64,
+    pub libraries: f64,
+    pub other: f64,
+}
+
+/// Bytes in MB (MiB), to two decimals.
+pub fn mb2(bytes: u64) -> f64 {
+    (bytes as f64 / 1048576.0 * 100.0).round() / 100.0
+}
+
 impl Attribution {
+    pub fn in_mb(&self) -> AttributionMb {
+        AttributionMb {
+            rss: mb2(self.rss),
+            models: mb2(self.models),
+            page_cache: mb2(self.page_cache),
+            pdfium: mb2(self.pdfium),
+            in_flight: mb2(self.in_flight),
+            arena_free: mb2(self.arena_free),
+            libraries: mb2(self.libraries),
+            other: mb2(self.other),
+        }
+    }
+
     /// The share of RSS nothing accounts for.
     pub fn other_share(&self) -> f64 {
         self.other as f64 / self.rss.max(1) as f64

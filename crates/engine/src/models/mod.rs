@@ -13,7 +13,7 @@
 //! [`ModelHub::request_arena_shrink`] has the next inference give the free part back.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -25,7 +25,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::session::{RunOptions, Session};
 use serde::Serialize;
 
-use crate::memory::{heap_in_use_bytes, MemoryGauges};
+use crate::memory::{heap_in_use_bytes, mb2, MemoryGauges, MemorySample};
 use crate::{native, Error, Result};
 
 /// The models Folio runs, one per pipeline stage.
@@ -442,7 +442,55 @@ pub struct ModelHub {
     gate: Arc<LoadGate>,
 }
 
+/// A model's loads, as reports print them.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub load_count: u64,
+    pub load_ms: f64,
+    pub bytes: u64,
+}
+
+/// The shared inference arena now, in MB, with the bound on its free part in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArenaReport {
+    pub in_use_mb: f64,
+    pub reserved_mb: f64,
+    pub peak_in_use_mb: f64,
+    pub shrinks: u64,
+    /// The reserve against the most the arena has had in use: the policy keeps it under 2.
+    pub reserve_per_peak: f64,
+    /// The bound in force on the free part (the policy's, or the fixed one).
+    pub free_limit_mb: f64,
+    /// The fixed bound the user set (`None`: the policy decides).
+    pub fixed_free_limit_mb: Option<u64>,
+}
+
 impl ModelHub {
+    /// Every model loaded at least once, by name.
+    pub fn load_report(&self) -> BTreeMap<String, LoadReport> {
+        self.all_stats()
+            .into_iter()
+            .filter(|(_, s)| s.load_count > 0)
+            .map(|(id, s)| {
+                let load_ms = (s.load_ms * 100.0).round() / 100.0;
+                (id.name().to_string(), LoadReport { load_count: s.load_count, load_ms, bytes: s.bytes })
+            })
+            .collect()
+    }
+
+    /// The shared arena now (`None` without one).
+    pub fn arena_report(&self) -> Option<ArenaReport> {
+        native::shared_arena_stats().map(|a| ArenaReport {
+            in_use_mb: mb2(a.in_use_bytes),
+            reserved_mb: mb2(a.reserved_bytes),
+            peak_in_use_mb: mb2(a.peak_in_use_bytes),
+            shrinks: a.shrinks,
+            reserve_per_peak: (a.reserved_bytes as f64 / a.peak_in_use_bytes.max(1) as f64 * 100.0).round() / 100.0,
+            free_limit_mb: mb2(MemorySample::now(&self.gauges).arena_free_limit_bytes),
+            fixed_free_limit_mb: self.arena_free_limit().map(|l| l >> 20),
+        })
+    }
+
     /// The gauges the hub counts its models in (and its users count their buffers in).
     pub fn gauges(&self) -> &Arc<MemoryGauges> {
         &self.gauges

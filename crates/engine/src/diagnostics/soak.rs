@@ -1,0 +1,326 @@
+//! What a soak measures: the RSS floor at every count of pages done (sampled 20 times a second), and the
+//! report fitted from it — window floors against page counts over the first pass, each window against itself
+//! a pass later, the arena's reserve, and the peaks at checkpoints. `folio soak` prints the report.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
+use crate::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
+use crate::native::shared_arena_stats;
+use crate::pipeline::PageResult;
+
+const MB: f64 = 1048576.0;
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn kb_per_page(slope: Option<f64>) -> Option<f64> {
+    slope.map(|s| round2(s / 1024.0))
+}
+
+/// Page counts at which a soak reports the peak RSS so far: the first pages against the first 1,500.
+pub const PEAK_CHECKPOINTS: [usize; 10] = [10, 30, 100, 200, 500, 1000, 1500, 2000, 5000, 10000];
+
+/// For each count of pages done, the lowest RSS seen while that many were done, and the lowest RSS less the
+/// page images then in flight (counted by the memory gauges; each is a separate mapping, unmapped when it is
+/// dropped): sixteen bytes per page, however long the run.
+#[derive(Default)]
+pub struct PageFloors {
+    floors: Mutex<(Vec<u64>, Vec<u64>)>,
+    pages_done: AtomicUsize,
+}
+
+impl PageFloors {
+    fn observe(&self, rss: u64, kept: Option<u64>) {
+        let page = self.pages_done.load(Ordering::Relaxed);
+        let mut floors = self.floors.lock().unwrap();
+        let (all, retained) = &mut *floors;
+        if all.len() <= page {
+            all.resize(page + 1, u64::MAX);
+            retained.resize(page + 1, u64::MAX);
+        }
+        all[page] = all[page].min(rss);
+        if let Some(kept) = kept {
+            retained[page] = retained[page].min(kept);
+        }
+    }
+
+    /// One more page is done; the reading taken as it finished counts for the new count, so every count has
+    /// at least one value however fast pages go.
+    pub fn page_done(&self, gauges: &MemoryGauges) {
+        self.pages_done.fetch_add(1, Ordering::Relaxed);
+        let (rss, kept) = read_floor(gauges);
+        self.observe(rss, kept);
+    }
+}
+
+/// RSS, and RSS less the page images in flight. The images are read before and after RSS; when they
+/// changed in between (an image handed on or dropped meanwhile), the second figure is left out rather than
+/// risk subtracting an image RSS no longer held.
+fn read_floor(gauges: &MemoryGauges) -> (u64, Option<u64>) {
+    let before = gauges.in_flight_bytes.load(Ordering::Relaxed);
+    let rss = current_rss_bytes();
+    let after = gauges.in_flight_bytes.load(Ordering::Relaxed);
+    (rss, (before == after).then(|| rss.saturating_sub(after)))
+}
+
+/// Samples RSS 20 times a second into [`PageFloors`].
+pub struct FloorSampler {
+    floors: Arc<PageFloors>,
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl FloorSampler {
+    pub fn start(gauges: Arc<MemoryGauges>) -> Self {
+        let floors = Arc::new(PageFloors::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, sampled) = (Arc::clone(&stop), Arc::clone(&floors));
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                let (rss, kept) = read_floor(&gauges);
+                sampled.observe(rss, kept);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        FloorSampler { floors, stop, thread }
+    }
+
+    pub fn floors(&self) -> Arc<PageFloors> {
+        Arc::clone(&self.floors)
+    }
+
+    /// The floors per count of pages done: of RSS, and of RSS less the page images in flight.
+    pub fn stop(self) -> (Vec<u64>, Vec<u64>) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+        std::mem::take(&mut *self.floors.floors.lock().unwrap())
+    }
+}
+
+
+/// Records, as each page is delivered, what the soak report is fitted from: RSS, the peak at checkpoints,
+/// the unexplained share of RSS, the page's place in the looped queue and the arena's reserve; with a
+/// [`FloorSampler`] running beside it for the floors.
+pub struct SoakRecorder {
+    gauges: Arc<MemoryGauges>,
+    /// Where each document's pages start in the queue a soak loops over: a page's position is this plus its
+    /// 0-based page number. Documents not named count from 0.
+    queue_offsets: HashMap<String, isize>,
+    pages: Mutex<SoakRecording>,
+    sampler: Mutex<Option<FloorSampler>>,
+}
+
+/// What a soak recorded, page by page.
+#[derive(Debug, Default)]
+pub struct SoakRecording {
+    /// RSS as each page was delivered.
+    pub rss_per_page: Vec<u64>,
+    /// The lowest RSS at each count of pages done (`u64::MAX`: none sampled), and the same less the page
+    /// images in flight.
+    pub floors: Vec<u64>,
+    pub retained_floors: Vec<u64>,
+    /// The position in the looped queue (0-based) of each page done, in the order they were done.
+    pub positions: Vec<usize>,
+    /// The inference arena's reserve as each page was done.
+    pub arena_per_page: Vec<u64>,
+    /// The peak RSS so far once each of [`PEAK_CHECKPOINTS`] pages were done.
+    pub peaks_at: Vec<(usize, u64)>,
+    /// Per page, the share of RSS that no component accounts for.
+    pub other_shares: Vec<f64>,
+}
+
+impl SoakRecorder {
+    /// Starts sampling floors now.
+    pub fn start(gauges: Arc<MemoryGauges>, queue_offsets: HashMap<String, isize>) -> Self {
+        let sampler = FloorSampler::start(Arc::clone(&gauges));
+        SoakRecorder { gauges, queue_offsets, pages: Mutex::new(SoakRecording::default()), sampler: Mutex::new(Some(sampler)) }
+    }
+
+    /// One more page was delivered.
+    pub fn page_done(&self, page: &PageResult) {
+        let sample = MemorySample::now(&self.gauges);
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages.rss_per_page.push(sample.rss_bytes);
+        let done = pages.rss_per_page.len();
+        if PEAK_CHECKPOINTS.contains(&done) {
+            pages.peaks_at.push((done, peak_rss_bytes()));
+        }
+        pages.other_shares.push(sample.attribution().other_share());
+        let offset = self.queue_offsets.get(&page.doc).copied().unwrap_or(0);
+        pages.positions.push((offset + page.page.saturating_sub(1) as isize).max(0) as usize);
+        pages.arena_per_page.push(shared_arena_stats().map_or(0, |a| a.reserved_bytes));
+        drop(pages);
+        if let Some(sampler) = self.sampler.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            sampler.floors.page_done(&self.gauges);
+        }
+    }
+
+    /// Stops sampling; everything recorded.
+    pub fn finish(&self) -> SoakRecording {
+        let mut recording = std::mem::take(&mut *self.pages.lock().unwrap_or_else(|p| p.into_inner()));
+        if let Some(sampler) = self.sampler.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            (recording.floors, recording.retained_floors) = sampler.stop();
+        }
+        recording
+    }
+}
+
+/// One window of pages compared with itself a pass later.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchedWindowReport {
+    /// The window's first page: a document page for one document, a queue position for several (1-based).
+    pub first_page: usize,
+    pub pages_between: f64,
+    pub floor_before_mb: f64,
+    pub floor_after_mb: f64,
+    pub slope_kb_per_page: f64,
+}
+
+/// The floors less the page images in flight, read the same ways.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetainedReport {
+    pub slope_kb_per_page: Option<f64>,
+    pub window_floor_slope_kb_per_page: Option<f64>,
+    pub floor_mb: Vec<f64>,
+    pub matched_windows: Vec<MatchedWindowReport>,
+}
+
+/// A soak's memory figures (field by field in `docs/cli-json.md`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SoakReport {
+    pub warmup_pages: usize,
+    pub rss_after_warmup_mb: f64,
+    pub rss_end_mb: f64,
+    /// The headline: the same pages a pass later when the queue came round, else window floors against page
+    /// counts, else RSS at each page's end (`slope_method` says which).
+    pub slope_kb_per_page: f64,
+    pub slope_method: &'static str,
+    pub window_floor_slope_kb_per_page: Option<f64>,
+    /// Growth within a pass: window floors against page counts until the queue first came round.
+    pub first_pass_window_floor_slope_kb_per_page: Option<f64>,
+    /// Each window against itself a pass later (`None` until the queue has come round).
+    pub same_pages_next_pass_slope_kb_per_page: Option<f64>,
+    pub queue_pages: usize,
+    pub matched_windows: Vec<MatchedWindowReport>,
+    /// The arena's reserve is memory the process holds: its growth is growth, free or not.
+    pub arena_reserve_slope_kb_per_page: Option<f64>,
+    /// Whole page-image mappings come and go with the pipeline's queues, so one image more or less at a
+    /// window's lowest moment moves its floor by as much: the same figures without them.
+    pub without_pages_in_flight: RetainedReport,
+    pub floor_window_pages: usize,
+    pub floor_windows: usize,
+    pub floor_first_mb: Option<f64>,
+    pub floor_last_mb: Option<f64>,
+    /// One value per window: a step (the arena growing for a larger page) reads differently from a ramp.
+    pub floor_mb: Vec<f64>,
+    pub page_end_slope_kb_per_page: f64,
+    /// Peak RSS so far once N pages were done.
+    pub peak_rss_mb_after_pages: BTreeMap<String, f64>,
+}
+
+impl SoakReport {
+    /// The report of a soak over a queue of `queue_pages` pages whose first is document page `first_page`
+    /// (0-based; 0 for a queue of several documents), fitted after `warmup` pages in windows of `window`.
+    pub fn of(record: &SoakRecording, queue_pages: usize, first_page: usize, warmup: usize, window: usize) -> Self {
+        let warmup = warmup.min(record.rss_per_page.len().saturating_sub(2));
+        let after: Vec<f64> = record.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
+        let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
+        let slope = fit_slope(&xs, &after).unwrap_or(0.0);
+        let floors = FloorFit::of(&record.floors, &record.positions, queue_pages, first_page, warmup, window);
+        let retained = FloorFit::of(&record.retained_floors, &record.positions, queue_pages, first_page, warmup, window);
+        // The floors until the queue first came round (matched windows need a second pass: none here).
+        let during = during_run(&record.floors);
+        let (fx, fy): (Vec<f64>, Vec<f64>) =
+            window_minima(&during[..during.len().min(queue_pages + 1)], warmup, window).into_iter().unzip();
+        let (headline, method) = match (matched_slope(&floors.matched), floors.window_slope) {
+            (Some(s), _) => (s, "same_pages_next_pass"),
+            (None, Some(s)) => (s, "window_floor"),
+            (None, None) => (slope, "page_end"),
+        };
+        let reserve = window_minima(&during_run_per_page(&record.arena_per_page), warmup, window);
+        let (rx, ry): (Vec<f64>, Vec<f64>) = reserve.into_iter().unzip();
+        SoakReport {
+            warmup_pages: warmup,
+            rss_after_warmup_mb: round2(after.first().copied().unwrap_or(0.0) / MB),
+            rss_end_mb: round2(after.last().copied().unwrap_or(0.0) / MB),
+            slope_kb_per_page: round2(headline / 1024.0),
+            slope_method: method,
+            window_floor_slope_kb_per_page: kb_per_page(floors.window_slope),
+            first_pass_window_floor_slope_kb_per_page: kb_per_page(fit_slope(&fx, &fy)),
+            same_pages_next_pass_slope_kb_per_page: kb_per_page(matched_slope(&floors.matched)),
+            queue_pages,
+            matched_windows: floors.matched_report(),
+            arena_reserve_slope_kb_per_page: kb_per_page(fit_slope(&rx, &ry)),
+            without_pages_in_flight: RetainedReport {
+                slope_kb_per_page: kb_per_page(matched_slope(&retained.matched).or(retained.window_slope)),
+                window_floor_slope_kb_per_page: kb_per_page(retained.window_slope),
+                floor_mb: retained.floor_mb(),
+                matched_windows: retained.matched_report(),
+            },
+            floor_window_pages: window,
+            floor_windows: floors.ys.len(),
+            floor_first_mb: floors.ys.first().map(|v| round2(v / MB)),
+            floor_last_mb: floors.ys.last().map(|v| round2(v / MB)),
+            floor_mb: floors.floor_mb(),
+            page_end_slope_kb_per_page: round2(slope / 1024.0),
+            peak_rss_mb_after_pages: record.peaks_at.iter().map(|&(n, b)| (n.to_string(), round2(b as f64 / MB))).collect(),
+        }
+    }
+}
+
+/// One series of per-page floors, read both ways: windows fitted against page counts, and each window of
+/// document pages against itself a pass later.
+struct FloorFit {
+    /// The floor of each window after warm-up.
+    ys: Vec<f64>,
+    window_slope: Option<f64>,
+    matched: Vec<MatchedWindow>,
+    /// The document page (0-based) that `positions` count from.
+    first_page: usize,
+}
+
+impl FloorFit {
+    fn of(floors: &[u64], positions: &[usize], pages: usize, first_page: usize, warmup: usize, window: usize) -> Self {
+        let floors = during_run(floors);
+        let (xs, ys): (Vec<f64>, Vec<f64>) = window_minima(floors, warmup, window).into_iter().unzip();
+        let matched = matched_windows(floors, positions, pages, warmup, window);
+        FloorFit { window_slope: fit_slope(&xs, &ys), ys, matched, first_page }
+    }
+
+    fn floor_mb(&self) -> Vec<f64> {
+        self.ys.iter().map(|v| round2(v / MB)).collect()
+    }
+
+    fn matched_report(&self) -> Vec<MatchedWindowReport> {
+        self.matched
+            .iter()
+            .map(|m| MatchedWindowReport {
+                first_page: self.first_page + m.first_page + 1,
+                pages_between: round2(m.pages_between),
+                floor_before_mb: round2(m.floor_before / MB),
+                floor_after_mb: round2(m.floor_after / MB),
+                slope_kb_per_page: round2(m.slope() / 1024.0),
+            })
+            .collect()
+    }
+}
+
+/// Per-page readings (`values[i]` after `i + 1` pages) laid out as floors are (`floors[p]` at `p` pages
+/// done), so that [`window_minima`] reads both the same way.
+fn during_run_per_page(values: &[u64]) -> Vec<u64> {
+    std::iter::once(u64::MAX).chain(values.iter().copied()).collect()
+}
+
+/// The floors while pages were still to come: the last count is the drained pipeline after the final page,
+/// lower than any point of the run, and would tilt the slope down.
+fn during_run(floors: &[u64]) -> &[u64] {
+    &floors[..floors.len().saturating_sub(1)]
+}
+
