@@ -15,7 +15,7 @@ use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::worker::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
-use folio_engine::diagnostics::soak::{SoakRecorder, SoakRecording, SoakReport};
+use folio_engine::diagnostics::soak::{SoakQueue, SoakRecorder, SoakRecording, SoakReport};
 use folio_engine::document::source::{self, Document, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -379,31 +379,7 @@ fn print(summary: &Value, json: bool) {
 
 pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
-    let mut documents = Vec::new();
-    for path in &args.paths {
-        let opened = source::open_path(path, &OpenOptions::default());
-        if let Some(problem) = opened.problems.first() {
-            bail!("cannot soak: {}", problem.message);
-        }
-        documents.extend(opened.documents.into_iter().map(Arc::new));
-    }
-    if documents.is_empty() {
-        bail!("cannot soak: no document in {}", args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    }
-    // One range for every document, each clamped to its length, as the job plans it.
-    let longest = documents.iter().map(|d| d.page_count()).max().unwrap_or(0);
-    let range = parse_pages("--range", &args.range, longest)?;
-    let mut queue_offsets = HashMap::new();
-    let mut queue_len = 0usize;
-    for document in &documents {
-        let pages = range.start.min(document.page_count())..range.end.min(document.page_count());
-        queue_offsets.insert(document.path.display().to_string(), queue_len as isize - pages.start as isize);
-        queue_len += pages.len();
-    }
-    if queue_len == 0 {
-        bail!("cannot soak: --range {} holds no page of these documents", args.range);
-    }
-    let single = documents.len() == 1;
+    let queue = SoakQueue::open(&args.paths, &args.range).map_err(|e| anyhow::anyhow!("cannot soak: {e}"))?;
     let worker = engine.worker();
     let out = match &args.out {
         Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
@@ -411,13 +387,13 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     };
     let writer = out.clone();
     let spec = JobSpec {
-        documents,
-        pages: Some(range.clone()),
+        documents: queue.documents,
+        pages: Some(queue.range),
         stages: engine.stages.clone(),
         dpi: args.pipeline.dpi,
         repeat_to_pages: Some(args.pages),
     };
-    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets };
+    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets };
     let run = run_jobs(&worker, &engine.gauges, vec![spec], options, Box::new(move |page| {
         if let Some(out) = &writer {
             let mut out = out.lock().unwrap();
@@ -428,8 +404,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     if let Some(out) = out {
         out.lock().unwrap().flush()?;
     }
-    let first_page = if single { range.start } else { 0 };
-    let report = SoakReport::of(&run.recording, queue_len, first_page, args.warmup, args.floor_window as usize);
+    let report = SoakReport::of(&run.recording, queue.pages, queue.first_page, args.warmup, args.floor_window as usize);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
     if let (Value::Object(summary), Value::Object(report)) = (&mut summary, serde_json::to_value(&report)?) {
         summary.extend(report);

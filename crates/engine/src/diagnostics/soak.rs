@@ -10,6 +10,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
+use crate::document::page_range;
+use crate::document::source::{open_path, Document, OpenOptions};
 use crate::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use crate::native::shared_arena_stats;
 use crate::pipeline::PageResult;
@@ -104,6 +106,53 @@ impl FloorSampler {
     }
 }
 
+
+/// The documents a soak loops over as one queue, each limited to the same page range.
+pub struct SoakQueue {
+    pub documents: Vec<Arc<Document>>,
+    /// The 0-based range of every document, clamped to each one's length, as the job plans it.
+    pub range: std::ops::Range<usize>,
+    /// Where each document's pages start in the queue (see [`SoakRecorder`]).
+    pub offsets: HashMap<String, isize>,
+    /// Pages in one pass of the queue.
+    pub pages: usize,
+    /// The document page (0-based) queue windows count from: the range's start for one document, 0 for
+    /// several (positions in the queue).
+    pub first_page: usize,
+}
+
+impl SoakQueue {
+    /// Opens `paths` (documents and folders) and lays out pages `range` (`N`, `A-B`, `all`) of each; the
+    /// error names the first file that cannot be opened or why the queue is empty.
+    pub fn open(paths: &[std::path::PathBuf], range: &str) -> Result<Self, String> {
+        let mut documents = Vec::new();
+        for path in paths {
+            let opened = open_path(path, &OpenOptions::default());
+            if let Some(problem) = opened.problems.first() {
+                return Err(problem.message.clone());
+            }
+            documents.extend(opened.documents.into_iter().map(Arc::new));
+        }
+        if documents.is_empty() {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            return Err(format!("no document in {}", names.join(", ")));
+        }
+        let longest = documents.iter().map(|d| d.page_count()).max().unwrap_or(0);
+        let spec = range;
+        let range = page_range(spec, longest).map_err(|e| format!("--range {e}"))?;
+        let (mut offsets, mut pages) = (HashMap::new(), 0usize);
+        for document in &documents {
+            let own = range.start.min(document.page_count())..range.end.min(document.page_count());
+            offsets.insert(document.path.display().to_string(), pages as isize - own.start as isize);
+            pages += own.len();
+        }
+        if pages == 0 {
+            return Err(format!("--range {spec} holds no page of these documents"));
+        }
+        let first_page = if documents.len() == 1 { range.start } else { 0 };
+        Ok(SoakQueue { documents, range, offsets, pages, first_page })
+    }
+}
 
 /// Records, as each page is delivered, what the soak report is fitted from: RSS, the peak at checkpoints,
 /// the unexplained share of RSS, the page's place in the looped queue and the arena's reserve; with a
