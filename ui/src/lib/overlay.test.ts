@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_DPI, hasShapes, overlayScale, overlayShapes, resultDpi, unrotate } from './overlay';
+import { FALLBACK_DPI, hasShapes, overlayScale, overlayShapes, resultDpi, stageStatuses, unrotate } from './overlay';
 import type { PageResult } from './types';
 
 function result(over: Partial<PageResult> = {}): PageResult {
@@ -91,5 +91,25 @@ describe('overlayShapes', () => {
     expect(hasShapes(null)).toBe(false);
     expect(hasShapes(result({ regions: [], lines: [] }))).toBe(false);
     expect(hasShapes(result())).toBe(true);
+  });
+});
+
+describe('stageStatuses', () => {
+  it('lists each stage with its status and puts a render failure first', () => {
+    const rows = stageStatuses({
+      error: 'page2.png: the image is damaged',
+      outcomes: [
+        { stage: 'layout', status: 'skipped', reason: 'the page could not be rendered', ms: 0 },
+        { stage: 'ocr', status: 'failed', error: 'the ocr_rec model failed', ms: 3 },
+        { stage: 'embed', status: 'done', ms: 5 },
+      ],
+    });
+    expect(rows).toEqual([
+      { stage: 'render', status: 'failed', detail: 'page2.png: the image is damaged' },
+      { stage: 'layout', status: 'skipped', detail: 'the page could not be rendered' },
+      { stage: 'ocr', status: 'failed', detail: 'the ocr_rec model failed' },
+      { stage: 'embed', status: 'done', detail: '' },
+    ]);
+    expect(stageStatuses({})).toEqual([]);
   });
 });

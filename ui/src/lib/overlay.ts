@@ -143,3 +143,14 @@ function round2(v: number): number {
 export function hasShapes(result: PageResult | null): boolean {
   return !!result && ((result.regions?.length ?? 0) > 0 || (result.lines?.length ?? 0) > 0 || (result.tables?.length ?? 0) > 0);
 }
+
+/** Per stage on a page, "done", "failed: …" or "skipped: …", for the viewer's status line. */
+export function stageStatuses(result: Pick<PageResult, 'outcomes' | 'error'>): { stage: string; status: string; detail: string }[] {
+  const rows = (result.outcomes ?? []).map((o) => ({
+    stage: o.stage,
+    status: o.status,
+    detail: o.status === 'failed' ? o.error : o.status === 'skipped' ? o.reason : '',
+  }));
+  if (result.error) rows.unshift({ stage: 'render', status: 'failed', detail: result.error });
+  return rows;
+}

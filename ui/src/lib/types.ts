@@ -113,7 +113,18 @@ export interface PageResult {
   lines: OcrLine[];
   tables: TableResult[];
   chunks: { text: string; embedding: number[] }[];
+  /** Why the page could not be worked on at all (it could not be rendered). */
+  error?: string;
+  /** Each stage the job ran, with what it did on this page. */
+  outcomes?: StageOutcome[];
 }
+
+/** What one stage did with one page. */
+export type StageOutcome = { stage: string; ms: number } & (
+  | { status: 'done' }
+  | { status: 'failed'; error: string }
+  | { status: 'skipped'; reason: string }
+);
 
 /** Every `worker-event` carries `t_ms` (Unix ms); optional here so a missing one is tolerated. */
 interface Timed {
