@@ -49,6 +49,12 @@ describe('attribute', () => {
     expect(bandLabel('arena_free')).toBe('Arena reserve');
   });
 
+  it('shows the engine\'s "other" when the sample carries it', () => {
+    const a = attribute(sample({ other_bytes: 7 * MB }));
+    expect(a.other).toBe(7 * MB);
+    expect(bandValue(a, 'other')).toBe(7 * MB);
+  });
+
   it('never makes "other" negative', () => {
     const a = attribute(sample({ rss_bytes: 200 * MB }));
     expect(a.other).toBe(0);

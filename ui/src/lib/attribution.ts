@@ -84,7 +84,11 @@ export function attribute(sample: MemorySample, known?: [string, number][]): Att
   const inFlight = nonNeg(sample.in_flight_bytes);
   const arenaFree = nonNeg(sample.arena_free_bytes);
   const libraries = nonNeg(sample.libraries_bytes);
-  const other = Math.max(0, rss - modelsTotal - pageCache - pdfium - inFlight - arenaFree - libraries);
+  // The engine's figure; only a sample from an older back end leaves it to be worked out here.
+  const other =
+    typeof sample.other_bytes === 'number' && Number.isFinite(sample.other_bytes)
+      ? nonNeg(sample.other_bytes)
+      : Math.max(0, rss - modelsTotal - pageCache - pdfium - inFlight - arenaFree - libraries);
   return { t_ms: sample.t_ms, rss, models, modelsOther, modelsTotal, pageCache, pdfium, inFlight, arenaFree, libraries, other };
 }
 

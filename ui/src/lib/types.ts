@@ -47,6 +47,8 @@ export interface MemorySample {
   libraries_bytes?: number;
   /** Optional per-model breakdown of `models_bytes` (name → bytes, or [name, bytes] pairs). */
   models?: Record<string, number> | [string, number][];
+  /** RSS no part accounts for, as the engine computes it (absent from older back ends). */
+  other_bytes?: number;
 }
 
 export type ZoomMode = 'fit' | 'actual';

@@ -95,6 +95,8 @@ pub struct MemorySample {
     pub libraries_bytes: u64,
     /// Bytes per loaded model, by name.
     pub models: Vec<(String, u64)>,
+    /// RSS that none of the parts above accounts for (what the memory panel draws as "other").
+    pub other_bytes: u64,
 }
 
 /// One sample split into the parts the memory panel stacks, in bytes; `other` is RSS minus the rest.
@@ -168,7 +170,15 @@ impl MemorySample {
             arena_free_limit_bytes: gauges.arena_free_limit_bytes.load(Ordering::Relaxed),
             libraries_bytes: process.file_bytes,
             models: gauges.per_model.lock().unwrap().clone(),
+            other_bytes: 0,
         }
+        .with_other()
+    }
+
+    /// The sample with `other_bytes` set from its parts.
+    fn with_other(mut self) -> Self {
+        self.other_bytes = self.attribution().other;
+        self
     }
 
     pub fn attribution(&self) -> Attribution {
