@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use folio_engine::memory::MemoryGauges;
-use folio_engine::document::source::{self, OpenOptions};
+use folio_engine::document::source::{self, OpenOptions, SizeCount};
 use folio_engine::{native, DocumentKind, RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -48,13 +48,6 @@ struct DocumentReport {
     page_sizes: Vec<SizeCount>,
 }
 
-#[derive(Serialize)]
-struct SizeCount {
-    width_pt: f32,
-    height_pt: f32,
-    pages: usize,
-}
-
 pub fn info(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let options = OpenOptions::default();
@@ -62,16 +55,11 @@ pub fn info(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
     let mut problems = Vec::new();
     for path in paths {
         let opened = source::open_path(path, &options);
-        documents.extend(opened.documents.into_iter().map(|d| {
-            let mut sizes: Vec<SizeCount> = Vec::new();
-            for p in &d.pages {
-                match sizes.iter_mut().find(|s| (s.width_pt - p.width_pt).abs() < 0.5 && (s.height_pt - p.height_pt).abs() < 0.5) {
-                    Some(s) => s.pages += 1,
-                    None => sizes.push(SizeCount { width_pt: p.width_pt, height_pt: p.height_pt, pages: 1 }),
-                }
-            }
-            sizes.sort_by(|a, b| b.pages.cmp(&a.pages));
-            DocumentReport { path: d.path, kind: d.kind, pages: d.pages.len(), page_sizes: sizes }
+        documents.extend(opened.documents.into_iter().map(|d| DocumentReport {
+            page_sizes: d.size_counts(),
+            pages: d.pages.len(),
+            kind: d.kind,
+            path: d.path,
         }));
         problems.extend(opened.problems);
     }

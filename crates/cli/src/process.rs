@@ -12,16 +12,15 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use folio_engine::control::autotune::{autotune, TuneOptions};
 use folio_engine::models::{ModelHub, SessionOptions};
-use folio_engine::worker::{JobSpec, JobState, Worker, WorkerEvent, WorkerOptions};
+use folio_engine::worker::{JobSpec, RunTally, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
 use folio_engine::diagnostics::soak::{SoakQueue, SoakRecorder, SoakRecording, SoakReport};
-use folio_engine::document::source::{self, Document, OpenOptions};
+use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use crate::commands::parse_pages;
 
 const MB: f64 = 1048576.0;
 
@@ -34,7 +33,7 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = 150.0)]
     dpi: f32,
     /// Batch size of one stage, e.g. `--batch-size ocr=8` (repeatable).
-    #[arg(long = "batch-size", value_parser = parse_batch_size)]
+    #[arg(long = "batch-size", value_parser = Stage::parse_batch_size)]
     batch_size: Vec<(Stage, usize)>,
     /// Threads each ONNX Runtime inference may use (0: one per core).
     #[arg(long, default_value_t = 0)]
@@ -116,16 +115,6 @@ pub struct TuneArgs {
     pipeline: PipelineArgs,
 }
 
-fn parse_batch_size(spec: &str) -> Result<(Stage, usize), String> {
-    let (stage, size) = spec.split_once('=').ok_or_else(|| format!("expected STAGE=N, not '{spec}'"))?;
-    let stage = Stage::parse(stage).ok_or_else(|| format!("unknown stage '{stage}'"))?;
-    let size: usize = size.trim().parse().map_err(|_| format!("'{size}' is not a batch size"))?;
-    if size == 0 {
-        return Err("a batch size is at least 1".into());
-    }
-    Ok((stage, size))
-}
-
 struct Engine {
     gauges: Arc<MemoryGauges>,
     hub: Arc<ModelHub>,
@@ -178,39 +167,11 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
-fn open_documents(paths: &[PathBuf], pages: &str) -> (Vec<(Arc<Document>, std::ops::Range<usize>)>, Vec<String>) {
-    let mut documents = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        let opened = source::open_path(path, &OpenOptions::default());
-        errors.extend(opened.problems.iter().map(|p| p.message.clone()));
-        for document in opened.documents {
-            match parse_pages("--pages", pages, document.page_count()) {
-                Ok(range) => documents.push((Arc::new(document), range)),
-                Err(e) => errors.push(format!("{}: {e}", document.path.display())),
-            }
-        }
-    }
-    (documents, errors)
-}
-
 /// Outcome of running jobs to the end with a progress bar.
 struct Run {
-    pages: u64,
-    failed: u64,
+    tally: RunTally,
     seconds: f64,
-    budget_actions: Vec<Value>,
-    leak_warnings: Vec<Value>,
     recording: SoakRecording,
-    cancelled: bool,
-    /// Why jobs ended `failed`, one line each.
-    job_failures: Vec<String>,
-    /// Pages per second of each stage on its own, from the last progress report.
-    stage_rates: Vec<(String, f64)>,
 }
 
 struct RunOptions {
@@ -237,72 +198,36 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let jobs: Vec<u64> = specs.into_iter().map(|s| worker.submit(s)).collect();
-    let mut remaining = jobs.len();
-    let mut run = Run {
-        pages: 0,
-        failed: 0,
-        seconds: 0.0,
-        budget_actions: Vec::new(),
-        leak_warnings: Vec::new(),
-        recording: SoakRecording::default(),
-        cancelled: false,
-        job_failures: Vec::new(),
-        stage_rates: Vec::new(),
-    };
+    let jobs = specs.into_iter().map(|s| worker.submit(s)).count();
+    let mut tally = RunTally::new(jobs);
     let mut reported = 0u64;
-    let mut base = 0u64;
-    while remaining > 0 {
+    while tally.running() {
         let Ok(event) = events.recv() else { break };
-        match event {
+        tally.observe(&event);
+        match &event {
             WorkerEvent::JobProgress(p) => {
-                run.stage_rates = p.stage_rates.clone();
-                progress.set_position(base + p.pages_done);
+                let done = tally.pages_so_far(p);
+                progress.set_position(done);
                 let rates: Vec<String> = p.stage_rates.iter().map(|(s, r)| format!("{s} {r:.1}/s")).collect();
                 progress.set_message(format!("RSS {:.0} MB  {}", current_rss_bytes() as f64 / MB, rates.join("  ")));
-                // Without a progress bar (JSON on stdout), long runs still say how far they are on stderr.
-                if quiet && base + p.pages_done >= reported + 100 {
-                    reported = (base + p.pages_done) / 100 * 100;
-                    // What the C heap holds in use and what the inference arena reserved, beside RSS: the
-                    // difference between RSS and those two is where fragmentation shows.
+                // Without a progress bar (JSON on stdout), long runs still say how far they are on stderr,
+                // with the C heap in use and the arena's reserve beside RSS (their difference is fragmentation).
+                if quiet && done >= reported + 100 {
+                    reported = done / 100 * 100;
                     let arena = folio_engine::native::shared_arena_stats().map_or(0, |a| a.reserved_bytes);
-                    eprintln!(
-                        "folio: {}/{total} pages, RSS {:.0} MB, C heap in use {:.0} MB, arena reserved {:.0} MB",
-                        base + p.pages_done,
-                        current_rss_bytes() as f64 / MB,
-                        heap_in_use_bytes() as f64 / MB,
-                        arena as f64 / MB
-                    );
+                    let (rss, heap) = (current_rss_bytes() as f64 / MB, heap_in_use_bytes() as f64 / MB);
+                    eprintln!("folio: {done}/{total} pages, RSS {rss:.0} MB, C heap in use {heap:.0} MB, arena reserved {:.0} MB", arena as f64 / MB);
                 }
             }
-            WorkerEvent::JobEnded { state, pages_done, reason, .. } => {
-                base += pages_done;
-                run.pages += pages_done;
-                run.cancelled |= state == JobState::Cancelled;
-                if let Some(reason) = reason {
-                    progress.suspend(|| eprintln!("folio: job failed: {reason}"));
-                    run.job_failures.push(reason);
-                }
-                remaining -= 1;
-            }
-            WorkerEvent::PageFailed { doc, page, error, .. } => {
-                run.failed += 1;
-                progress.suspend(|| eprintln!("folio: {doc} page {page}: {error}"));
-            }
-            WorkerEvent::Budget(action) => {
-                progress.suspend(|| eprintln!("folio: budget: {}", serde_json::to_string(&action).unwrap_or_default()));
-                run.budget_actions.push(serde_json::to_value(&action).unwrap_or(Value::Null));
-            }
-            WorkerEvent::BatchSizeChanged { stage, size, reason } => {
-                progress.suspend(|| eprintln!("folio: {stage} batch size {size} ({reason})"));
-            }
-            WorkerEvent::LeakWarning(w) => {
-                progress.suspend(|| eprintln!("folio: leak warning: {}", serde_json::to_string(&w).unwrap_or_default()));
-                run.leak_warnings.push(serde_json::to_value(&w).unwrap_or(Value::Null));
-            }
+            WorkerEvent::JobEnded { reason: Some(reason), .. } => progress.suspend(|| eprintln!("folio: job failed: {reason}")),
+            WorkerEvent::PageFailed { doc, page, error, .. } => progress.suspend(|| eprintln!("folio: {doc} page {page}: {error}")),
+            WorkerEvent::Budget(action) => progress.suspend(|| eprintln!("folio: budget: {}", serde_json::to_string(action).unwrap_or_default())),
+            WorkerEvent::BatchSizeChanged { stage, size, reason } => progress.suspend(|| eprintln!("folio: {stage} batch size {size} ({reason})")),
+            WorkerEvent::LeakWarning(w) => progress.suspend(|| eprintln!("folio: leak warning: {}", serde_json::to_string(w).unwrap_or_default())),
             _ => {}
         }
     }
+    let mut run = Run { tally, seconds: 0.0, recording: SoakRecording::default() };
     progress.finish_and_clear();
     run.seconds = started.elapsed().as_secs_f64();
     run.recording = recorder.finish();
@@ -311,7 +236,7 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
 
 pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
-    let (documents, errors) = open_documents(&args.paths, &args.pages);
+    let (documents, errors) = folio_engine::document::open_with_pages(&args.paths, &args.pages);
     for e in &errors {
         eprintln!("folio: {e}");
     }
@@ -333,7 +258,7 @@ pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
     out.lock().unwrap().flush()?;
     let summary = summary(&engine, &run, &worker, &errors, args.pipeline.budget_mb);
     print(&summary, json_summary);
-    Ok(if errors.is_empty() && run.failed == 0 && run.job_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if errors.is_empty() && run.tally.failed == 0 && run.tally.job_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budget_mb: Option<u64>) -> Value {
@@ -343,38 +268,34 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
         .stages
         .iter()
         .map(|s| {
-            let rate = run.stage_rates.iter().find(|(n, _)| n == s.name()).map(|(_, r)| *r);
+            let rate = run.tally.stage_rates.iter().find(|(n, _)| n == s.name()).map(|(_, r)| *r);
             let ms = rate.map(|r| round2(1000.0 / r.max(1e-9)));
             (s.name().to_string(), json!({ "batch_size": batch.of(*s), "ms_per_page": ms }))
         })
         .collect();
     json!({
-        "pages": run.pages - run.failed.min(run.pages),
-        "failed_pages": run.failed,
-        "failed_jobs": run.job_failures,
+        "pages": run.tally.pages - run.tally.failed.min(run.tally.pages),
+        "failed_pages": run.tally.failed,
+        "failed_jobs": run.tally.job_failures,
         "errors": errors,
         "seconds": round2(run.seconds),
-        "pages_per_min": round2(run.pages as f64 / run.seconds.max(1e-9) * 60.0),
+        "pages_per_min": round2(run.tally.pages as f64 / run.seconds.max(1e-9) * 60.0),
         "peak_rss_mb": round2(peak_rss_bytes() as f64 / MB),
         "ort_share": round2(ort_share),
         "stages": stages,
         "models": engine.hub.load_report(),
         "budget_mb": budget_mb,
-        "budget_actions": run.budget_actions,
-        "leak_warnings": run.leak_warnings,
+        "budget_actions": run.tally.budget_actions,
+        "leak_warnings": run.tally.leak_warnings,
         "attribution": MemorySample::now(&engine.gauges).attribution().in_mb(),
-        "other_share_avg": round3(run.recording.other_shares.iter().sum::<f64>() / run.recording.other_shares.len().max(1) as f64),
-        "other_share_max": round3(run.recording.other_shares.iter().copied().fold(0.0, f64::max)),
+        "other_share_avg": run.recording.other_share_avg(),
+        "other_share_max": run.recording.other_share_max(),
         "arena": engine.hub.arena_report(),
     })
 }
 
 fn print(summary: &Value, json: bool) {
-    if json {
-        println!("{summary}");
-        return;
-    }
-    println!("{}", serde_json::to_string_pretty(summary).unwrap_or_default());
+    println!("{}", if json { summary.to_string() } else { serde_json::to_string_pretty(summary).unwrap_or_default() });
 }
 
 pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
@@ -410,7 +331,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
         summary.extend(report);
     }
     print(&summary, json_summary);
-    Ok(if run.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if run.tally.leak_warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 pub fn tune(args: &TuneArgs, json_summary: bool) -> Result<ExitCode> {

@@ -185,6 +185,18 @@ pub struct SoakRecording {
     pub other_shares: Vec<f64>,
 }
 
+impl SoakRecording {
+    /// The mean share of RSS nothing accounts for, over the pages (to 0.001).
+    pub fn other_share_avg(&self) -> f64 {
+        (self.other_shares.iter().sum::<f64>() / self.other_shares.len().max(1) as f64 * 1000.0).round() / 1000.0
+    }
+
+    /// The largest share of RSS nothing accounted for at a page's end (to 0.001).
+    pub fn other_share_max(&self) -> f64 {
+        (self.other_shares.iter().copied().fold(0.0, f64::max) * 1000.0).round() / 1000.0
+    }
+}
+
 impl SoakRecorder {
     /// Starts sampling floors now.
     pub fn start(gauges: Arc<MemoryGauges>, queue_offsets: HashMap<String, isize>) -> Self {

@@ -4,6 +4,26 @@
 
 pub mod source;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Opens `paths` (files and folders) and takes pages `pages` (`N`, `A-B`, `all`) of each document: the
+/// documents with their 0-based ranges, and one message per file that did not open or whose range is wrong.
+pub fn open_with_pages(paths: &[PathBuf], pages: &str) -> (Vec<(Arc<source::Document>, std::ops::Range<usize>)>, Vec<String>) {
+    let (mut documents, mut errors) = (Vec::new(), Vec::new());
+    for path in paths {
+        let opened = source::open_path(path, &source::OpenOptions::default());
+        errors.extend(opened.problems.iter().map(|p| p.message.clone()));
+        for document in opened.documents {
+            match page_range(pages, document.page_count()) {
+                Ok(range) => documents.push((Arc::new(document), range)),
+                Err(e) => errors.push(format!("{}: --pages {e}", document.path.display())),
+            }
+        }
+    }
+    (documents, errors)
+}
+
 /// Parses `N`, `A-B` (1-based) or `all` into a 0-based page range within `count` pages; the error says
 /// what is wrong with `spec`, for the option or field it came from.
 pub fn page_range(spec: &str, count: usize) -> Result<std::ops::Range<usize>, String> {

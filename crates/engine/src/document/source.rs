@@ -363,3 +363,26 @@ mod tests {
         assert!(matches!(sniff(&empty), Err(Error::Empty { .. })));
     }
 }
+
+/// One page size of a document (in points) and how many of its pages have it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SizeCount {
+    pub width_pt: f32,
+    pub height_pt: f32,
+    pub pages: usize,
+}
+
+impl Document {
+    /// Its distinct page sizes (within half a point), most common first.
+    pub fn size_counts(&self) -> Vec<SizeCount> {
+        let mut sizes: Vec<SizeCount> = Vec::new();
+        for p in &self.pages {
+            match sizes.iter_mut().find(|s| (s.width_pt - p.width_pt).abs() < 0.5 && (s.height_pt - p.height_pt).abs() < 0.5) {
+                Some(s) => s.pages += 1,
+                None => sizes.push(SizeCount { width_pt: p.width_pt, height_pt: p.height_pt, pages: 1 }),
+            }
+        }
+        sizes.sort_by(|a, b| b.pages.cmp(&a.pages));
+        sizes
+    }
+}

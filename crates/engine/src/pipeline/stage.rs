@@ -30,6 +30,17 @@ impl Stage {
         Stage::ALL.into_iter().find(|s| s.name() == name.trim())
     }
 
+    /// Parses `STAGE=N`, one stage's batch size (at least 1).
+    pub fn parse_batch_size(spec: &str) -> std::result::Result<(Stage, usize), String> {
+        let (stage, size) = spec.split_once('=').ok_or_else(|| format!("expected STAGE=N, not '{spec}'"))?;
+        let stage = Stage::parse(stage).ok_or_else(|| format!("unknown stage '{stage}'"))?;
+        let size: usize = size.trim().parse().map_err(|_| format!("'{size}' is not a batch size"))?;
+        if size == 0 {
+            return Err("a batch size is at least 1".into());
+        }
+        Ok((stage, size))
+    }
+
     /// Parses a comma-separated list such as `orientation,layout,ocr`.
     pub fn parse_list(list: &str) -> std::result::Result<Vec<Stage>, String> {
         let mut stages = Vec::new();

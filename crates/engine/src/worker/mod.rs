@@ -95,6 +95,58 @@ pub enum WorkerEvent {
     LeakWarning(LeakWarning),
 }
 
+/// What a run of jobs came to, counted from the worker's events (what `folio process` and `soak` report).
+#[derive(Debug, Default, Clone)]
+pub struct RunTally {
+    jobs_left: usize,
+    /// Pages of the jobs that have ended.
+    ended_pages: u64,
+    /// Pages that went through, failed ones included.
+    pub pages: u64,
+    pub failed: u64,
+    pub cancelled: bool,
+    /// Why jobs ended `failed`, one line each.
+    pub job_failures: Vec<String>,
+    pub budget_actions: Vec<BudgetAction>,
+    pub leak_warnings: Vec<LeakWarning>,
+    /// Pages per second of each stage on its own, from the last progress event.
+    pub stage_rates: Vec<(String, f64)>,
+}
+
+impl RunTally {
+    /// A tally waiting for `jobs` jobs to end.
+    pub fn new(jobs: usize) -> Self {
+        RunTally { jobs_left: jobs, ..RunTally::default() }
+    }
+
+    pub fn observe(&mut self, event: &WorkerEvent) {
+        match event {
+            WorkerEvent::JobProgress(p) => self.stage_rates = p.stage_rates.clone(),
+            WorkerEvent::JobEnded { state, pages_done, reason, .. } => {
+                self.ended_pages += pages_done;
+                self.pages += pages_done;
+                self.cancelled |= *state == JobState::Cancelled;
+                self.job_failures.extend(reason.clone());
+                self.jobs_left = self.jobs_left.saturating_sub(1);
+            }
+            WorkerEvent::PageFailed { .. } => self.failed += 1,
+            WorkerEvent::Budget(action) => self.budget_actions.push(action.clone()),
+            WorkerEvent::LeakWarning(w) => self.leak_warnings.push(w.clone()),
+            _ => {}
+        }
+    }
+
+    /// True while a job is still to end.
+    pub fn running(&self) -> bool {
+        self.jobs_left > 0
+    }
+
+    /// Pages through over every job, with the running one at `progress`.
+    pub fn pages_so_far(&self, progress: &JobProgress) -> u64 {
+        self.ended_pages + progress.pages_done
+    }
+}
+
 /// Where finished pages go, failed ones included. Called on the sink thread, in page order.
 pub type PageSink = Box<dyn FnMut(JobId, &PageResult) + Send>;
 
