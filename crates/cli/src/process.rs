@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use folio_engine::control::autotune::{autotune, TuneOptions};
-use folio_engine::models::{ModelHub, SessionOptions};
+use folio_engine::models::{ArenaPolicy, ModelHub, SessionOptions};
 use folio_engine::worker::{JobSpec, RunTally, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
@@ -51,10 +51,12 @@ pub struct PipelineArgs {
     #[arg(long)]
     concurrent_models: bool,
     /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back after
-    /// every inference). Without it the arena keeps up to 1.75 times its largest inference's working memory free (see
-    /// `ArenaPolicy`).
+    /// every inference). Without it, up to 1.75 times the largest inference's working memory (`ArenaPolicy`).
     #[arg(long)]
     arena_free_mb: Option<u64>,
+    /// Keep the arena's free regions from one page to the next (by default they go back once per page).
+    #[arg(long)]
+    keep_arena_between_pages: bool,
     /// Keep RSS under this many MB: the worker evicts, lowers batch sizes and pauses intake to stay under.
     #[arg(long)]
     budget_mb: Option<u64>,
@@ -142,6 +144,7 @@ impl PipelineArgs {
                 memory_pattern: self.mem_pattern,
                 prepacking: !self.no_prepacking,
                 one_at_a_time: !self.concurrent_models,
+                arena_policy: ArenaPolicy { shrink_between_pages: !self.keep_arena_between_pages, ..ArenaPolicy::default() },
                 ..SessionOptions::default()
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));

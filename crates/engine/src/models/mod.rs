@@ -128,11 +128,15 @@ pub struct ArenaPolicy {
     pub free_per_working_set: f64,
     /// Free bytes always allowed: below this a shrink costs more in page faults than it returns.
     pub min_free_bytes: u64,
+    /// Give the free regions back once per page as well (the worker asks after each page): what the
+    /// process holds between pages is then the same whichever pages came before, instead of whatever
+    /// reserve the last inferences left under the bound.
+    pub shrink_between_pages: bool,
 }
 
 impl Default for ArenaPolicy {
     fn default() -> Self {
-        ArenaPolicy { free_per_working_set: 1.75, min_free_bytes: 16 << 20 }
+        ArenaPolicy { free_per_working_set: 1.75, min_free_bytes: 16 << 20, shrink_between_pages: true }
     }
 }
 
@@ -721,6 +725,14 @@ impl ModelHub {
     /// The next inference ends by returning the shared arena's free regions to the system.
     pub fn request_arena_shrink(&self) {
         self.clock.shrink_requested.store(true, Ordering::Relaxed);
+    }
+
+    /// A page is done: under [`ArenaPolicy::shrink_between_pages`], the next inference gives the arena's
+    /// free regions back.
+    pub fn page_done(&self) {
+        if self.options.arena_policy.shrink_between_pages {
+            self.request_arena_shrink();
+        }
     }
 
     /// Free bytes the shared arena may keep between inferences before it returns them (`None`: the

@@ -624,6 +624,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     ending.fail(control, format!("the job cannot go on: {reason}"));
                 }
                 let result = work.result;
+                shared.hub.page_done();
                 if let Some(sink) = lock(&shared.sink).as_mut() {
                     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| sink(id, &result))) {
                         ending.fail(control, format!("the results could not be delivered: {}", pipeline::panic_message(&payload)));
