@@ -154,8 +154,7 @@ impl PipelineArgs {
 }
 
 impl Engine {
-    /// The worker, without a budget yet: `run_jobs` sets it once it listens, so the actions taken when the
-    /// budget is set are reported with the rest.
+    /// The worker without a budget: `run_jobs` sets it once it listens, so its first actions are reported.
     fn worker(&self) -> Worker {
         Worker::start(
             Arc::clone(&self.hub),
