@@ -24,7 +24,7 @@ for doc in $docs; do
   case "$doc" in
     manual) inputs=(tests/fixtures/real/source2e.pdf) ;;
     scan) inputs=("$scan") ;;
-    # A4, US letter, a PDF of four page sizes and a folder of page images of their own sizes; 30 pages of
+    # A4, US letter, a PDF of four page sizes and a folder of page images of their own sizes; 8 pages of
     # each long one: one pass is 26 pages, so every kind of page is seen within the warm-up and comes round
     # again and again.
     queue) inputs=(tests/fixtures/real/hyperref.pdf tests/fixtures/mixed-sizes.pdf tests/fixtures/pages tests/fixtures/real/source3.pdf)
