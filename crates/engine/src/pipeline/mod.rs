@@ -103,7 +103,7 @@ pub fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 
 /// A poisoned lock still holds valid data here (counters and settings), so a panic elsewhere never stops
 /// the next page from using it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -210,51 +210,49 @@ impl Pipeline {
     }
 
     fn orient(&self, pages: &mut [PageWork], chunk: &[usize]) {
-        let (found, ms) = self.timed(Stage::Orientation, chunk.len(), || {
-            let images: Vec<&RgbImage> = chunk.iter().map(|&i| &**pages[i].image.as_ref().unwrap()).collect();
-            self.orientation.run(&images)
+        let threshold = self.options.orientation_threshold;
+        self.batch_step(Stage::Orientation, pages, chunk, &|images| self.orientation.run(images), &|page, o| {
+            if o.score >= threshold {
+                let image = page.image.as_mut().unwrap();
+                if let Some(upright) = make_upright(image, o) {
+                    **image = upright;
+                    page.result.rotation = o.degrees;
+                }
+            }
         });
-        match found {
-            Ok(found) => {
-                for (&i, o) in chunk.iter().zip(found) {
-                    let page = &mut pages[i];
-                    if o.score >= self.options.orientation_threshold {
-                        let image = page.image.as_mut().unwrap();
-                        if let Some(upright) = make_upright(image, o) {
-                            **image = upright;
-                            page.result.rotation = o.degrees;
-                        }
-                    }
-                    page.result.record(Stage::Orientation.name(), Outcome::Done, ms);
-                }
-            }
-            Err(_) if chunk.len() > 1 => {
-                for &i in chunk {
-                    self.orient(pages, &[i]);
-                }
-            }
-            Err(failure) => Self::failed(&mut pages[chunk[0]], Stage::Orientation, failure, ms),
-        }
     }
 
     fn find_layout(&self, pages: &mut [PageWork], chunk: &[usize]) {
-        let (found, ms) = self.timed(Stage::Layout, chunk.len(), || {
+        self.batch_step(Stage::Layout, pages, chunk, &|images| self.layout.run(images), &|page, regions| page.result.regions = regions);
+    }
+
+    /// Runs a batch stage over the pages at `chunk` and hands each page its result; a batch that fails is
+    /// run again page by page, so only the page at fault records the failure.
+    fn batch_step<T>(
+        &self,
+        stage: Stage,
+        pages: &mut [PageWork],
+        chunk: &[usize],
+        run: &dyn Fn(&[&RgbImage]) -> crate::Result<Vec<T>>,
+        apply: &dyn Fn(&mut PageWork, T),
+    ) {
+        let (found, ms) = self.timed(stage, chunk.len(), || {
             let images: Vec<&RgbImage> = chunk.iter().map(|&i| &**pages[i].image.as_ref().unwrap()).collect();
-            self.layout.run(&images)
+            run(&images)
         });
         match found {
             Ok(found) => {
-                for (&i, regions) in chunk.iter().zip(found) {
-                    pages[i].result.regions = regions;
-                    pages[i].result.record(Stage::Layout.name(), Outcome::Done, ms);
+                for (&i, value) in chunk.iter().zip(found) {
+                    apply(&mut pages[i], value);
+                    pages[i].result.record(stage.name(), Outcome::Done, ms);
                 }
             }
             Err(_) if chunk.len() > 1 => {
                 for &i in chunk {
-                    self.find_layout(pages, &[i]);
+                    self.batch_step(stage, pages, &[i], run, apply);
                 }
             }
-            Err(failure) => Self::failed(&mut pages[chunk[0]], Stage::Layout, failure, ms),
+            Err(failure) => Self::failed(&mut pages[chunk[0]], stage, failure, ms),
         }
     }
 

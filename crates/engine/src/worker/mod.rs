@@ -18,7 +18,7 @@ use crate::control::budget::{BudgetAction, BudgetController, BudgetOptions, Budg
 use crate::models::{HubEvent, ModelHub, ModelId};
 use crate::library::Library;
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
-use crate::pipeline::{self, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
+use crate::pipeline::{self, lock, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer};
 use crate::diagnostics::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
 use crate::document::source::Document;
@@ -694,11 +694,6 @@ fn stage_rates(pipeline: &Pipeline) -> Vec<(String, f64)> {
         .filter(|(_, t)| t.pages > 0 && t.total_ms > 0.0)
         .map(|(s, t)| (s.name().to_string(), t.pages as f64 * 1000.0 / t.total_ms))
         .collect()
-}
-
-/// Locks a mutex whose data stays valid even if a holder panicked (queues, counters, settings).
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How far back the budget controller looks for the peak RSS it relaxes on: longer than one page's cycle.
