@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   attribute,
+  bandColor,
+  bandColorIn,
   bandKeys,
   bandLabel,
   bandValue,
+  componentRows,
   ModelTracker,
   normalizeModels,
   SampleWindow,
@@ -204,5 +207,53 @@ describe('thin', () => {
     expect(Math.max(...out.map((a) => a.rss))).toBe(900 * MB);
     expect(out[out.length - 1].t_ms).toBe(1000 + 2999 * 200);
     for (let i = 1; i < out.length; i++) expect(out[i].t_ms).toBeGreaterThan(out[i - 1].t_ms);
+  });
+});
+
+describe('band colours', () => {
+  it('gives each fixed band its own colour, whatever its place', () => {
+    expect(bandColor('page_cache', 0)).toBe('#89ddff');
+    expect(bandColor('page_cache', 5)).toBe('#89ddff');
+    expect(bandColor('models', 3)).toBe('#f78c6c');
+    expect(bandColor('unknown', 0)).toBe('#6c737d');
+  });
+
+  it('colours model bands by their place, cycling through the palette', () => {
+    expect(bandColor('model:a', 0)).toBe('#f78c6c');
+    expect(bandColor('model:b', 1)).toBe('#c792ea');
+    expect(bandColor('model:g', 6)).toBe(bandColor('model:a', 0));
+    const keys = ['model:a', 'model:b', 'models', 'page_cache'];
+    expect(bandColorIn(keys, 'model:b')).toBe('#c792ea');
+    expect(bandColorIn(keys, 'page_cache')).toBe('#89ddff');
+  });
+});
+
+describe('componentRows', () => {
+  it('has no rows before the first sample', () => {
+    expect(componentRows(null, null)).toEqual([]);
+  });
+
+  it('lists one "Models" row, then every fixed part, with the cache limit', () => {
+    const s = sample({ arena_free_bytes: 20 * MB, libraries_bytes: 10 * MB });
+    const rows = componentRows(attribute(s), s);
+    expect(rows.map((r) => r.key)).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
+    expect(rows[0]).toEqual({ key: 'models', label: 'Models', bytes: 400 * MB });
+    expect(rows[1]).toEqual({ key: 'page_cache', label: 'Page cache', bytes: 100 * MB, extra: '/ 256.0 MB' });
+    // No arena bound in the sample: no "/ …" beside the reserve.
+    expect(rows[4]).toEqual({ key: 'arena_free', label: 'Arena reserve', bytes: 20 * MB, extra: undefined });
+    expect(rows[6]).toEqual({ key: 'other', label: 'Other', bytes: (1000 - 400 - 100 - 50 - 30 - 20 - 10) * MB });
+  });
+
+  it('lists named models, and the unattributed rest as "Models (other)"', () => {
+    const s = sample({ models: { ocr: 100 * MB, layout: 200 * MB }, arena_free_limit_bytes: 64 * MB });
+    const rows = componentRows(attribute(s), s);
+    expect(rows.slice(0, 3)).toEqual([
+      { key: 'model:layout', label: 'layout', bytes: 200 * MB },
+      { key: 'model:ocr', label: 'ocr', bytes: 100 * MB },
+      { key: 'models', label: 'Models (other)', bytes: 100 * MB },
+    ]);
+    expect(rows.find((r) => r.key === 'arena_free')?.extra).toBe('/ 64.0 MB');
+    const whole = sample({ models: { ocr: 400 * MB } });
+    expect(componentRows(attribute(whole), whole).map((r) => r.key)).not.toContain('models');
   });
 });

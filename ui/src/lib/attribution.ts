@@ -1,4 +1,5 @@
 // What the resident set is made of: pure logic behind the memory panel's stacked graph.
+import { formatMB } from './format';
 import { DEFAULT_CAPACITY, DEFAULT_WINDOW_MS } from './series';
 import type { MemorySample, WorkerEvent } from './types';
 
@@ -40,6 +41,29 @@ export const BAND_LABELS: Record<string, string> = {
 export function bandLabel(key: string): string {
   if (key.startsWith('model:')) return key.slice('model:'.length);
   return BAND_LABELS[key] ?? key;
+}
+
+/** Model bands take these colours in turn; every other band has its own. */
+const MODEL_PALETTE = ['#f78c6c', '#c792ea', '#ff9e64', '#bb80b3', '#f4a261', '#d291bc'];
+const BAND_COLORS: Record<string, string> = {
+  models: '#f78c6c',
+  page_cache: '#89ddff',
+  pdfium: '#5fd38d',
+  in_flight: '#e6b450',
+  arena_free: '#7fb4d0',
+  libraries: '#9aa5ce',
+  other: '#6c737d',
+};
+
+/** Colour of the band `key`, drawn `index`-th from the bottom (a model band's colour depends on its place). */
+export function bandColor(key: string, index: number): string {
+  if (key.startsWith('model:')) return MODEL_PALETTE[index % MODEL_PALETTE.length];
+  return BAND_COLORS[key] ?? '#6c737d';
+}
+
+/** Colour of the band `key` among the bands `keys` (bottom to top), as the graph draws it. */
+export function bandColorIn(keys: readonly string[], key: string): string {
+  return bandColor(key, keys.indexOf(key));
 }
 
 function nonNeg(v: unknown): number {
@@ -268,4 +292,38 @@ export class SampleWindow<T> {
     this.head = 0;
     this.len = 0;
   }
+}
+
+/** One line of the figures beside the graph: a part of RSS, and its bound when it has one. */
+export interface ComponentRow {
+  /** The band it is drawn as. */
+  key: string;
+  label: string;
+  bytes: number;
+  /** E.g. "/ 256.0 MB", the cache's limit. */
+  extra?: string;
+}
+
+/**
+ * The parts of the newest sample, in the graph's order: one row per named model (and the rest of the
+ * model bytes), else one "Models" row; then the fixed bands, the cache and the arena with their limits.
+ */
+export function componentRows(a: Attribution | null, sample: MemorySample | null): ComponentRow[] {
+  if (!a) return [];
+  const rows: ComponentRow[] = [];
+  if (a.models.length > 0) {
+    for (const [name, bytes] of a.models) rows.push({ key: `model:${name}`, label: name, bytes });
+    if (a.modelsOther > 0) rows.push({ key: 'models', label: 'Models (other)', bytes: a.modelsOther });
+  } else {
+    rows.push({ key: 'models', label: 'Models', bytes: a.modelsTotal });
+  }
+  const limit = sample?.page_cache_limit_bytes ?? 0;
+  rows.push({ key: 'page_cache', label: 'Page cache', bytes: a.pageCache, extra: limit > 0 ? `/ ${formatMB(limit)}` : undefined });
+  rows.push({ key: 'pdfium', label: 'PDFium', bytes: a.pdfium });
+  rows.push({ key: 'in_flight', label: 'In flight', bytes: a.inFlight });
+  const arenaLimit = sample?.arena_free_limit_bytes ?? 0;
+  rows.push({ key: 'arena_free', label: 'Arena reserve', bytes: a.arenaFree, extra: arenaLimit > 0 ? `/ ${formatMB(arenaLimit)}` : undefined });
+  rows.push({ key: 'libraries', label: 'Code & libraries', bytes: a.libraries });
+  rows.push({ key: 'other', label: 'Other', bytes: a.other });
+  return rows;
 }

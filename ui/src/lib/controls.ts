@@ -1,5 +1,5 @@
 // Parsing and helpers for the memory panel's controls (batch sizes, budget, auto-tune).
-import { STAGES, type AutotuneReport, type BatchSizes, type Stage } from './types';
+import { STAGES, type AutotuneReport, type BatchSizes, type Stage, type WorkerEvent } from './types';
 
 export const MAX_BATCH = 1024;
 
@@ -24,6 +24,28 @@ export function parseBudget(text: string | number | null | undefined): number | 
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) return undefined;
   return Math.round(n);
+}
+
+/** The budget as an input shows it: MB, or empty for none. */
+export function budgetText(mb: number | null): string {
+  return mb === null ? '' : String(mb);
+}
+
+/** The budget from `memory_budget()`'s reply: a positive number of MB, else none. */
+export function budgetFromReply(mb: unknown): number | null {
+  return typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? mb : null;
+}
+
+/** The batch size a worker event says a stage now runs at (the worker's own change or the budget's), or null. */
+export function batchSizeFromEvent(ev: WorkerEvent): [Stage, number] | null {
+  let stage: string | undefined;
+  let size: string | number;
+  if (ev.kind === 'batch_size_changed') [stage, size] = [ev.stage, ev.size];
+  else if (ev.kind === 'budget' && ev.action === 'set_batch_size') [stage, size] = [ev.stage, ev.size ?? ''];
+  else return null;
+  if (!stage || !isStage(stage)) return null;
+  const n = parseBatchSize(size);
+  return n === null ? null : [stage, n];
 }
 
 /** Fill in stages a partial reply left out. */
@@ -57,4 +79,17 @@ export function isRecommendedRow(report: Pick<AutotuneReport, 'recommended'>, st
 export function formatRecommendation(report: Pick<AutotuneReport, 'recommended'>): string {
   const rec = recommendedSizes(report);
   return rec.length === 0 ? 'no change' : rec.map(([s, n]) => `${s} ${n}`).join(' · ');
+}
+
+/** "ocr-sample.pdf · 3 sample pages · budget 2048 MB · text detection at ≤ 1280 px", the report's heading. */
+export function autotuneSummary(report: Pick<AutotuneReport, 'sample_pages' | 'budget_mb' | 'detection_max_side'>, docName: string): string {
+  const pages = `${report.sample_pages} sample page${report.sample_pages === 1 ? '' : 's'}`;
+  const budget = report.budget_mb === null ? 'none' : `${Math.round(report.budget_mb)} MB`;
+  const detection = report.detection_max_side === null ? '' : ` · text detection at ≤ ${report.detection_max_side} px`;
+  return `${docName} · ${pages} · budget ${budget}${detection}`;
+}
+
+/** A figure of the report's table to `digits` decimals, "–" when it is not a number. */
+export function formatFigure(v: number, digits = 1): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : '–';
 }

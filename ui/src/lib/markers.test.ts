@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   countByKind,
+  describeMarker,
   localBatchMarker,
   MARKER_KINDS,
   MARKER_STYLE,
@@ -9,6 +10,7 @@ import {
   MarkerLog,
   markersInWindow,
   nearestMarker,
+  placeMarkers,
   windowEnd,
   type Marker,
 } from './markers';
@@ -147,5 +149,37 @@ describe('windowing helpers', () => {
 
   it('counts per kind', () => {
     expect(countByKind(ms)).toEqual({ leak: 1, job_start: 2 });
+  });
+});
+
+describe('placing markers on the plot', () => {
+  const ms: Marker[] = [
+    { t_ms: 1000, kind: 'job_start', text: 'a' },
+    { t_ms: 1046, kind: 'batch', text: 'b' },
+    { t_ms: 5000, kind: 'leak', text: 'c' },
+  ];
+
+  it('puts each marker at a whole pixel', () => {
+    const placed = placeMarkers(ms, (t) => t / 10, 50, 500);
+    expect(placed.map((p) => [p.marker.text, p.x])).toEqual([
+      ['a', 100],
+      ['b', 105],
+      ['c', 500],
+    ]);
+  });
+
+  it('leaves out markers off the plot area, with a pixel of slack either side', () => {
+    const toPx = (t: number) => t / 10;
+    const texts = (left: number, width: number) => placeMarkers(ms, toPx, left, width).map((p) => p.marker.text);
+    expect(texts(101, 300)).toEqual(['a', 'b']);
+    expect(texts(102, 300)).toEqual(['b']);
+    expect(texts(0, 499)).toEqual(['a', 'b', 'c']);
+    expect(texts(0, 498)).toEqual(['a', 'b']);
+    expect(texts(107, 300)).toEqual([]);
+    expect(placeMarkers(ms, () => NaN, 0, 1e6)).toEqual([]);
+  });
+
+  it('names a marker by its kind and text', () => {
+    expect(describeMarker({ t_ms: 0, kind: 'batch', text: 'OCR batch → 8' })).toBe('Batch size changed: OCR batch → 8');
   });
 });

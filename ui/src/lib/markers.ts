@@ -242,3 +242,33 @@ export function countByKind(markers: readonly Marker[]): Partial<Record<MarkerKi
   for (const m of markers) out[m.kind] = (out[m.kind] ?? 0) + 1;
   return out;
 }
+
+/** "Batch size changed: OCR batch → 8", as the graph's readout names a marker. */
+export function describeMarker(m: Marker): string {
+  return `${MARKER_STYLE[m.kind].label}: ${m.text}`;
+}
+
+/** A marker and the pixel column it is drawn at. */
+export interface PlacedMarker {
+  marker: Marker;
+  x: number;
+}
+
+/**
+ * Where the markers fall on a plot area `left`..`left + width` (pixels, with one pixel of slack either
+ * side), given a time → pixel mapping: each at a whole pixel; those outside the area are left out.
+ */
+export function placeMarkers(
+  markers: readonly Marker[],
+  toPx: (t_ms: number) => number,
+  left: number,
+  width: number,
+): PlacedMarker[] {
+  const out: PlacedMarker[] = [];
+  for (const marker of markers) {
+    const x = Math.round(toPx(marker.t_ms));
+    if (!Number.isFinite(x) || x < left - 1 || x > left + width + 1) continue;
+    out.push({ marker, x });
+  }
+  return out;
+}
