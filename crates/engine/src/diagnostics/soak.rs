@@ -183,6 +183,9 @@ pub struct SoakRecording {
     pub peaks_at: Vec<(usize, u64)>,
     /// Per page, the share of RSS that no component accounts for.
     pub other_shares: Vec<f64>,
+    /// Each model the pages loaded, with the count of pages done when it was first seen loaded: a model
+    /// first needed late in a document (the first table on page 60) steps the floors up once.
+    pub model_loads: Vec<(String, usize)>,
 }
 
 impl SoakRecording {
@@ -217,6 +220,11 @@ impl SoakRecorder {
         let offset = self.queue_offsets.get(&page.doc).copied().unwrap_or(0);
         pages.positions.push((offset + page.page.saturating_sub(1) as isize).max(0) as usize);
         pages.arena_per_page.push(shared_arena_stats().map_or(0, |a| a.reserved_bytes));
+        for (model, _) in &sample.models {
+            if !pages.model_loads.iter().any(|(seen, _)| seen == model) {
+                pages.model_loads.push((model.clone(), done));
+            }
+        }
         drop(pages);
         if let Some(sampler) = self.sampler.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             sampler.floors.page_done(&self.gauges);
@@ -284,13 +292,18 @@ pub struct SoakReport {
     pub page_end_slope_kb_per_page: f64,
     /// Peak RSS so far once N pages were done.
     pub peak_rss_mb_after_pages: BTreeMap<String, f64>,
+    /// Pages done when each model was first seen loaded.
+    pub model_loaded_after_pages: BTreeMap<String, usize>,
 }
 
 impl SoakReport {
     /// The report of a soak over a queue of `queue_pages` pages whose first is document page `first_page`
     /// (0-based; 0 for a queue of several documents), fitted after `warmup` pages in windows of `window`.
     pub fn of(record: &SoakRecording, queue_pages: usize, first_page: usize, warmup: usize, window: usize) -> Self {
-        let warmup = warmup.min(record.rss_per_page.len().saturating_sub(2));
+        // Warm-up lasts until every model the pages needed has loaded: a model first needed late (the first
+        // table on page 47) steps the floors up once, which is warm-up, not growth per page.
+        let last_load = record.model_loads.iter().map(|&(_, page)| page).max().unwrap_or(0);
+        let warmup = warmup.max(last_load).min(record.rss_per_page.len().saturating_sub(2));
         let after: Vec<f64> = record.rss_per_page[warmup..].iter().map(|&b| b as f64).collect();
         let xs: Vec<f64> = (0..after.len()).map(|i| (warmup + i) as f64).collect();
         let slope = fit_slope(&xs, &after).unwrap_or(0.0);
@@ -332,6 +345,7 @@ impl SoakReport {
             floor_mb: floors.floor_mb(),
             page_end_slope_kb_per_page: round2(slope / 1024.0),
             peak_rss_mb_after_pages: record.peaks_at.iter().map(|&(n, b)| (n.to_string(), round2(b as f64 / MB))).collect(),
+            model_loaded_after_pages: record.model_loads.iter().cloned().collect(),
         }
     }
 }
@@ -385,3 +399,40 @@ fn during_run(floors: &[u64]) -> &[u64] {
     &floors[..floors.len().saturating_sub(1)]
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model first loaded after 47 pages raises the floors by 16 MB once; flat before and after.
+    fn stepped_recording() -> SoakRecording {
+        let pages = 200usize;
+        let floor = |p: usize| if p < 47 { 220u64 << 20 } else { 236u64 << 20 };
+        SoakRecording {
+            rss_per_page: (1..=pages).map(floor).collect(),
+            floors: (0..=pages).map(floor).collect(),
+            retained_floors: (0..=pages).map(floor).collect(),
+            positions: (0..pages).collect(),
+            arena_per_page: vec![0; pages],
+            model_loads: vec![("layout".into(), 1), ("table".into(), 47)],
+            ..SoakRecording::default()
+        }
+    }
+
+    #[test]
+    fn warm_up_lasts_until_the_last_model_has_loaded() {
+        let report = SoakReport::of(&stepped_recording(), 311, 0, 30, 25);
+        assert_eq!(report.warmup_pages, 47);
+        assert_eq!(report.first_pass_window_floor_slope_kb_per_page, Some(0.0));
+        assert_eq!(report.model_loaded_after_pages.get("table"), Some(&47));
+    }
+
+    #[test]
+    fn a_step_after_the_last_model_load_counts_as_growth() {
+        let mut recording = stepped_recording();
+        recording.model_loads = vec![("layout".into(), 1)];
+        let report = SoakReport::of(&recording, 311, 0, 30, 25);
+        assert_eq!(report.warmup_pages, 30);
+        assert!(report.first_pass_window_floor_slope_kb_per_page.unwrap() > 2.0);
+    }
+}
