@@ -41,7 +41,7 @@ cli:
 
 test: deps-test models app test-rust test-ui test-e2e
 
-test-rust: models
+test-rust: models real-fixtures
 	if command -v cargo-nextest >/dev/null; then $(CARGO) nextest run --workspace --no-fail-fast; else $(CARGO) test --workspace; fi
 
 test-ui: $(UI_STAMP)

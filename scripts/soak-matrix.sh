@@ -41,9 +41,9 @@ done
 python3 - "$out" "$dpis" "$docs" <<'PY'
 import json, os, sys
 out, dpis, docs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
-print("| documents | dpi | pages | pages/min | window-floor slope, first pass (KB/page) | same pages a pass later (KB/page) "
-      "| peak after 30 / 200 pages (MB) | peak rise | arena reserve / peak in use | shrinks | leak warnings |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| documents | dpi | pages | pages/min | window-floor slope, first pass ± its standard error (KB/page) | same pages a pass later (KB/page) "
+      "| page-end slope (KB/page) | peak after 30 / 200 pages (MB) | peak rise | arena reserve / peak in use | shrinks | leak warnings |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for doc in docs:
     for dpi in dpis:
         path = f"{out}/{doc}-{dpi}.json"
@@ -55,8 +55,10 @@ for doc in docs:
         p30, p200 = peaks.get("30"), peaks.get("200")
         rise = f"{(p200 / p30 - 1) * 100:+.1f}%" if p30 and p200 else "—"
         arena = s.get("arena") or {}
-        print(f"| {doc} | {dpi} | {s['pages']} | {s['pages_per_min']} | {s['first_pass_window_floor_slope_kb_per_page']} "
-              f"| {s['same_pages_next_pass_slope_kb_per_page']} | {p30} / {p200} | {rise} "
+        se = s.get('first_pass_window_floor_slope_se_kb_per_page')
+        print(f"| {doc} | {dpi} | {s['pages']} | {s['pages_per_min']} | {s['first_pass_window_floor_slope_kb_per_page']}"
+              f"{f' ± {se}' if se is not None else ''} | {s['same_pages_next_pass_slope_kb_per_page']} | {s['page_end_slope_kb_per_page']} "
+              f"| {p30} / {p200} | {rise} "
               f"| {arena.get('reserve_per_peak')} ({arena.get('reserved_mb')} / {arena.get('peak_in_use_mb')} MB) "
               f"| {arena.get('shrinks')} | {len(s['leak_warnings'])} |")
 PY

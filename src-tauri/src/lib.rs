@@ -5,6 +5,7 @@
 mod commands;
 mod error;
 mod protocol;
+mod startup;
 mod state;
 
 use std::path::PathBuf;
@@ -76,13 +77,19 @@ pub fn run() {
             commands::jobs::jobs_autotune,
             commands::jobs::page_result,
             commands::jobs::analyse_page,
+            commands::store::store_jobs,
+            commands::store::store_unfinished_jobs,
+            commands::store::store_resume,
+            commands::store::store_discard,
+            commands::store::store_retry,
+            commands::store::store_move_job,
+            commands::store::store_page_statuses,
+            commands::store::store_info,
         ])
         .setup(|app| {
-            let data_dir = match std::env::var_os("FOLIO_DATA_DIR") {
-                Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-                _ => app.path().app_data_dir()?,
-            };
-            app.manage(AppState::new(data_dir)?);
+            let store = startup::open_store(app.handle(), &startup::store_path(), app.path().app_data_dir().ok())
+                .map_err(|e| Box::<dyn std::error::Error>::from(e))?;
+            app.manage(AppState::new(store));
             forward_worker_events(app.handle().clone());
             let paths = startup_paths();
             if !paths.is_empty() {

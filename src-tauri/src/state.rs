@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -6,7 +5,7 @@ use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::worker::{Worker, WorkerOptions};
 use folio_engine::library::LibraryOptions;
 use folio_engine::memory::{MemoryGauges, SamplerOptions};
-use folio_engine::store::ResultStore;
+use folio_engine::store::Store;
 use folio_engine::{Library, MemorySampler};
 
 /// Everything the commands share, created once when the app starts.
@@ -21,7 +20,7 @@ pub struct AppState {
     pub memory_refresh_pinned_ms: Option<u64>,
     pub hub: Arc<ModelHub>,
     pub worker: Worker,
-    pub store: Arc<ResultStore>,
+    pub store: Arc<Store>,
 }
 
 /// The memory sampler at `FOLIO_SAMPLE_HZ` samples per second (default 5), or none at 0.
@@ -31,21 +30,19 @@ fn sampler(gauges: Arc<MemoryGauges>) -> Option<MemorySampler> {
 }
 
 impl AppState {
-    pub fn new(data_dir: PathBuf) -> Result<Self, folio_engine::Error> {
+    /// The app's state over an open store (the worker keeps every job and finished page in it).
+    pub fn new(store: Store) -> Self {
         let gauges = Arc::new(MemoryGauges::default());
         let library = Arc::new(Library::new(LibraryOptions::default(), Arc::clone(&gauges)));
         let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
         library.set_load_gate(hub.load_gate());
-        let store = Arc::new(ResultStore::open(&data_dir.join("results.sqlite"))?);
+        let store = Arc::new(store);
         let worker = Worker::start(Arc::clone(&hub), Arc::clone(library.renderer()), Arc::clone(&gauges), WorkerOptions::default());
         worker.attach_library(Arc::clone(&library));
-        let sink_store = Arc::clone(&store);
-        worker.set_sink(Box::new(move |job, page| {
-            if let Err(error) = sink_store.put(job, page) {
-                tracing::error!(%error, "could not save a page result");
-            }
-        }));
-        Ok(AppState {
+        if !store.is_read_only() {
+            worker.attach_store(Arc::clone(&store));
+        }
+        AppState {
             sampler: sampler(gauges),
             memory_stream_ms: Arc::new(AtomicU64::new(1500)),
             memory_refresh_pinned_ms: std::env::var("FOLIO_MEMORY_REFRESH_MS").ok().and_then(|v| v.parse().ok()),
@@ -53,6 +50,6 @@ impl AppState {
             hub,
             worker,
             store,
-        })
+        }
     }
 }

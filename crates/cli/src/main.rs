@@ -3,6 +3,7 @@
 
 mod commands;
 mod process;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +16,12 @@ struct Cli {
     /// Print one JSON object on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// The store to use (default: $XDG_DATA_HOME/folio/folio.sqlite, the one the app uses).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Open the store read-only (to list and export from one that cannot be written).
+    #[arg(long, global = true)]
+    read_only: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,8 +37,18 @@ enum Command {
     },
     /// Render pages of a PDF one after another, reporting speed and memory.
     Render(commands::RenderArgs),
-    /// Run the document-AI stages over PDFs and image folders, writing one JSON line per page.
+    /// Run the document-AI stages over PDFs and image folders as one job, kept in the store.
     Process(process::ProcessArgs),
+    /// List the store's jobs (id, state, documents, pages done / failed / total); remove or reorder one.
+    Jobs(store::JobsArgs),
+    /// Go on with unfinished jobs (all of them, in queue order, or one) from their first unfinished page.
+    Resume(store::ResumeArgs),
+    /// Run a job's failed pages again.
+    Retry(store::RetryArgs),
+    /// Write a stored document out (json: the lossless document object).
+    Export(store::ExportArgs),
+    /// Where the store is and what it holds; move it aside to start a fresh one.
+    Store(store::StoreArgs),
     /// Process many pages (looping the document) and report the RSS slope after warm-up.
     Soak(process::SoakArgs),
     /// Try batch sizes on sample pages and recommend one per stage under the budget.
@@ -45,11 +62,18 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let cli = Cli::parse();
+    let db = cli.db.clone().unwrap_or_else(folio_engine::store::default_path);
+    let open = || store::open(&db, cli.read_only);
     let result = match cli.command {
         Command::Doctor => commands::doctor(cli.json),
         Command::Info { paths } => commands::info(&paths, cli.json),
         Command::Render(args) => commands::render(&args, cli.json),
-        Command::Process(args) => process::process(&args, cli.json),
+        Command::Process(args) => open().and_then(|s| process::process(&args, s, cli.json)),
+        Command::Jobs(args) => open().and_then(|s| store::jobs(&args, &s, cli.json)),
+        Command::Resume(args) => open().and_then(|s| store::resume(&args, s, cli.json)),
+        Command::Retry(args) => open().and_then(|s| store::retry(&args, s, cli.json)),
+        Command::Export(args) => open().and_then(|s| store::export(&args, &s)),
+        Command::Store(args) => store::store(&args, &db, cli.read_only, cli.json),
         Command::Soak(args) => process::soak(&args, cli.json),
         Command::Tune(args) => process::tune(&args, cli.json),
     };

@@ -12,7 +12,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use folio_engine::control::autotune::{autotune, TuneOptions};
 use folio_engine::models::{ArenaPolicy, ModelHub, SessionOptions};
-use folio_engine::worker::{JobSpec, RunTally, Worker, WorkerEvent, WorkerOptions};
+use folio_engine::store::Store;
+use folio_engine::worker::{JobId, JobSpec, RunTally, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
 use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
 use folio_engine::diagnostics::soak::{SoakQueue, SoakRecorder, SoakRecording, SoakReport};
@@ -70,9 +71,9 @@ pub struct ProcessArgs {
     /// PDFs, images or folders of page images.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Where to write one JSON line per page.
+    /// Also write one JSON line per page here (the results are kept in the store either way).
     #[arg(long)]
-    out: PathBuf,
+    out: Option<PathBuf>,
     /// Pages of each document: N, A-B (1-based) or all.
     #[arg(long, default_value = "all")]
     pages: String,
@@ -117,17 +118,18 @@ pub struct TuneArgs {
     pipeline: PipelineArgs,
 }
 
-struct Engine {
+pub struct Engine {
     gauges: Arc<MemoryGauges>,
     hub: Arc<ModelHub>,
     renderer: Arc<Renderer>,
     stages: Vec<Stage>,
     batch: BatchSizes,
     queue_pages: usize,
+    budget_mb: Option<u64>,
 }
 
 impl PipelineArgs {
-    fn engine(&self) -> Result<Engine> {
+    pub fn engine(&self) -> Result<Engine> {
         let stages = Stage::parse_list(&self.stages).map_err(anyhow::Error::msg)?;
         if stages.is_empty() {
             bail!("--stages names no stage");
@@ -149,7 +151,7 @@ impl PipelineArgs {
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
-        Ok(Engine { gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize })
+        Ok(Engine { gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize, budget_mb: self.budget_mb })
     }
 }
 
@@ -170,20 +172,28 @@ fn round2(v: f64) -> f64 {
 }
 
 /// Outcome of running jobs to the end with a progress bar.
-struct Run {
-    tally: RunTally,
+pub struct Run {
+    /// The jobs that ran.
+    pub jobs: Vec<JobId>,
+    pub tally: RunTally,
     seconds: f64,
     recording: SoakRecording,
 }
 
-struct RunOptions {
-    total: u64,
-    budget_mb: Option<u64>,
-    quiet: bool,
-    queue_offsets: HashMap<String, isize>,
+pub struct RunOptions {
+    pub total: u64,
+    pub budget_mb: Option<u64>,
+    pub quiet: bool,
+    pub queue_offsets: HashMap<String, isize>,
 }
 
-fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, options: RunOptions, mut sink: Box<dyn FnMut(&PageResult) + Send>) -> Run {
+/// Queues jobs on a worker that is already listening; returns their ids.
+pub type Queue<'a> = Box<dyn FnOnce(&Worker) -> Result<Vec<JobId>> + 'a>;
+
+/// Where finished pages go besides the store: a JSON-lines file, or nowhere.
+pub type Sink = Box<dyn FnMut(&PageResult) + Send>;
+
+pub fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, queue: Queue<'_>, options: RunOptions, mut sink: Sink) -> Result<Run> {
     let RunOptions { total, budget_mb, quiet, queue_offsets } = options;
     let events = worker.subscribe();
     if let Some(mb) = budget_mb {
@@ -200,8 +210,8 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
         ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {per_sec}  eta {eta}  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let jobs = specs.into_iter().map(|s| worker.submit(s)).count();
-    let mut tally = RunTally::new(jobs);
+    let jobs = queue(worker)?;
+    let mut tally = RunTally::new(jobs.len());
     let mut reported = 0u64;
     while tally.running() {
         let Ok(event) = events.recv() else { break };
@@ -229,38 +239,63 @@ fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, specs: Vec<JobSpec>, op
             _ => {}
         }
     }
-    let mut run = Run { tally, seconds: 0.0, recording: SoakRecording::default() };
+    let mut run = Run { jobs, tally, seconds: 0.0, recording: SoakRecording::default() };
     progress.finish_and_clear();
     run.seconds = started.elapsed().as_secs_f64();
     run.recording = recorder.finish();
-    run
+    Ok(run)
 }
 
-pub fn process(args: &ProcessArgs, json_summary: bool) -> Result<ExitCode> {
+/// A sink writing one JSON line per page to `path`, with the handle to flush it at the end.
+fn jsonl(path: Option<&PathBuf>) -> Result<(Option<Arc<Mutex<BufWriter<File>>>>, Sink)> {
+    let Some(path) = path else { return Ok((None, Box::new(|_| {}))) };
+    let out = Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)));
+    let writer = Arc::clone(&out);
+    Ok((Some(out), Box::new(move |page| {
+        let mut out = writer.lock().unwrap();
+        let _ = serde_json::to_writer(&mut *out, page);
+        let _ = out.write_all(b"\n");
+    })))
+}
+
+/// Runs what `queue` queues on a worker that keeps its results in `store`, then prints the summary with
+/// the jobs' ids: `folio process`, `resume` and `retry`.
+pub fn run_on_store(engine: &Engine, store: Arc<Store>, queue: Queue<'_>, out: Option<&PathBuf>, total: u64, errors: &[String], json_summary: bool) -> Result<ExitCode> {
+    let worker = engine.worker();
+    worker.attach_store(Arc::clone(&store));
+    let (file, sink) = jsonl(out)?;
+    let options = RunOptions { total, budget_mb: engine.budget_mb, quiet: json_summary, queue_offsets: Default::default() };
+    let run = run_jobs(&worker, &engine.gauges, queue, options, sink)?;
+    if let Some(file) = file {
+        file.lock().unwrap().flush()?;
+    }
+    let mut summary = summary(engine, &run, &worker, errors, engine.budget_mb);
+    summary["jobs"] = json!(run.jobs);
+    summary["db"] = json!(store.path());
+    print(&summary, json_summary);
+    Ok(if errors.is_empty() && run.tally.failed == 0 && run.tally.job_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `folio process`: one job over every document that opened, kept in the store.
+pub fn process(args: &ProcessArgs, store: Arc<Store>, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
     let (documents, errors) = folio_engine::document::open_with_pages(&args.paths, &args.pages);
     for e in &errors {
         eprintln!("folio: {e}");
     }
-    let total: u64 = documents.iter().map(|(_, r)| r.len() as u64).sum();
-    let out = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let out = Arc::new(Mutex::new(BufWriter::new(out)));
-    let writer = Arc::clone(&out);
-    let worker = engine.worker();
-    let specs = documents
-        .iter()
-        .map(|(d, r)| JobSpec { documents: vec![Arc::clone(d)], pages: Some(r.clone()), stages: engine.stages.clone(), dpi: args.pipeline.dpi, repeat_to_pages: None })
-        .collect();
-    let options = RunOptions { total, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: Default::default() };
-    let run = run_jobs(&worker, &engine.gauges, specs, options, Box::new(move |page| {
-        let mut out = writer.lock().unwrap();
-        let _ = serde_json::to_writer(&mut *out, page);
-        let _ = out.write_all(b"\n");
-    }));
-    out.lock().unwrap().flush()?;
-    let summary = summary(&engine, &run, &worker, &errors, args.pipeline.budget_mb);
-    print(&summary, json_summary);
-    Ok(if errors.is_empty() && run.tally.failed == 0 && run.tally.job_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let total = documents.iter().map(|(_, r)| r.len() as u64).sum();
+    // `--pages` is one range for every document (those it does not fit are left out above).
+    let range = documents.first().map(|(_, r)| r.clone()).filter(|_| !args.pages.trim().eq_ignore_ascii_case("all"));
+    let spec = JobSpec::new(documents.iter().map(|(d, _)| Arc::clone(d)).collect(), range, engine.stages.clone(), args.pipeline.dpi);
+    let queue: Queue<'_> = Box::new(move |worker| {
+        if spec.documents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let job = worker.submit(spec)?;
+        eprintln!("folio: job {job}");
+        Ok(vec![job])
+    });
+    run_on_store(&engine, store, queue, args.out.as_ref(), total, &errors, json_summary)
 }
 
 fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budget_mb: Option<u64>) -> Value {
@@ -304,26 +339,11 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let engine = args.pipeline.engine()?;
     let queue = SoakQueue::open(&args.paths, &args.range).map_err(|e| anyhow::anyhow!("cannot soak: {e}"))?;
     let worker = engine.worker();
-    let out = match &args.out {
-        Some(path) => Some(Arc::new(Mutex::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)))),
-        None => None,
-    };
-    let writer = out.clone();
-    let spec = JobSpec {
-        documents: queue.documents,
-        pages: Some(queue.range),
-        stages: engine.stages.clone(),
-        dpi: args.pipeline.dpi,
-        repeat_to_pages: Some(args.pages),
-    };
+    let (out, sink) = jsonl(args.out.as_ref())?;
+    let mut spec = JobSpec::new(queue.documents, Some(queue.range), engine.stages.clone(), args.pipeline.dpi);
+    spec.repeat_to_pages = Some(args.pages);
     let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets };
-    let run = run_jobs(&worker, &engine.gauges, vec![spec], options, Box::new(move |page| {
-        if let Some(out) = &writer {
-            let mut out = out.lock().unwrap();
-            let _ = serde_json::to_writer(&mut *out, page);
-            let _ = out.write_all(b"\n");
-        }
-    }));
+    let run = run_jobs(&worker, &engine.gauges, Box::new(move |w| Ok(vec![w.submit(spec)?])), options, sink)?;
     if let Some(out) = out {
         out.lock().unwrap().flush()?;
     }

@@ -15,6 +15,8 @@ fn folio(args: &[&str]) -> (i32, Value, String) {
 
 fn folio_with_env(args: &[&str], env: &[(&str, &Path)]) -> (i32, Value, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_folio"));
+    // Tests keep their stores to themselves, never in the user's data directory.
+    cmd.env("XDG_DATA_HOME", std::env::temp_dir().join(format!("folio-cli-tests-{}", std::process::id())));
     cmd.args(args).arg("--json");
     for (k, v) in env {
         cmd.env(k, v);
@@ -176,8 +178,10 @@ fn process_delivers_a_failed_page_with_its_error_and_goes_on() {
     let folder = fixture("damaged-pages");
     let out = tempfile::tempdir().unwrap();
     let lines = out.path().join("pages.jsonl");
+    let db = out.path().join("folio.sqlite");
+    let db = db.to_str().unwrap();
     let (code, json, stderr) =
-        folio(&["process", folder.to_str().unwrap(), "--out", lines.to_str().unwrap(), "--stages", "orientation", "--dpi", "50"]);
+        folio(&["--db", db, "process", folder.to_str().unwrap(), "--out", lines.to_str().unwrap(), "--stages", "orientation", "--dpi", "50"]);
     assert_eq!(code, 1, "a failed page makes the exit status 1: {json} {stderr}");
     assert_eq!(json["failed_pages"], 1, "{json}");
     assert_eq!(json["pages"], 2, "the other two pages are done: {json}");
@@ -196,4 +200,53 @@ fn process_delivers_a_failed_page_with_its_error_and_goes_on() {
             assert_eq!(outcome["status"], "done", "{page}");
         }
     }
+
+    // The store has the job with its failed page, and the page with its error.
+    let job = json["jobs"][0].as_u64().expect("the job's id is printed");
+    let (code, jobs, _) = folio(&["--db", db, "jobs"]);
+    assert_eq!(code, 0);
+    let listed = &jobs["jobs"][0];
+    assert_eq!((listed["id"].as_u64(), listed["state"].as_str()), (Some(job), Some("finished")), "{jobs}");
+    assert_eq!((listed["pages_done"].as_u64(), listed["pages_failed"].as_u64(), listed["pages_total"].as_u64()), (Some(2), Some(1), Some(3)), "{jobs}");
+    let export = Command::new(env!("CARGO_BIN_EXE_folio")).args(["--db", db, "export", folder.to_str().unwrap(), "--format", "json"]).output().unwrap();
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let document: Value = serde_json::from_slice(&export.stdout).unwrap();
+    let statuses: Vec<&str> = document["pages"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["done", "failed", "done"], "{document}");
+    assert!(document["pages"][1]["error"].as_str().unwrap().contains("page2.png"));
+}
+
+#[test]
+fn a_renamed_copy_finds_its_results_and_a_changed_file_is_a_new_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("folio.sqlite");
+    let db = db.to_str().unwrap();
+    let original = dir.path().join("report.pdf");
+    std::fs::copy(fixture("three-pages.pdf"), &original).unwrap();
+    let (code, json, stderr) = folio(&["--db", db, "process", original.to_str().unwrap(), "--stages", "layout", "--dpi", "50"]);
+    assert_eq!(code, 0, "{json} {stderr}");
+    let export = |path: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_folio")).args(["--db", db, "export", path.to_str().unwrap()]).output().unwrap();
+        (out.status.success(), serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, first, _) = export(&original);
+    assert!(ok);
+    assert_eq!(first["pages"].as_array().unwrap().len(), 3);
+
+    // Renamed: the same document, found by its bytes, its results as they were (no model runs to export).
+    let renamed = dir.path().join("renamed copy.pdf");
+    std::fs::rename(&original, &renamed).unwrap();
+    let (ok, copy, stderr) = export(&renamed);
+    assert!(ok, "{stderr}");
+    assert_eq!(copy["doc"], first["doc"]);
+    assert_eq!(copy["pages"], first["pages"]);
+
+    // One byte more (an appended comment, as an incremental save adds): a new document, with no results yet.
+    let mut bytes = std::fs::read(&renamed).unwrap();
+    bytes.extend_from_slice(b"\n%appended\n");
+    std::fs::write(&renamed, bytes).unwrap();
+    let (code, info, _) = folio(&["info", renamed.to_str().unwrap()]);
+    assert_eq!((code, info["documents"][0]["pages"].as_u64()), (0, Some(3)), "it still opens: {info}");
+    let (ok, _, stderr) = export(&renamed);
+    assert!(!ok && stderr.contains("holds no document"), "{stderr}");
 }

@@ -55,6 +55,33 @@ pub enum Error {
     #[error("results store {path}: {detail}")]
     Store { path: PathBuf, detail: String },
 
+    #[error("the results store {path} is damaged ({detail}); open it read-only to export what can be read, or move it aside and start a fresh one")]
+    StoreCorrupt { path: PathBuf, detail: String },
+
+    #[error("the results store {path} is held by another Folio process; wait for it to finish, open the store read-only, or use another with --db")]
+    StoreLocked { path: PathBuf },
+
+    #[error("the results store {path} was written by a newer Folio (schema version {version}; this one knows up to {supported}); open it read-only, or move it aside and start a fresh one")]
+    StoreTooNew { path: PathBuf, version: i64, supported: i64 },
+
+    #[error("the disk holding the results store {path} is full; every page saved before this one is kept: free some space and resume the job")]
+    StoreFull { path: PathBuf },
+
+    #[error("the results store {path} is open read-only (or the file cannot be written)")]
+    StoreReadOnly { path: PathBuf },
+
+    #[error("the export could not be written: {detail}")]
+    Export { detail: String },
+
+    #[error("job {job} cannot be run again: {detail}")]
+    Resume { job: u64, detail: String },
+
+    #[error("the worker keeps no store, so its jobs cannot be resumed or retried")]
+    NoStore,
+
+    #[error("the store holds no job {0}")]
+    UnknownJob(u64),
+
     #[error("unknown document id {0}")]
     UnknownDocument(u64),
 

@@ -17,14 +17,16 @@
 //! | [`control`] | the budget controller and auto-tune | running pages itself |
 //! | [`diagnostics`] | the leak sentinel and slope fitting | fixing what it finds |
 //! | [`memory`] | gauges, `/proc` readers, the sampler, attribution | changing memory |
-//! | [`store`] | results kept in SQLite as pages finish | holding results in memory |
+//! | [`store`] | the document store in SQLite: documents by content hash, pages as they finish, jobs and what each finished | holding results in memory |
+//! | [`export`] | a stored document written out, one module per format (the lossless JSON first) | computing results |
 //!
-//! No module imports one that imports it back: `native` and `memory` are at the bottom, `worker` at the top.
+//! No module imports one that imports it back: `native` and `memory` are at the bottom, `worker` and `export` at the top.
 
 pub mod control;
 pub mod diagnostics;
 pub mod document;
 mod error;
+pub mod export;
 pub mod library;
 pub mod memory;
 pub mod models;

@@ -31,7 +31,7 @@ fn worker_on(hub: Arc<ModelHub>, gauges: Arc<MemoryGauges>, sentinel: SentinelOp
 fn render_only_job(pages: usize) -> JobSpec {
     let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
     // No model stages: pages are rendered, streamed through every stage thread and delivered.
-    JobSpec { documents: vec![document], pages: None, stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(pages) }
+    JobSpec { documents: vec![document], pages: None, stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(pages), only: None }
 }
 
 fn small_sentinel() -> SentinelOptions {
@@ -55,7 +55,7 @@ fn run_with_hook(pages: usize, leak: fn(usize) -> usize) -> Vec<folio_engine::di
         }),
     );
     let events = worker.subscribe();
-    worker.submit(render_only_job(pages));
+    worker.submit(render_only_job(pages)).unwrap();
     loop {
         match events.recv_timeout(Duration::from_secs(120)).expect("the job ends") {
             WorkerEvent::JobEnded { state, pages_done, .. } => {
@@ -97,7 +97,7 @@ fn worker_collecting_pages() -> (Worker, Arc<Mutex<Vec<usize>>>) {
 fn cancel_keeps_the_pages_already_finished() {
     let (worker, delivered) = worker_collecting_pages();
     let events = worker.subscribe();
-    let job = worker.submit(render_only_job(100_000));
+    let job = worker.submit(render_only_job(100_000)).unwrap();
     let mut ended = None;
     while ended.is_none() {
         match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
@@ -118,7 +118,7 @@ fn cancel_keeps_the_pages_already_finished() {
 fn pause_stops_intake_and_resume_continues() {
     let worker = worker(SentinelOptions::default());
     let events = worker.subscribe();
-    let job = worker.submit(render_only_job(60));
+    let job = worker.submit(render_only_job(60)).unwrap();
     let mut paused_at = None;
     loop {
         match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
@@ -152,13 +152,13 @@ fn analyse_now_puts_a_page_ahead_of_the_running_job() {
     let document = Arc::new(source::open_file(&fixture("mixed-sizes.pdf"), &OpenOptions::default()).unwrap());
     let events = worker.subscribe();
     // A long job over page 1 only.
-    let spec = JobSpec { documents: vec![Arc::clone(&document)], pages: Some(0..1), stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(2000) };
-    let job = worker.submit(spec);
+    let spec = JobSpec { documents: vec![Arc::clone(&document)], pages: Some(0..1), stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(2000), only: None };
+    let job = worker.submit(spec).unwrap();
     let mut asked = false;
     loop {
         match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
             WorkerEvent::JobProgress(p) if !asked && p.pages_done >= 5 => {
-                assert_eq!(worker.analyse_now(Arc::clone(&document), 3), job, "the running job takes it");
+                assert_eq!(worker.analyse_now(Arc::clone(&document), 3).unwrap(), job, "the running job takes it");
                 asked = true;
             }
             WorkerEvent::JobProgress(_) if asked && delivered.lock().unwrap().contains(&4) => {
@@ -205,7 +205,7 @@ fn worker_collecting_results() -> (Worker, Arc<Mutex<Vec<PageResult>>>) {
 /// Layout and OCR on the three pages of `three-pages.pdf`, small renders: real models on real pages.
 fn layout_and_ocr_job() -> JobSpec {
     let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
-    JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout, Stage::Ocr], dpi: 60.0, repeat_to_pages: None }
+    JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout, Stage::Ocr], dpi: 60.0, repeat_to_pages: None, only: None }
 }
 
 /// Waits for the end of `job`; returns how it ended and the pages reported failed (page, error).
@@ -253,7 +253,7 @@ fn a_stage_that_fails_on_one_page_fails_that_page_and_the_job_goes_on() {
     let (worker, delivered) = worker_collecting_results();
     worker.set_hook("check", Box::new(|page| if page.page == 2 { Err("page 2 is refused".into()) } else { Ok(0.0) }));
     let events = worker.subscribe();
-    let job = worker.submit(layout_and_ocr_job());
+    let job = worker.submit(layout_and_ocr_job()).unwrap();
     let (ended, failed) = wait_for_end(&events, job);
     assert_only_page_two_failed(&delivered.lock().unwrap(), ended, &failed, "page 2 is refused");
 }
@@ -273,13 +273,13 @@ fn a_stage_that_panics_on_one_page_fails_that_page_and_a_second_job_runs_normall
         }),
     );
     let events = worker.subscribe();
-    let first = worker.submit(layout_and_ocr_job());
+    let first = worker.submit(layout_and_ocr_job()).unwrap();
     let (ended, failed) = wait_for_end(&events, first);
     assert_only_page_two_failed(&delivered.lock().unwrap(), ended, &failed, "the stage panicked: no page 2 today");
     assert!(failed[0].1.contains("panicked"), "{failed:?}");
 
     delivered.lock().unwrap().clear();
-    let second = worker.submit(layout_and_ocr_job());
+    let second = worker.submit(layout_and_ocr_job()).unwrap();
     let (ended, failed) = wait_for_end(&events, second);
     assert_eq!(ended, (JobState::Finished, 3, 0, None));
     assert!(failed.is_empty(), "{failed:?}");
@@ -299,8 +299,8 @@ fn a_job_whose_model_cannot_be_loaded_ends_failed_with_the_reason() {
     worker.set_sink(Box::new(move |_, page: &PageResult| sink.lock().unwrap().push(page.clone())));
     let events = worker.subscribe();
     let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
-    let spec = JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout], dpi: 30.0, repeat_to_pages: Some(500) };
-    let job = worker.submit(spec);
+    let spec = JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout], dpi: 30.0, repeat_to_pages: Some(500), only: None };
+    let job = worker.submit(spec).unwrap();
     let ((state, pages_done, pages_failed, reason), _) = wait_for_end(&events, job);
     assert_eq!(state, JobState::Failed);
     let reason = reason.expect("a failed job says why");
@@ -332,7 +332,7 @@ fn over_its_budget_the_worker_evicts_the_library_page_cache_itself() {
     let events = worker.subscribe();
     // A budget far under any process's RSS: the first thing the controller gives up is the page cache.
     worker.set_budget(Some(1 << 20));
-    worker.submit(render_only_job(100_000));
+    worker.submit(render_only_job(100_000)).unwrap();
     let to_bytes = loop {
         match events.recv_timeout(Duration::from_secs(60)).expect("the budget acts") {
             WorkerEvent::Budget(folio_engine::control::budget::BudgetAction::EvictCache { to_bytes, .. }) => break to_bytes,

@@ -1,6 +1,6 @@
 use folio_engine::control::autotune::{autotune, TuneOptions, TuneReport};
 use folio_engine::worker::{JobId, JobSpec};
-use folio_engine::pipeline::{BatchSizes, Stage};
+use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
 use tauri::State;
 
 use crate::state::AppState;
@@ -15,8 +15,8 @@ fn stages(names: &[String]) -> Result<Vec<Stage>, Error> {
 #[tracing::instrument(skip(state))]
 pub fn jobs_submit(state: State<'_, AppState>, doc_id: u64, stages: Vec<String>, dpi: Option<f32>) -> Result<JobId, Error> {
     let document = state.library.document(doc_id)?;
-    let spec = JobSpec { documents: vec![document], pages: None, stages: self::stages(&stages)?, dpi: dpi.unwrap_or(150.0), repeat_to_pages: None };
-    Ok(state.worker.submit(spec))
+    let spec = JobSpec::new(vec![document], None, self::stages(&stages)?, dpi.unwrap_or(150.0));
+    Ok(state.worker.submit(spec)?)
 }
 
 #[tauri::command]
@@ -71,12 +71,13 @@ pub fn analyse_page(state: State<'_, AppState>, doc_id: u64, page: usize) -> Res
     if page == 0 || page > document.page_count() {
         return Err(Error::Invalid(format!("page {page} is not in {} ({} pages)", document.name, document.page_count())));
     }
-    Ok(state.worker.analyse_now(document, page - 1))
+    Ok(state.worker.analyse_now(document, page - 1)?)
 }
 
-/// The stored analysis of a page (1-based), or null when it has none yet.
+/// The stored analysis of a page (1-based), or null when it has none yet: found by the document's content,
+/// so a copy opened from another path shows its results at once.
 #[tauri::command]
-pub fn page_result(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<Option<serde_json::Value>, Error> {
+pub fn page_result(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<Option<PageResult>, Error> {
     let document = state.library.document(doc_id)?;
-    Ok(state.store.get(&document.path.display().to_string(), page)?.map(|(_, value)| value))
+    Ok(state.store.page(&document.content_hash()?, page)?)
 }

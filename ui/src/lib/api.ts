@@ -6,9 +6,12 @@ import { open, type DialogFilter } from '@tauri-apps/plugin-dialog';
 import type {
   AutotuneReport,
   BatchSizes,
+  JobRecord,
   LibrarySnapshot,
   MemorySample,
   PageResult,
+  Requeued,
+  StoreInfo,
   WorkerEvent,
 } from './types';
 import { normalizeWorkerEvent } from './workerEvent';
@@ -121,9 +124,58 @@ export function analysePage(docId: number, page: number): Promise<number> {
   return invoke<number>('analyse_page', { docId, page });
 }
 
-/** `page_result({ docId, page })` with a 1-based page; null when the page has no result. */
+/**
+ * `page_result({ docId, page })` with a 1-based page; null when the page has no result. Found by the
+ * document's content hash, so a renamed copy shows its results at once.
+ */
 export function pageResult(docId: number, page: number): Promise<PageResult | null> {
   return invoke<PageResult | null>('page_result', { docId, page });
+}
+
+/** `store_jobs()`: every stored job, unfinished ones first in queue order, then the others newest first. */
+export function storeJobs(): Promise<JobRecord[]> {
+  return invoke<JobRecord[]>('store_jobs');
+}
+
+/** `store_unfinished_jobs()`: jobs a crash or a closed window left unfinished, not queued in this process. */
+export function storeUnfinishedJobs(): Promise<JobRecord[]> {
+  return invoke<JobRecord[]>('store_unfinished_jobs');
+}
+
+/** Both lists at once: what the jobs panel shows. */
+export async function storeJobLists(): Promise<{ jobs: JobRecord[]; unfinished: JobRecord[] }> {
+  const [jobs, unfinished] = await Promise.all([storeJobs(), storeUnfinishedJobs()]);
+  return { jobs, unfinished };
+}
+
+/** `store_resume({ job })`: queue an unfinished job again from its first unfinished page (null: all of them). */
+export function storeResume(job: number | null): Promise<Requeued[]> {
+  return invoke<Requeued[]>('store_resume', { job });
+}
+
+/** `store_discard({ job })`: drop an unfinished (or queued) job; its finished pages stay. */
+export function storeDiscard(job: number): Promise<boolean> {
+  return invoke<boolean>('store_discard', { job });
+}
+
+/** `store_retry({ job })`: queue a finished or failed job's failed pages again. */
+export function storeRetry(job: number): Promise<Requeued> {
+  return invoke<Requeued>('store_retry', { job });
+}
+
+/** `store_move_job({ job, up })`: move a queued job one place sooner (`up`) or later; false when it cannot move. */
+export function storeMoveJob(job: number, up: boolean): Promise<boolean> {
+  return invoke<boolean>('store_move_job', { job, up });
+}
+
+/** `store_page_statuses({ docId })`: [1-based page, "done" | "failed"] for each stored page; others are not processed. */
+export function storePageStatuses(docId: number): Promise<[number, string][]> {
+  return invoke<[number, string][]>('store_page_statuses', { docId });
+}
+
+/** `store_info()`: where the store is, whether it is read-only, and how many pages were imported into it. */
+export function storeInfo(): Promise<StoreInfo> {
+  return invoke<StoreInfo>('store_info');
 }
 
 /** Subscribe to `worker-event` events (jobs, batch sizes, models, budget actions, leak warnings). */

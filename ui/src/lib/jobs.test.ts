@@ -134,3 +134,16 @@ describe('notices', () => {
     expect(list.map((n) => n.id)).toEqual([2, 3, 4]);
   });
 });
+
+describe('a job queued again', () => {
+  it('starts its ended view over under the same id (a resumed or retried job)', () => {
+    let jobs: readonly JobView[] = addSubmitted([], 3, 9, 'a.pdf', 10);
+    jobs = applyJobEvent(jobs, { kind: 'job_ended', job: 3, state: 'failed', pages_done: 10, pages_failed: 4, reason: 'x' });
+    jobs = applyJobEvent(jobs, { kind: 'job_queued', job: 3, pages: 4 });
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ id: 3, state: 'queued', docId: 9, docName: 'a.pdf', pagesTotal: 4, pagesDone: 0, pagesFailed: 0, reason: null });
+    jobs = applyJobEvent(jobs, { kind: 'job_started', job: 3 });
+    jobs = applyJobEvent(jobs, progress({ job: 3, pages_done: 1, pages_total: 4 }));
+    expect(jobs[0]).toMatchObject({ state: 'running', pagesDone: 1, pagesTotal: 4 });
+  });
+});

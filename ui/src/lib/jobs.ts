@@ -68,7 +68,12 @@ export function addSubmitted(
 export function applyJobEvent(jobs: readonly JobView[], ev: WorkerEvent): readonly JobView[] {
   switch (ev.kind) {
     case 'job_queued':
-      return update(jobs, ev.job, (j) => ({ ...j, pagesTotal: num(ev.pages, j.pagesTotal) }));
+      // A resumed or retried job is queued again under its id: an ended view starts over (this run's pages).
+      return update(jobs, ev.job, (j) =>
+        isActive(j.state)
+          ? { ...j, pagesTotal: num(ev.pages, j.pagesTotal) }
+          : { ...blank(j.id), docId: j.docId, docName: j.docName, pagesTotal: num(ev.pages) },
+      );
     case 'job_started':
       return update(jobs, ev.job, (j) => (isActive(j.state) ? { ...j, state: 'running' } : j));
     case 'job_progress':

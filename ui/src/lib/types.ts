@@ -14,6 +14,8 @@ export interface DocumentInfo {
   name: string;
   kind: DocumentKind;
   pages: PageSize[];
+  /** The content hash the store knows the document by (optional: not every back end sends it). */
+  hash?: string;
 }
 
 /** A file that failed to open or was skipped, with the reason. */
@@ -97,6 +99,8 @@ export interface OcrLine {
   text: string;
   score: number;
   polygon: [number, number][];
+  /** Recognised from the pixels, or taken from the PDF's own text layer (absent from older results). */
+  source?: 'ocr' | 'pdf';
 }
 
 export interface TableResult {
@@ -108,13 +112,16 @@ export interface TableResult {
 /** `page_result()`: coordinates are pixels of the page rendered at `dpi`, after turning it by `rotation`. */
 export interface PageResult {
   doc: string;
+  /** The document's content hash: what the store finds the page by. */
+  doc_hash?: string;
   page: number;
   rotation: number;
   dpi: number;
   regions: LayoutRegion[];
   lines: OcrLine[];
   tables: TableResult[];
-  chunks: { text: string; embedding: number[] }[];
+  /** `region`: the region (index in reading order) the text came from; null for text outside every region. */
+  chunks: { text: string; embedding: number[]; region?: number | null }[];
   /** Why the page could not be worked on at all (it could not be rendered). */
   error?: string;
   /** Each stage the job ran, with what it did on this page. */
@@ -190,3 +197,58 @@ export type WorkerEvent = Timed &
   );
 
 export type WorkerEventKind = WorkerEvent['kind'];
+
+/** One document of a stored job. */
+export interface JobDocument {
+  path: string;
+  hash: string;
+}
+
+/** A stored job's request. */
+export interface StoredSpec {
+  documents: JobDocument[];
+  /** The 0-based page range asked for in each document (null: all pages). */
+  pages: [number, number] | null;
+  /** Exactly these pages (document index, 0-based page), when set: what a retry runs. */
+  only?: [number, number][];
+  stages: string[];
+  dpi: number;
+}
+
+/** A job as the document store keeps it (`store_jobs()`, `store_unfinished_jobs()`). */
+export interface JobRecord {
+  id: number;
+  state: JobState;
+  spec: StoredSpec;
+  /** Its place in the queue (lower runs first). */
+  position: number;
+  pages_total: number;
+  /** Pages finished, failed ones included. */
+  pages_done: number;
+  pages_failed: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  /** The process that last ran it. */
+  owner_pid: number | null;
+}
+
+/** What resuming or retrying one job came to. */
+export interface Requeued {
+  job: number;
+  /** Pages queued again. */
+  pages: number;
+  /** Why the job could not be queued again (its documents are gone or changed). */
+  error: string | null;
+}
+
+/** `store_info()`. */
+export interface StoreInfo {
+  path: string;
+  read_only: boolean;
+  imported_pages: number;
+}
+
+/** A stored page's status (`store_page_statuses()`); a page not listed is not processed. */
+export type StoredPageStatus = 'done' | 'failed';

@@ -223,6 +223,21 @@ pub fn fit_slope(xs: &[f64], ys: &[f64]) -> Option<f64> {
     slope(&points.iter().collect::<Vec<_>>())
 }
 
+/// The standard error of [`fit_slope`]'s slope: how far the points' scatter about the line lets the
+/// slope wander (`None` for fewer than three points). A slope within about two of these of zero is not
+/// told apart from flat by these points.
+pub fn fit_slope_se(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    let n = xs.len().min(ys.len());
+    if n < 3 {
+        return None;
+    }
+    let slope = fit_slope(xs, ys)?;
+    let (mx, my) = (xs[..n].iter().sum::<f64>() / n as f64, ys[..n].iter().sum::<f64>() / n as f64);
+    let sxx: f64 = xs[..n].iter().map(|x| (x - mx).powi(2)).sum();
+    let residuals: f64 = xs[..n].iter().zip(&ys[..n]).map(|(x, y)| (y - (my + slope * (x - mx))).powi(2)).sum();
+    (sxx > 0.0).then(|| (residuals / (n - 2) as f64 / sxx).sqrt())
+}
+
 /// The lowest value in each complete window of `window` consecutive pages from `from` on, with the page at
 /// the window's middle: `(page, floor)`, ready for [`fit_slope`].
 ///

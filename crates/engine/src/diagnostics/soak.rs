@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::sentinel::{fit_slope, matched_slope, matched_windows, window_minima, MatchedWindow};
+use super::sentinel::{fit_slope, fit_slope_se, matched_slope, matched_windows, window_minima, MatchedWindow};
 use crate::document::page_range;
 use crate::document::source::{open_path, Document, OpenOptions};
 use crate::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
@@ -274,6 +274,8 @@ pub struct SoakReport {
     pub window_floor_slope_kb_per_page: Option<f64>,
     /// Growth within a pass: window floors against page counts until the queue first came round.
     pub first_pass_window_floor_slope_kb_per_page: Option<f64>,
+    /// Its standard error: the floors' scatter about the fitted line, as a slope.
+    pub first_pass_window_floor_slope_se_kb_per_page: Option<f64>,
     /// Each window against itself a pass later (`None` until the queue has come round).
     pub same_pages_next_pass_slope_kb_per_page: Option<f64>,
     pub queue_pages: usize,
@@ -328,6 +330,7 @@ impl SoakReport {
             slope_method: method,
             window_floor_slope_kb_per_page: kb_per_page(floors.window_slope),
             first_pass_window_floor_slope_kb_per_page: kb_per_page(fit_slope(&fx, &fy)),
+            first_pass_window_floor_slope_se_kb_per_page: kb_per_page(fit_slope_se(&fx, &fy)),
             same_pages_next_pass_slope_kb_per_page: kb_per_page(matched_slope(&floors.matched)),
             queue_pages,
             matched_windows: floors.matched_report(),

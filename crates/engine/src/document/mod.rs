@@ -2,6 +2,7 @@
 //! folders of images as one document. Opening reads page counts and sizes only: rendering and the documents
 //! a user has open live in the `render` and `library` modules, above this one.
 
+pub mod identity;
 pub mod source;
 
 use std::path::PathBuf;

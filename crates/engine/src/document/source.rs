@@ -43,11 +43,31 @@ pub struct Document {
     pub pages: Vec<PageSize>,
     /// For image documents, the file of each page; empty for PDFs.
     pub page_files: Vec<PathBuf>,
+    /// The content hash, worked out the first time it is asked for.
+    identity: std::sync::OnceLock<String>,
 }
 
 impl Document {
     pub fn page_count(&self) -> usize {
         self.pages.len()
+    }
+
+    /// What the document is known by: the BLAKE3 of its content ([`super::identity`]), read once.
+    pub fn content_hash(&self) -> Result<String> {
+        if let Some(hash) = self.identity.get() {
+            return Ok(hash.clone());
+        }
+        let hash = super::identity::content_hash(self)?;
+        Ok(self.identity.get_or_init(|| hash).clone())
+    }
+
+    /// Bytes on disk: the file's, or the sum of a folder's page files.
+    pub fn size_bytes(&self) -> u64 {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        match self.kind {
+            DocumentKind::ImageFolder => self.page_files.iter().map(|p| size(p)).sum(),
+            _ => size(&self.path),
+        }
     }
 
     pub(crate) fn check_page(&self, page: usize) -> Result<()> {
@@ -161,6 +181,7 @@ pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Document> {
                 kind: DocumentKind::Image,
                 pages: vec![size],
                 page_files: vec![path.to_path_buf()],
+                identity: Default::default(),
             })
         }
     }
@@ -189,6 +210,7 @@ pub fn open_pdf(path: &Path) -> Result<Document> {
         kind: DocumentKind::Pdf,
         pages: sizes,
         page_files: Vec::new(),
+        identity: Default::default(),
     })
 }
 
@@ -275,6 +297,7 @@ fn open_folder(root: &Path, options: &OpenOptions, opened: &mut Opened) {
                 kind: DocumentKind::ImageFolder,
                 pages: sizes,
                 page_files: images,
+                identity: Default::default(),
             },
         );
     }

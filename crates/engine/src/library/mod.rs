@@ -29,6 +29,8 @@ pub struct DocumentInfo {
     pub name: String,
     pub kind: DocumentKind,
     pub pages: Vec<PageSize>,
+    /// What the store knows it by (its content hash); `None` when its bytes could not be read.
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -97,6 +99,12 @@ impl Library {
                 continue;
             }
             let opened = source::open_path(&path, &self.open_options);
+            // Read each document's bytes once now, off the snapshot's lock: its results are found by them.
+            for document in &opened.documents {
+                if let Err(error) = document.content_hash() {
+                    tracing::warn!(%error, "a document's content hash could not be read");
+                }
+            }
             {
                 let mut documents = self.documents.write().unwrap();
                 for document in opened.documents {
@@ -127,6 +135,7 @@ impl Library {
                 name: d.name.clone(),
                 kind: d.kind,
                 pages: d.pages.clone(),
+                hash: d.content_hash().ok(),
             })
             .collect();
         LibrarySnapshot { documents, problems: self.problems.lock().unwrap().clone() }

@@ -70,6 +70,11 @@ fn artifact(id: &str) -> &'static Artifact {
     manifest().artifacts.iter().find(|a| a.id == id).unwrap_or_else(|| panic!("artifact '{id}' is not in the manifest"))
 }
 
+/// The manifest's sha256 of an artifact.
+pub fn artifact_sha256(id: &str) -> &'static str {
+    &artifact(id).sha256
+}
+
 /// Where an artifact is expected, whether or not it is there.
 pub fn artifact_path(id: &str) -> PathBuf {
     let artifact = artifact(id);

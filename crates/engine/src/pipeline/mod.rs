@@ -334,7 +334,7 @@ impl Pipeline {
         }
     }
 
-    fn embed_texts(&self, page: &mut PageWork, texts: &[String]) {
+    fn embed_texts(&self, page: &mut PageWork, texts: &[(Option<usize>, String)]) {
         if texts.is_empty() {
             let reason = if matches!(page.result.outcome(Stage::Ocr.name()), Some(Outcome::Failed { .. })) {
                 "OCR failed, so the page has no text"
@@ -348,9 +348,13 @@ impl Pipeline {
             page.result.record(Stage::Embed.name(), Outcome::Skipped { reason: reason.into() }, 0.0);
             return;
         }
-        let (chunks, ms) = self.timed(Stage::Embed, 1, || self.embed.run(texts));
+        let strings: Vec<String> = texts.iter().map(|(_, text)| text.clone()).collect();
+        let (chunks, ms) = self.timed(Stage::Embed, 1, || self.embed.run(&strings));
         match chunks {
-            Ok(chunks) => {
+            Ok(mut chunks) => {
+                for chunk in &mut chunks {
+                    chunk.region = chunk.region.and_then(|i| texts[i].0);
+                }
                 page.result.chunks = chunks;
                 page.result.record(Stage::Embed.name(), Outcome::Done, ms);
             }
@@ -358,20 +362,25 @@ impl Pipeline {
         }
     }
 
-    /// Puts regions in reading order and gives each its text; returns the texts to embed, in order.
-    pub fn read(&self, regions: &mut Vec<LayoutRegion>, lines: &[OcrLine]) -> Vec<String> {
+    /// Puts regions in reading order and gives each its text; returns the texts to embed, in order, each
+    /// with the index of its region (`None` for the lines outside every region).
+    pub fn read(&self, regions: &mut Vec<LayoutRegion>, lines: &[OcrLine]) -> Vec<(Option<usize>, String)> {
         if regions.is_empty() {
             let all: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-            return if all.is_empty() { Vec::new() } else { vec![all.join("\n")] };
+            return if all.is_empty() { Vec::new() } else { vec![(None, all.join("\n"))] };
         }
         let order = reading_order(regions);
         let mut ordered: Vec<LayoutRegion> = order.iter().map(|&i| regions[i].clone()).collect();
         let orphans = assign_text(&mut ordered, lines);
         *regions = ordered;
-        let mut texts: Vec<String> =
-            regions.iter().filter(|r| r.class != "table" && !r.text.trim().is_empty()).map(|r| r.text.clone()).collect();
+        let mut texts: Vec<(Option<usize>, String)> = regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.class != "table" && !r.text.trim().is_empty())
+            .map(|(i, r)| (Some(i), r.text.clone()))
+            .collect();
         if !orphans.is_empty() {
-            texts.push(orphans.iter().map(|&i| lines[i].text.as_str()).collect::<Vec<_>>().join("\n"));
+            texts.push((None, orphans.iter().map(|&i| lines[i].text.as_str()).collect::<Vec<_>>().join("\n")));
         }
         texts
     }

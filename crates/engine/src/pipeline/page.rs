@@ -32,7 +32,11 @@ pub struct StageOutcome {
 /// Everything Folio learned about one page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PageResult {
+    /// The document's path as it was opened.
     pub doc: String,
+    /// The document's content hash, what the store knows it by (empty where nobody asked for it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc_hash: String,
     /// 1-based.
     pub page: usize,
     /// Degrees the page was turned (counter-clockwise) to make it upright.
@@ -57,6 +61,7 @@ impl PageResult {
     pub fn empty(doc: impl Into<String>, page: usize, dpi: f32) -> Self {
         PageResult {
             doc: doc.into(),
+            doc_hash: String::new(),
             page,
             rotation: 0,
             dpi,

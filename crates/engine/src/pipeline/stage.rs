@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::models::ModelId;
+
 /// The stages a job runs, in their fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,6 +30,17 @@ impl Stage {
 
     pub fn parse(name: &str) -> Option<Stage> {
         Stage::ALL.into_iter().find(|s| s.name() == name.trim())
+    }
+
+    /// The models the stage runs.
+    pub fn models(self) -> &'static [ModelId] {
+        match self {
+            Stage::Orientation => &[ModelId::Orientation],
+            Stage::Layout => &[ModelId::Layout],
+            Stage::Ocr => &[ModelId::OcrDet, ModelId::OcrCls, ModelId::OcrRec],
+            Stage::Table => &[ModelId::Table],
+            Stage::Embed => &[ModelId::Embedding],
+        }
     }
 
     /// Parses `STAGE=N`, one stage's batch size (at least 1).

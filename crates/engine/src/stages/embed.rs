@@ -130,15 +130,19 @@ impl EmbedStage {
         Ok(out)
     }
 
-    /// Chunks every region text and embeds the chunks.
+    /// Chunks every text and embeds the chunks; each chunk's `region` is the index in `texts` of the text
+    /// it came from.
     pub fn run(&self, texts: &[String]) -> Result<Vec<Chunk>> {
-        let mut chunks = Vec::new();
-        for text in texts {
-            chunks.extend(self.chunk(text)?);
+        let (mut chunks, mut from) = (Vec::new(), Vec::new());
+        for (i, text) in texts.iter().enumerate() {
+            for chunk in self.chunk(text)? {
+                chunks.push(chunk);
+                from.push(i);
+            }
         }
         let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
         let embeddings = self.embed(&refs)?;
-        Ok(chunks.into_iter().zip(embeddings).map(|(text, embedding)| Chunk { text, embedding }).collect())
+        Ok(chunks.into_iter().zip(embeddings).zip(from).map(|((text, embedding), i)| Chunk { text, embedding, region: Some(i) }).collect())
     }
 }
 

@@ -38,12 +38,43 @@ pub struct LayoutRegion {
     pub text: String,
 }
 
-/// One line of recognised text.
+/// Where a line's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineSource {
+    /// Recognised from the page's pixels.
+    #[default]
+    Ocr,
+    /// Taken from the PDF's own text layer.
+    Pdf,
+}
+
+impl LineSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            LineSource::Ocr => "ocr",
+            LineSource::Pdf => "pdf",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "ocr" => Some(LineSource::Ocr),
+            "pdf" => Some(LineSource::Pdf),
+            _ => None,
+        }
+    }
+}
+
+/// One line of text on a page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OcrLine {
     pub text: String,
+    /// The recogniser's confidence (1.0 for text-layer lines).
     pub score: f32,
     pub polygon: Quad,
+    #[serde(default)]
+    pub source: LineSource,
 }
 
 /// One cell of a recognised table.
@@ -67,4 +98,8 @@ pub struct Table {
 pub struct Chunk {
     pub text: String,
     pub embedding: Vec<f32>,
+    /// The region (its index in the page's reading order) the text came from; `None` for text outside
+    /// every region. From [`embed::EmbedStage::run`] alone, the index of the input text.
+    #[serde(default)]
+    pub region: Option<usize>,
 }

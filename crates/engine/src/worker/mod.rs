@@ -22,6 +22,9 @@ use crate::pipeline::{self, lock, BatchSizes, PageResult, PageWork, Pipeline, Pi
 use crate::render::{RenderSize, Renderer};
 use crate::diagnostics::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
 use crate::document::source::Document;
+use crate::store::Store;
+
+pub mod resume;
 
 pub type JobId = u64;
 
@@ -35,10 +38,22 @@ pub struct JobSpec {
     pub dpi: f32,
     /// Process this many pages in total, going round the documents again if they are shorter (soak runs).
     pub repeat_to_pages: Option<usize>,
+    /// Exactly these pages (document index, 0-based page), in order, instead of `pages`: what a resumed or
+    /// retried job still has to do.
+    pub only: Option<Vec<(usize, usize)>>,
 }
 
 impl JobSpec {
-    fn plan(&self) -> Vec<(usize, usize)> {
+    /// Pages of `documents` (all of them, or `pages` of each).
+    pub fn new(documents: Vec<Arc<Document>>, pages: Option<std::ops::Range<usize>>, stages: Vec<Stage>, dpi: f32) -> Self {
+        JobSpec { documents, pages, stages, dpi, repeat_to_pages: None, only: None }
+    }
+
+    /// The pages the job goes through, as (document index, 0-based page), in order.
+    pub fn plan(&self) -> Vec<(usize, usize)> {
+        if let Some(only) = &self.only {
+            return only.iter().copied().filter(|&(d, p)| d < self.documents.len() && p < self.documents[d].page_count()).collect();
+        }
         let mut plan = Vec::new();
         for (d, document) in self.documents.iter().enumerate() {
             let range = self.pages.clone().unwrap_or(0..document.page_count());
@@ -59,6 +74,20 @@ pub enum JobState {
     Finished,
     /// The job could not go on (its reason is in [`WorkerEvent::JobEnded`]); finished pages stay delivered.
     Failed,
+}
+
+impl JobState {
+    /// The state's name, as events and the store spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Paused => "paused",
+            JobState::Cancelled => "cancelled",
+            JobState::Finished => "finished",
+            JobState::Failed => "failed",
+        }
+    }
 }
 
 /// A job's progress, sent after every page.
@@ -235,6 +264,8 @@ struct Shared {
     /// The library whose page cache the budget evicts (the app's; the command line has none).
     library: Mutex<Option<Arc<Library>>>,
     hook: Mutex<Option<(String, PageHook)>>,
+    /// Where jobs and finished pages are kept, when the worker has a store.
+    store: Mutex<Option<Arc<Store>>>,
     options: WorkerOptions,
     leak_warnings: Mutex<Vec<LeakWarning>>,
     /// The arena's free-memory bound from before a budget was set, restored when it is cleared.
@@ -277,6 +308,7 @@ impl Worker {
             sink: Mutex::new(None),
             library: Mutex::new(None),
             hook: Mutex::new(None),
+            store: Mutex::new(None),
             options,
             leak_warnings: Mutex::new(Vec::new()),
             arena_limit_before_budget: Mutex::new(None),
@@ -316,6 +348,16 @@ impl Worker {
         *self.shared.sink.lock().unwrap() = Some(sink);
     }
 
+    /// Keeps jobs and every finished page in `store`, one transaction per page, before the sink sees it.
+    /// Set before queuing jobs: job ids then come from the store.
+    pub fn attach_store(&self, store: Arc<Store>) {
+        *lock(&self.shared.store) = Some(store);
+    }
+
+    pub fn store(&self) -> Option<Arc<Store>> {
+        lock(&self.shared.store).clone()
+    }
+
     /// The library whose page cache the memory budget may evict: every budget action is carried out here.
     pub fn attach_library(&self, library: Arc<Library>) {
         *lock(&self.shared.library) = Some(library);
@@ -332,28 +374,64 @@ impl Worker {
         rx
     }
 
-    pub fn submit(&self, spec: JobSpec) -> JobId {
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+    /// Queues a job at the end of the queue (recorded in the store first, when there is one).
+    pub fn submit(&self, spec: JobSpec) -> crate::Result<JobId> {
+        let id = new_job(&self.shared, &spec)?;
+        self.enqueue(id, spec, false);
+        Ok(id)
+    }
+
+    /// Queues a job the store already holds under `id` (a resumed or retried one), marking it queued.
+    pub fn submit_stored(&self, id: JobId, spec: JobSpec) -> crate::Result<JobId> {
+        if let Some(store) = self.store() {
+            store.set_job_state(id, "queued", None)?;
+        }
+        self.enqueue(id, spec, false);
+        Ok(id)
+    }
+
+    fn enqueue(&self, id: JobId, spec: JobSpec, front: bool) {
         let pages = spec.repeat_to_pages.unwrap_or_else(|| spec.plan().len()) as u64;
-        self.shared.queue.lock().unwrap().push_back((id, spec));
+        let mut queue = self.shared.queue.lock().unwrap();
+        if front {
+            queue.push_front((id, spec));
+        } else {
+            queue.push_back((id, spec));
+        }
+        drop(queue);
         self.shared.queue_cv.notify_all();
         self.shared.emit(WorkerEvent::JobQueued { job: id, pages });
-        id
+    }
+
+    /// The ids of the jobs waiting in the queue, in the order they will run.
+    pub fn queued(&self) -> Vec<JobId> {
+        self.shared.queue.lock().unwrap().iter().map(|(id, _)| *id).collect()
+    }
+
+    /// Moves a queued job one place sooner (`up`) or later, in the queue and in the store.
+    pub fn move_queued(&self, job: JobId, up: bool) -> crate::Result<bool> {
+        let mut queue = self.shared.queue.lock().unwrap();
+        let Some(i) = queue.iter().position(|(id, _)| *id == job) else { return Ok(false) };
+        let j = if up { i.checked_sub(1) } else { (i + 1 < queue.len()).then_some(i + 1) };
+        let Some(j) = j else { return Ok(false) };
+        if let Some(store) = self.store() {
+            store.move_job(job, up)?;
+        }
+        queue.swap(i, j);
+        Ok(true)
     }
 
     /// "Analyse this page now": the running job takes the page next (with its own stages); with no job
     /// running, a one-page job with every stage goes to the front of the queue. Returns the job that will do it.
-    pub fn analyse_now(&self, document: Arc<Document>, page: usize) -> JobId {
+    pub fn analyse_now(&self, document: Arc<Document>, page: usize) -> crate::Result<JobId> {
         if let Some((id, _)) = self.shared.current.lock().unwrap().as_ref() {
             self.shared.priority.lock().unwrap().push_back((document, page));
-            return *id;
+            return Ok(*id);
         }
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let spec = JobSpec { documents: vec![document], pages: Some(page..page + 1), stages: Stage::ALL.to_vec(), dpi: 150.0, repeat_to_pages: None };
-        self.shared.queue.lock().unwrap().push_front((id, spec));
-        self.shared.queue_cv.notify_all();
-        self.shared.emit(WorkerEvent::JobQueued { job: id, pages: 1 });
-        id
+        let spec = JobSpec::new(vec![document], Some(page..page + 1), Stage::ALL.to_vec(), 150.0);
+        let id = new_job(&self.shared, &spec)?;
+        self.enqueue(id, spec, true);
+        Ok(id)
     }
 
     fn control(&self, job: JobId) -> Option<Arc<Control>> {
@@ -361,14 +439,22 @@ impl Worker {
     }
 
     pub fn pause(&self, job: JobId) -> bool {
-        self.control(job).map(|c| c.paused.store(true, Ordering::Relaxed)).is_some()
+        let paused = self.control(job).map(|c| c.paused.store(true, Ordering::Relaxed)).is_some();
+        if paused {
+            record_state(&self.shared, job, JobState::Paused, None);
+        }
+        paused
     }
 
     pub fn resume(&self, job: JobId) -> bool {
-        self.control(job).map(|c| {
+        let resumed = self.control(job).map(|c| {
             c.paused.store(false, Ordering::Relaxed);
             c.notify();
-        }).is_some()
+        }).is_some();
+        if resumed {
+            record_state(&self.shared, job, JobState::Running, None);
+        }
+        resumed
     }
 
     /// Stops a job (running or queued). Pages already finished stay delivered.
@@ -377,6 +463,7 @@ impl Worker {
         if let Some(i) = queue.iter().position(|(id, _)| *id == job) {
             queue.remove(i);
             drop(queue);
+            record_state(&self.shared, job, JobState::Cancelled, None);
             self.shared.emit(WorkerEvent::JobEnded { job, state: JobState::Cancelled, pages_done: 0, pages_failed: 0, reason: None });
             return true;
         }
@@ -446,6 +533,27 @@ impl Drop for Worker {
     }
 }
 
+/// A new job's id: from the store, which records the job as queued, or from the worker's own count.
+fn new_job(shared: &Shared, spec: &JobSpec) -> crate::Result<JobId> {
+    let Some(store) = lock(&shared.store).clone() else {
+        return Ok(shared.next_id.fetch_add(1, Ordering::Relaxed));
+    };
+    let stored = resume::stored_spec(spec)?;
+    for document in &spec.documents {
+        store.register(document)?;
+    }
+    store.create_job(&stored, spec.repeat_to_pages.unwrap_or_else(|| spec.plan().len()) as u64)
+}
+
+/// Writes a job's state to the store, if there is one (a failure to is logged: the job itself goes on).
+fn record_state(shared: &Shared, job: JobId, state: JobState, reason: Option<&str>) {
+    if let Some(store) = lock(&shared.store).clone() {
+        if let Err(error) = store.set_job_state(job, state.name(), reason) {
+            tracing::error!(job, %error, "could not record the job's state");
+        }
+    }
+}
+
 fn job_loop(shared: Arc<Shared>) {
     loop {
         let next = {
@@ -464,17 +572,26 @@ fn job_loop(shared: Arc<Shared>) {
         let control = Arc::new(Control::new());
         *shared.current_stages.lock().unwrap() = spec.stages.clone();
         *shared.current.lock().unwrap() = Some((id, Arc::clone(&control)));
+        record_state(&shared, id, JobState::Running, None);
         shared.emit(WorkerEvent::JobStarted { job: id });
         let end = run_job(&shared, id, &spec, &control);
         *lock(&shared.current) = None;
+        // A job the process is leaving (the app closing) stays unfinished in the store, to be resumed.
+        if !(shared.shutdown.load(Ordering::Relaxed) && end.state == JobState::Cancelled) {
+            record_state(&shared, id, end.state, end.reason.as_deref());
+        }
         shared.emit(WorkerEvent::JobEnded { job: id, state: end.state, pages_done: end.pages_done, pages_failed: end.pages_failed, reason: end.reason });
         // Pages asked for while the job was ending still get done, first.
         let leftover: Vec<_> = shared.priority.lock().unwrap().drain(..).collect();
         for (document, page) in leftover.into_iter().rev() {
-            let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-            let spec = JobSpec { documents: vec![document], pages: Some(page..page + 1), stages: Stage::ALL.to_vec(), dpi: 150.0, repeat_to_pages: None };
-            shared.queue.lock().unwrap().push_front((id, spec));
-            shared.emit(WorkerEvent::JobQueued { job: id, pages: 1 });
+            let spec = JobSpec::new(vec![document], Some(page..page + 1), Stage::ALL.to_vec(), 150.0);
+            match new_job(&shared, &spec) {
+                Ok(id) => {
+                    shared.queue.lock().unwrap().push_front((id, spec));
+                    shared.emit(WorkerEvent::JobQueued { job: id, pages: 1 });
+                }
+                Err(error) => tracing::error!(%error, "could not queue a page asked for while a job was ending"),
+            }
         }
     }
 }
@@ -525,7 +642,8 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
     let (to_finish, finish_in) = mpsc::sync_channel::<PageWork>(cap);
     let ending = Ending::default();
 
-    let (pipeline, plan, ending) = (&pipeline, &plan, &ending);
+    let store = lock(&shared.store).clone();
+    let (pipeline, plan, ending, store) = (&pipeline, &plan, &ending, &store);
     let (done, failed) = std::thread::scope(|scope| {
         // Intake: render pages one at a time, only as fast as the next stage takes them.
         let intake = scope.spawn(move || {
@@ -544,17 +662,27 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     }
                 };
                 let doc = document.path.display().to_string();
-                let rendered = {
-                    let _rendering = shared.hub.work();
-                    shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi))
+                // The store knows a page by its document's content hash (read once per document).
+                let identity = match &store {
+                    Some(store) if priority.is_some() => store.register(document),
+                    Some(_) => document.content_hash(),
+                    None => Ok(String::new()),
                 };
-                let work = match rendered {
+                let rendered = match &identity {
+                    Ok(_) => {
+                        let _rendering = shared.hub.work();
+                        shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi))
+                    }
+                    Err(e) => Err(crate::Error::Render { path: document.path.clone(), page: p + 1, detail: e.to_string() }),
+                };
+                let mut work = match rendered {
                     Ok(image) => {
                         let bytes = image.bytes() as u64;
                         PageWork::new(doc, p + 1, spec.dpi, InFlight::new(image.into_rgb_image(), bytes, &shared.gauges))
                     }
                     Err(e) => PageWork::unrendered(doc, p + 1, spec.dpi, e.to_string()),
                 };
+                work.result.doc_hash = identity.unwrap_or_default();
                 if to_vision.send(work).is_err() {
                     break;
                 }
@@ -625,6 +753,14 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 }
                 let result = work.result;
                 shared.hub.page_done();
+                // Kept before anyone hears of it: a page the store could not take ends the job (what was
+                // committed before it stays), and is not counted as done.
+                if let Some(store) = store.as_ref().filter(|_| !result.doc_hash.is_empty()) {
+                    if let Err(error) = store.put_page(Some(id), &result) {
+                        ending.fail(control, format!("page {} of {} could not be saved: {error}", result.page, result.doc));
+                        continue;
+                    }
+                }
                 if let Some(sink) = lock(&shared.sink).as_mut() {
                     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| sink(id, &result))) {
                         ending.fail(control, format!("the results could not be delivered: {}", pipeline::panic_message(&payload)));
@@ -817,13 +953,7 @@ fn needed_by_job(shared: &Shared, id: ModelId) -> bool {
 
 /// Whether one of `stages` runs `id`.
 fn uses_model(stages: &[Stage], id: ModelId) -> bool {
-    match id {
-        ModelId::Orientation => stages.contains(&Stage::Orientation),
-        ModelId::Layout => stages.contains(&Stage::Layout),
-        ModelId::OcrDet | ModelId::OcrCls | ModelId::OcrRec => stages.contains(&Stage::Ocr),
-        ModelId::Table => stages.contains(&Stage::Table),
-        ModelId::Embedding => stages.contains(&Stage::Embed),
-    }
+    stages.iter().any(|s| s.models().contains(&id))
 }
 
 /// Loaded models the budget may unload, largest first: those the running job does not use, then those it

@@ -33,7 +33,7 @@ use ort::value::TensorRef;
 use serde::Serialize;
 
 use super::imageops::{resize_linear, write_bgr_planes, Normalize};
-use super::{OcrLine, Quad};
+use super::{LineSource, OcrLine, Quad};
 use crate::models::{Model, ModelHub, ModelId};
 use crate::{Error, Result};
 
@@ -239,7 +239,7 @@ impl OcrStage {
                     let (x, y) = (x * ratio_w, (y - pad_top as f32) * ratio_h);
                     [x.max(0.0).min(fw), y.max(0.0).min(fh)]
                 });
-                OcrLine { text, score: score as f32, polygon }
+                OcrLine { text, score: score as f32, polygon, source: LineSource::Ocr }
             })
             .collect();
         timings.total_ms = started.elapsed().as_secs_f64() * 1000.0;

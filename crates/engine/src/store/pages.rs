@@ -1,0 +1,201 @@
+//! Pages in and out of the store's tables: one page's result is written in one transaction (its row, then
+//! its regions, lines, tables, chunks and embeddings), and read back into the same [`PageResult`].
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::NOW;
+use crate::document::source::Document;
+use crate::models::ModelId;
+use crate::native;
+use crate::pipeline::{Outcome, PageResult, Stage, StageOutcome};
+use crate::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Quad, Table, TableCell};
+
+/// A page's status as the store and its readers name it.
+pub fn page_status(result: &PageResult) -> &'static str {
+    if result.failed() {
+        "failed"
+    } else {
+        "done"
+    }
+}
+
+/// The axis-aligned box around a polygon.
+pub fn polygon_bbox(polygon: &Quad) -> [f32; 4] {
+    let xs = polygon.iter().map(|p| p[0]);
+    let ys = polygon.iter().map(|p| p[1]);
+    [
+        xs.clone().fold(f32::INFINITY, f32::min),
+        ys.clone().fold(f32::INFINITY, f32::min),
+        xs.fold(f32::NEG_INFINITY, f32::max),
+        ys.fold(f32::NEG_INFINITY, f32::max),
+    ]
+}
+
+/// The id under which embeddings of the shipped embedding model are stored: its manifest checksum.
+pub fn embedding_model_id() -> &'static str {
+    native::artifact_sha256(ModelId::Embedding.artifact())
+}
+
+/// The manifest checksums of the models behind the stages that ran on the page.
+fn models_used(result: &PageResult) -> BTreeMap<&'static str, &'static str> {
+    let mut models = BTreeMap::new();
+    for outcome in &result.outcomes {
+        if let (Some(stage), Outcome::Done) = (Stage::parse(&outcome.stage), &outcome.outcome) {
+            for model in stage.models() {
+                models.insert(model.artifact(), native::artifact_sha256(model.artifact()));
+            }
+        }
+    }
+    models
+}
+
+/// Adds the document (known by its hash) if it is new and records `path` as seen now; returns its row id.
+pub fn register_document(connection: &Connection, hash: &str, document: &Document) -> rusqlite::Result<i64> {
+    let kind = serde_json::to_value(document.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    register(connection, hash, &kind, &document.name, document.page_count(), document.size_bytes(), &document.path.display().to_string())
+}
+
+pub(crate) fn register(connection: &Connection, hash: &str, kind: &str, name: &str, pages: usize, bytes: u64, path: &str) -> rusqlite::Result<i64> {
+    let id: i64 = connection.prepare_cached(&format!(
+        "INSERT INTO documents (hash, kind, name, page_count, size_bytes, added_at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})
+         ON CONFLICT (hash) DO UPDATE SET name = excluded.name RETURNING id"
+    ))?
+    .query_row(params![hash, kind, name, pages as i64, bytes as i64], |r| r.get(0))?;
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO document_paths (document, path, first_seen, last_seen, seen)
+             VALUES (?1, ?2, {NOW}, {NOW}, (SELECT COALESCE(MAX(seen), 0) + 1 FROM document_paths))
+             ON CONFLICT (document, path) DO UPDATE SET last_seen = excluded.last_seen, seen = excluded.seen"
+        ))?
+        .execute(params![id, path])?;
+    Ok(id)
+}
+
+/// Writes one page, replacing what the store held for it. The caller holds the transaction.
+pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result: &PageResult) -> rusqlite::Result<()> {
+    let page = result.page as i64;
+    for table in ["regions", "lines", "page_tables", "chunks", "embeddings"] {
+        connection.prepare_cached(&format!("DELETE FROM {table} WHERE document = ?1 AND page = ?2"))?.execute(params![document, page])?;
+    }
+    let stages = serde_json::to_string(&result.outcomes).unwrap_or_else(|_| "[]".into());
+    let models = serde_json::to_string(&models_used(result)).unwrap_or_else(|_| "{}".into());
+    connection
+        .prepare_cached(&format!(
+            "INSERT OR REPLACE INTO pages (document, page, status, error, dpi, rotation, stages, models, route, route_reason, job, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9, {NOW})"
+        ))?
+        .execute(params![document, page, page_status(result), result.error, result.dpi as f64, result.rotation as i64, stages, models, job.map(|j| j as i64)])?;
+
+    let mut regions = connection.prepare_cached(
+        "INSERT INTO regions (document, page, ord, class, x0, y0, x1, y1, score, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (i, r) in result.regions.iter().enumerate() {
+        let [x0, y0, x1, y1] = r.bbox.map(f64::from);
+        regions.execute(params![document, page, i as i64, r.class, x0, y0, x1, y1, r.score as f64, r.text])?;
+    }
+    let mut lines = connection.prepare_cached(
+        "INSERT INTO lines (document, page, ord, text, polygon, x0, y0, x1, y1, confidence, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for (i, l) in result.lines.iter().enumerate() {
+        let [x0, y0, x1, y1] = polygon_bbox(&l.polygon).map(f64::from);
+        let polygon = serde_json::to_string(&l.polygon).unwrap_or_default();
+        lines.execute(params![document, page, i as i64, l.text, polygon, x0, y0, x1, y1, l.score as f64, l.source.name()])?;
+    }
+    let mut tables = connection.prepare_cached(
+        "INSERT INTO page_tables (document, page, ord, x0, y0, x1, y1, html, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (i, t) in result.tables.iter().enumerate() {
+        let [x0, y0, x1, y1] = t.bbox.map(f64::from);
+        tables.execute(params![document, page, i as i64, x0, y0, x1, y1, t.html, serde_json::to_string(&t.cells).unwrap_or_default()])?;
+    }
+    let mut chunks = connection.prepare_cached(
+        "INSERT INTO chunks (document, page, ord, text, page_start, page_end, region) VALUES (?1, ?2, ?3, ?4, ?2, ?2, ?5)",
+    )?;
+    let mut embeddings =
+        connection.prepare_cached("INSERT INTO embeddings (document, page, chunk, model, dim, vector) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    let mut vector = Vec::new();
+    for (i, c) in result.chunks.iter().enumerate() {
+        chunks.execute(params![document, page, i as i64, c.text, c.region.map(|r| r as i64)])?;
+        if !c.embedding.is_empty() {
+            vector.clear();
+            vector.extend(c.embedding.iter().flat_map(|v| v.to_le_bytes()));
+            embeddings.execute(params![document, page, i as i64, embedding_model_id(), c.embedding.len() as i64, vector])?;
+        }
+    }
+    Ok(())
+}
+
+fn text_error(e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// Reads one page back, or `None` when the store has none for it. `doc` and `doc_hash` fill the result's
+/// own fields.
+pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str, doc_hash: &str) -> rusqlite::Result<Option<PageResult>> {
+    let p = page as i64;
+    let row = connection
+        .prepare_cached("SELECT error, dpi, rotation, stages FROM pages WHERE document = ?1 AND page = ?2")?
+        .query_row(params![document, p], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, f64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)))
+        .optional()?;
+    let Some((error, dpi, rotation, stages)) = row else { return Ok(None) };
+    let mut result = PageResult::empty(doc, page, dpi as f32);
+    result.doc_hash = doc_hash.to_string();
+    result.error = error;
+    result.rotation = rotation as u16;
+    result.outcomes = serde_json::from_str::<Vec<StageOutcome>>(&stages).map_err(text_error)?;
+
+    let mut regions = connection.prepare_cached("SELECT class, x0, y0, x1, y1, score, text FROM regions WHERE document = ?1 AND page = ?2 ORDER BY ord")?;
+    result.regions = regions
+        .query_map(params![document, p], |r| {
+            Ok(LayoutRegion {
+                class: r.get(0)?,
+                bbox: [r.get::<_, f64>(1)? as f32, r.get::<_, f64>(2)? as f32, r.get::<_, f64>(3)? as f32, r.get::<_, f64>(4)? as f32],
+                score: r.get::<_, f64>(5)? as f32,
+                text: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut lines = connection.prepare_cached("SELECT text, polygon, confidence, source FROM lines WHERE document = ?1 AND page = ?2 ORDER BY ord")?;
+    result.lines = lines
+        .query_map(params![document, p], |r| {
+            let polygon: String = r.get(1)?;
+            let source: String = r.get(3)?;
+            Ok(OcrLine {
+                text: r.get(0)?,
+                score: r.get::<_, f64>(2)? as f32,
+                polygon: serde_json::from_str(&polygon).map_err(text_error)?,
+                source: LineSource::parse(&source).unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut tables = connection.prepare_cached("SELECT x0, y0, x1, y1, html, cells FROM page_tables WHERE document = ?1 AND page = ?2 ORDER BY ord")?;
+    result.tables = tables
+        .query_map(params![document, p], |r| {
+            let cells: String = r.get(5)?;
+            Ok(Table {
+                bbox: [r.get::<_, f64>(0)? as f32, r.get::<_, f64>(1)? as f32, r.get::<_, f64>(2)? as f32, r.get::<_, f64>(3)? as f32],
+                html: r.get(4)?,
+                cells: serde_json::from_str::<Vec<TableCell>>(&cells).map_err(text_error)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut chunks = connection.prepare_cached(
+        "SELECT c.text, c.region, e.vector FROM chunks c LEFT JOIN embeddings e ON e.document = c.document AND e.page = c.page AND e.chunk = c.ord
+         WHERE c.document = ?1 AND c.page = ?2 ORDER BY c.ord",
+    )?;
+    result.chunks = chunks
+        .query_map(params![document, p], |r| {
+            let vector: Option<Vec<u8>> = r.get(2)?;
+            let embedding = vector
+                .unwrap_or_default()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            Ok(Chunk { text: r.get(0)?, embedding, region: r.get::<_, Option<i64>>(1)?.map(|i| i as usize) })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(result))
+}

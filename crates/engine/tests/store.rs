@@ -1,0 +1,243 @@
+//! The document store on real SQLite files: pages written and read back unchanged, documents known by
+//! their bytes, the first stores' pages imported, jobs and what each finished, and files that cannot be
+//! opened as they are (damaged, from a newer Folio) turned into errors that say so.
+
+use std::path::Path;
+
+use folio_engine::document::source::{open_path, Document, OpenOptions};
+use folio_engine::export::{self, Format};
+use folio_engine::pipeline::{Outcome, PageResult, StageOutcome};
+use folio_engine::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell};
+use folio_engine::store::{schema, JobDocument, Store, StoredSpec};
+use folio_engine::Error;
+use rusqlite::Connection;
+
+fn png(path: &Path, shade: u8) {
+    image::RgbImage::from_pixel(16, 12, image::Rgb([shade; 3])).save(path).unwrap();
+}
+
+fn open(path: &Path) -> Document {
+    open_path(path, &OpenOptions::default()).documents.remove(0)
+}
+
+/// A page result with something in every table.
+fn full_page(document: &Document, page: usize) -> PageResult {
+    let mut result = PageResult::empty(document.path.display().to_string(), page, 150.0);
+    result.doc_hash = document.content_hash().unwrap();
+    result.rotation = 90;
+    result.regions = vec![
+        LayoutRegion { class: "title".into(), bbox: [1.0, 2.0, 30.5, 8.25], score: 0.9, text: "Heading".into() },
+        LayoutRegion { class: "table".into(), bbox: [0.0, 10.0, 40.0, 30.0], score: 0.75, text: String::new() },
+    ];
+    result.lines = vec![OcrLine {
+        text: "Heading <b>&amp;</b>".into(),
+        score: 0.875,
+        polygon: [[1.0, 2.0], [30.5, 2.5], [30.0, 8.25], [1.5, 8.0]],
+        source: LineSource::Ocr,
+    }];
+    result.tables = vec![Table {
+        bbox: [0.0, 10.0, 40.0, 30.0],
+        html: "<table><tr><td>a &lt; b</td></tr></table>".into(),
+        cells: vec![TableCell { polygon: [[0.0, 10.0], [40.0, 10.0], [40.0, 30.0], [0.0, 30.0]], text: "a < b".into() }],
+    }];
+    result.chunks = vec![Chunk { text: "Heading".into(), embedding: vec![0.25, -0.5, 1.0e-7], region: Some(0) }];
+    result.outcomes = vec![
+        StageOutcome { stage: "layout".into(), outcome: Outcome::Done, ms: 12.5 },
+        StageOutcome { stage: "table".into(), outcome: Outcome::Failed { error: "the table model failed".into() }, ms: 3.0 },
+        StageOutcome { stage: "embed".into(), outcome: Outcome::Skipped { reason: "no text".into() }, ms: 0.0 },
+    ];
+    result
+}
+
+#[test]
+fn a_page_comes_back_as_it_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("page.png");
+    png(&image, 40);
+    let document = open(&image);
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    let hash = store.register(&document).unwrap();
+    let written = full_page(&document, 1);
+    store.put_page(None, &written).unwrap();
+    let read = store.page(&hash, 1).unwrap().expect("the page is stored");
+    assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&written).unwrap());
+    assert!(store.page(&hash, 2).unwrap().is_none());
+    assert_eq!(store.page_statuses(&hash).unwrap(), vec![(1, "failed".to_string())], "a failed stage fails the page");
+
+    // Written again, the page replaces what was there (no duplicate rows).
+    let mut again = written.clone();
+    again.lines.clear();
+    again.outcomes.truncate(1);
+    store.put_page(None, &again).unwrap();
+    let read = store.page(&hash, 1).unwrap().unwrap();
+    assert!(read.lines.is_empty());
+    assert_eq!(store.page_statuses(&hash).unwrap(), vec![(1, "done".to_string())]);
+}
+
+#[test]
+fn the_same_bytes_under_another_name_are_the_same_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.png"), dir.path().join("copy of a.png"));
+    png(&a, 70);
+    std::fs::copy(&a, &b).unwrap();
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    let first = open(&a);
+    store.register(&first).unwrap();
+    store.put_page(None, &full_page(&first, 1)).unwrap();
+    let copy = open(&b);
+    let hash = store.register(&copy).unwrap();
+    assert!(store.page(&hash, 1).unwrap().is_some(), "the copy's results are there without running anything");
+    let record = store.find_document(&b.display().to_string()).unwrap().unwrap();
+    assert_eq!(record.paths.len(), 2, "both paths are listed: {:?}", record.paths);
+    assert_eq!(record.last_path(), b.display().to_string());
+
+    png(&b, 71);
+    let changed = open(&b);
+    assert_ne!(changed.content_hash().unwrap(), hash, "a changed file is a new document");
+    assert!(store.page(&changed.content_hash().unwrap(), 1).unwrap().is_none());
+}
+
+#[test]
+fn the_first_stores_pages_are_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("kept.png");
+    png(&image, 90);
+    let document = open(&image);
+    let db = dir.path().join("old.sqlite");
+    {
+        // The version-0 layout, exactly as the first stores wrote it.
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE pages (doc TEXT NOT NULL, page INTEGER NOT NULL, job INTEGER NOT NULL, dpi REAL NOT NULL, result TEXT NOT NULL, PRIMARY KEY (doc, page));",
+        )
+        .unwrap();
+        let mut kept = full_page(&document, 1);
+        kept.doc_hash.clear();
+        let mut gone = PageResult::empty("/nowhere/lost.pdf", 3, 72.0);
+        gone.lines = kept.lines.clone();
+        for (doc, page, result) in [(image.display().to_string(), 1, &kept), ("/nowhere/lost.pdf".to_string(), 3, &gone)] {
+            c.execute("INSERT INTO pages VALUES (?1, ?2, 7, ?3, ?4)", rusqlite::params![doc, page, result.dpi as f64, serde_json::to_string(result).unwrap()])
+                .unwrap();
+        }
+    }
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.imported_pages(), 2);
+    let page = store.page(&document.content_hash().unwrap(), 1).unwrap().expect("a document still on disk is known by its bytes");
+    assert_eq!(page.lines[0].text, "Heading <b>&amp;</b>");
+    assert_eq!(page.regions.len(), 2);
+    let lost = store.find_document("/nowhere/lost.pdf").unwrap().expect("one whose file is gone is kept under its path");
+    assert!(lost.hash.starts_with("missing:"));
+    assert_eq!(store.page(&lost.hash, 3).unwrap().unwrap().dpi, 72.0);
+    drop(store);
+    let c = Connection::open(&db).unwrap();
+    assert_eq!(schema::version(&c).unwrap(), schema::VERSION);
+    let kept: i64 = c.query_row("SELECT COUNT(*) FROM pages_v0", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, 2, "the old rows are kept, not dropped");
+    drop(c);
+    assert_eq!(Store::open(&db).unwrap().imported_pages(), 0, "a migrated file is not imported twice");
+}
+
+#[test]
+fn files_that_cannot_be_opened_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.sqlite");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    match Store::open(&garbage) {
+        Err(Error::StoreCorrupt { .. }) => {}
+        Err(other) => panic!("a damaged file is reported as damaged, not: {other}"),
+        Ok(_) => panic!("a damaged file does not open"),
+    }
+    let aside = Store::move_aside(&garbage).unwrap();
+    assert!(aside.exists() && !garbage.exists(), "moving aside keeps the file");
+    assert!(Store::open(&garbage).is_ok(), "a fresh store starts where it was");
+
+    let newer = dir.path().join("newer.sqlite");
+    Store::open(&newer).unwrap();
+    Connection::open(&newer).unwrap().pragma_update(None, "user_version", schema::VERSION + 1).unwrap();
+    match Store::open(&newer) {
+        Err(Error::StoreTooNew { version, .. }) => assert_eq!(version, schema::VERSION + 1),
+        Err(other) => panic!("a newer file is reported as newer, not: {other}"),
+        Ok(_) => panic!("a newer file is not written"),
+    }
+    let read_only = Store::open_read_only(&newer).unwrap();
+    assert!(read_only.jobs().unwrap().is_empty(), "read-only, it can still be read");
+    assert!(matches!(read_only.create_job(&spec("x"), 1), Err(Error::StoreReadOnly { .. })));
+}
+
+fn spec(hash: &str) -> StoredSpec {
+    StoredSpec { documents: vec![JobDocument { path: "/d.pdf".into(), hash: hash.into() }], pages: None, only: None, stages: Vec::new(), dpi: 72.0 }
+}
+
+#[test]
+fn jobs_keep_their_order_and_what_they_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    let (a, b, c) = (store.create_job(&spec("a"), 3).unwrap(), store.create_job(&spec("b"), 3).unwrap(), store.create_job(&spec("c"), 3).unwrap());
+    let order = |s: &Store| s.jobs().unwrap().iter().map(|j| j.id).collect::<Vec<_>>();
+    assert_eq!(order(&store), vec![a, b, c]);
+    assert!(store.move_job(c, true).unwrap());
+    assert_eq!(order(&store), vec![a, c, b]);
+    assert!(!store.move_job(a, true).unwrap(), "the first job has nothing above it");
+    assert!(store.remove_job(c).unwrap());
+    assert_eq!(order(&store), vec![a, b]);
+
+    store.set_job_state(a, "finished", None).unwrap();
+    store.set_job_state(b, "failed", Some("the layout model cannot be loaded")).unwrap();
+    let failed = store.job(b).unwrap().unwrap();
+    assert_eq!(failed.error.as_deref(), Some("the layout model cannot be loaded"));
+    assert!(failed.finished_at.is_some());
+    assert!(store.unfinished_jobs().unwrap().is_empty());
+
+    // A job left `running` by a process that is gone is unfinished; its finished pages are left out.
+    let image = dir.path().join("p.png");
+    png(&image, 5);
+    let document = open(&image);
+    let hash = store.register(&document).unwrap();
+    let job = store.create_job(&spec(&hash), 1).unwrap();
+    store.set_job_state(job, "running", None).unwrap();
+    let record = store.job(job).unwrap().unwrap();
+    assert_eq!(store.remaining_pages(&record, &[1], false).unwrap(), vec![(0, 0)]);
+    store.put_page(Some(job), &full_page(&document, 1)).unwrap();
+    let record = store.job(job).unwrap().unwrap();
+    assert_eq!((record.pages_done, record.pages_failed), (1, 1));
+    assert!(store.remaining_pages(&record, &[1], false).unwrap().is_empty(), "a finished page is not done again");
+    assert_eq!(store.remaining_pages(&record, &[1], true).unwrap(), vec![(0, 0)], "a retry takes the failed page");
+}
+
+#[test]
+fn the_json_export_holds_every_page_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("scans");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 1..=3 {
+        png(&folder.join(format!("p{i}.png")), i * 10);
+    }
+    let document = open(&folder);
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    store.register(&document).unwrap();
+    for page in [3, 1] {
+        store.put_page(None, &full_page(&document, page)).unwrap();
+    }
+    let record = store.find_document(&document.content_hash().unwrap()).unwrap().unwrap();
+    let mut out = Vec::new();
+    export::export(&store, &record, Format::Json, &mut out).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["doc"], document.content_hash().unwrap());
+    assert_eq!(value["kind"], "image_folder");
+    let pages: Vec<u64> = value["pages"].as_array().unwrap().iter().map(|p| p["page"].as_u64().unwrap()).collect();
+    assert_eq!(pages, vec![1, 3]);
+    let line = &value["pages"][0]["lines"][0];
+    assert_eq!(line["source"], "ocr");
+    assert_eq!(line["bbox"], serde_json::json!([1.0, 2.0, 30.5, 8.25]));
+    assert_eq!(value["pages"][0]["status"], "failed");
+    assert_eq!(value["pages"][0]["stages"][1]["error"], "the table model failed");
+
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema/document.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid JSON Schema");
+    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "the export follows docs/schema/document.schema.json: {errors:#?}");
+    let mut broken = value.clone();
+    broken["pages"][0]["lines"][0]["source"] = "guess".into();
+    assert!(!validator.is_valid(&broken), "the schema rejects what the format does not allow");
+}
