@@ -96,7 +96,8 @@ pub fn run() {
                 let handle = app.handle().clone();
                 // Opening reads every file's header; keep it off the thread that shows the window.
                 std::thread::spawn(move || {
-                    let snapshot = handle.state::<AppState>().library.open_paths(&paths);
+                    let state = handle.state::<AppState>();
+                    let snapshot = commands::library::open_and_record(&state.library, &state.store, &paths);
                     if let Err(error) = handle.emit("library-changed", &snapshot) {
                         tracing::warn!(%error, "could not announce the start-up documents");
                     }

@@ -343,3 +343,63 @@ fn over_its_budget_the_worker_evicts_the_library_page_cache_itself() {
     let after = gauges.page_cache_bytes.load(Ordering::Relaxed);
     assert!(after <= to_bytes && after < cached, "the cache went from {cached} to {after} bytes (asked: {to_bytes})");
 }
+
+#[test]
+fn a_full_disk_stops_the_job_with_the_error_and_keeps_what_was_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(folio_engine::store::Store::open(&dir.path().join("folio.sqlite")).unwrap());
+    let worker = worker(SentinelOptions::default());
+    worker.attach_store(Arc::clone(&store));
+    // Each page carries 100 KB of text, and the store has room for about one page more.
+    worker.set_hook("pad", Box::new(|page| {
+        page.lines = vec![folio_engine::stages::OcrLine { text: "x".repeat(100_000), score: 1.0, polygon: [[0.0; 2]; 4], source: Default::default() }];
+        Ok(0.0)
+    }));
+    store.limit_size(store.file_bytes() + 160_000).unwrap();
+    let document = Arc::new(source::open_path(&fixture("pages"), &OpenOptions::default()).documents.remove(0));
+    let events = worker.subscribe();
+    let job = worker.submit(JobSpec::new(vec![Arc::clone(&document)], None, Vec::new(), 20.0)).unwrap();
+    let (ended, _) = wait_for_end(&events, job);
+    let (state, _, _, reason) = ended;
+    assert_eq!(state, JobState::Failed);
+    let reason = reason.unwrap();
+    assert!(reason.contains("is full") && reason.contains("resume"), "{reason}");
+    let hash = document.content_hash().unwrap();
+    assert!(store.page(&hash, 1).unwrap().is_some(), "the page committed before the disk filled is kept");
+    let record = store.job(job).unwrap().unwrap();
+    assert_eq!(record.state, "failed");
+    assert!(record.error.unwrap().contains("is full"));
+    assert_eq!(record.pages_done, store.page_statuses(&hash).unwrap().len() as u64, "every page the job finished is in the store");
+    assert!(record.pages_done < document.page_count() as u64, "the job stopped at the full disk");
+}
+
+#[test]
+fn a_renamed_copy_shows_its_results_without_running_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(folio_engine::store::Store::open(&dir.path().join("folio.sqlite")).unwrap());
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    let worker = worker_on(Arc::clone(&hub), gauges, SentinelOptions::default());
+    worker.attach_store(Arc::clone(&store));
+    let original = dir.path().join("report.pdf");
+    std::fs::copy(fixture("three-pages.pdf"), &original).unwrap();
+    let document = Arc::new(source::open_file(&original, &OpenOptions::default()).unwrap());
+    let events = worker.subscribe();
+    let job = worker.submit(JobSpec::new(vec![document], None, vec![Stage::Layout], 50.0)).unwrap();
+    assert_eq!(wait_for_end(&events, job).0 .0, JobState::Finished);
+    let (loads, inference) = (hub.stats(ModelId::Layout).load_count, hub.ort_time());
+    assert_eq!(loads, 1);
+
+    // The copy is opened the way the window opens it, and its pages come from the store.
+    let copy = dir.path().join("renamed copy.pdf");
+    std::fs::rename(&original, &copy).unwrap();
+    let library = folio_engine::Library::new(folio_engine::library::LibraryOptions::default(), Arc::new(MemoryGauges::default()));
+    let snapshot = library.open_paths(&[copy.clone()]);
+    let hash = snapshot.documents[0].hash.clone().expect("the copy's bytes are read");
+    for page in 1..=3 {
+        let result = store.page(&hash, page).unwrap().unwrap_or_else(|| panic!("page {page} of the copy has its results"));
+        assert!(!result.regions.is_empty(), "page {page}");
+    }
+    assert_eq!(hub.stats(ModelId::Layout).load_count, loads, "no model was loaded for the copy");
+    assert_eq!(hub.ort_time(), inference, "no model ran for the copy");
+}

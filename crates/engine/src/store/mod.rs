@@ -316,6 +316,17 @@ impl Store {
         imported.map_err(e)
     }
 
+    /// Caps the store at about `bytes` (SQLite's `max_page_count`, never below what it holds now): past it a
+    /// write fails as it would on a full disk. How tests fill a disk; also a hard cap for a small volume.
+    pub fn limit_size(&self, bytes: u64) -> Result<()> {
+        let connection = lock(&self.writer);
+        let e = |e| classify(&self.path, e);
+        let page_size: i64 = connection.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(e)?;
+        let pages: i64 = connection.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(e)?;
+        let cap = (bytes as i64 / page_size.max(1)).max(pages);
+        connection.query_row(&format!("PRAGMA max_page_count = {cap}"), [], |_| Ok(())).map_err(e)
+    }
+
     /// The size of the file and its write-ahead log, in bytes.
     pub fn file_bytes(&self) -> u64 {
         ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{}{s}", self.path.display())).ok()).map(|m| m.len()).sum()
