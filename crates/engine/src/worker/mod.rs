@@ -648,6 +648,8 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
         // Intake: render pages one at a time, only as fast as the next stage takes them.
         let intake = scope.spawn(move || {
             let mut i = 0;
+            // Documents of "analyse this page now" requests recorded in the store, each once per job.
+            let mut registered: Vec<String> = Vec::new();
             while i < total {
                 if !control.wait_for_intake() {
                     break;
@@ -664,7 +666,13 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 let doc = document.path.display().to_string();
                 // The store knows a page by its document's content hash (read once per document).
                 let identity = match &store {
-                    Some(store) if priority.is_some() => store.register(document),
+                    Some(store) if priority.is_some() => document.content_hash().and_then(|hash| {
+                        if !registered.contains(&hash) {
+                            store.register(document)?;
+                            registered.push(hash.clone());
+                        }
+                        Ok(hash)
+                    }),
                     Some(_) => document.content_hash(),
                     None => Ok(String::new()),
                 };
