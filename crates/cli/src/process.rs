@@ -18,6 +18,7 @@ use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes,
 use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
 use folio_engine::diagnostics::soak::{SoakQueue, SoakRecorder, SoakRecording, SoakReport};
 use folio_engine::document::source::{self, OpenOptions};
+use folio_engine::text::TextLayerMode;
 use folio_engine::{RecyclePolicy, RenderOptions, Renderer};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
@@ -33,6 +34,11 @@ pub struct PipelineArgs {
     stages: String,
     #[arg(long, default_value_t = 150.0)]
     dpi: f32,
+    /// Where pages' text comes from: auto (a PDF's own text layer where it has a usable one, OCR where
+    /// not, both on pages with images), text (never OCR), ocr (OCR every page), redo (ignore invisible
+    /// OCR layers and OCR those pages again).
+    #[arg(long, default_value = "auto", value_parser = parse_text_layer)]
+    text_layer: TextLayerMode,
     /// Batch size of one stage, e.g. `--batch-size ocr=8` (repeatable).
     #[arg(long = "batch-size", value_parser = Stage::parse_batch_size)]
     batch_size: Vec<(Stage, usize)>,
@@ -118,7 +124,12 @@ pub struct TuneArgs {
     pipeline: PipelineArgs,
 }
 
+fn parse_text_layer(name: &str) -> std::result::Result<TextLayerMode, String> {
+    TextLayerMode::parse(name).ok_or_else(|| format!("'{name}' is not a text-layer mode: auto, text, ocr or redo"))
+}
+
 pub struct Engine {
+    text_layer: TextLayerMode,
     gauges: Arc<MemoryGauges>,
     hub: Arc<ModelHub>,
     renderer: Arc<Renderer>,
@@ -151,7 +162,7 @@ impl PipelineArgs {
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
-        Ok(Engine { gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize, budget_mb: self.budget_mb })
+        Ok(Engine { text_layer: self.text_layer, gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize, budget_mb: self.budget_mb })
     }
 }
 
@@ -286,7 +297,8 @@ pub fn process(args: &ProcessArgs, store: Arc<Store>, json_summary: bool) -> Res
     let total = documents.iter().map(|(_, r)| r.len() as u64).sum();
     // `--pages` is one range for every document (those it does not fit are left out above).
     let range = documents.first().map(|(_, r)| r.clone()).filter(|_| !args.pages.trim().eq_ignore_ascii_case("all"));
-    let spec = JobSpec::new(documents.iter().map(|(d, _)| Arc::clone(d)).collect(), range, engine.stages.clone(), args.pipeline.dpi);
+    let mut spec = JobSpec::new(documents.iter().map(|(d, _)| Arc::clone(d)).collect(), range, engine.stages.clone(), args.pipeline.dpi);
+    spec.text_layer = engine.text_layer;
     let queue: Queue<'_> = Box::new(move |worker| {
         if spec.documents.is_empty() {
             return Ok(Vec::new());
@@ -320,6 +332,7 @@ fn summary(engine: &Engine, run: &Run, worker: &Worker, errors: &[String], budge
         "peak_rss_mb": round2(peak_rss_bytes() as f64 / MB),
         "ort_share": round2(ort_share),
         "stages": stages,
+        "routes": run.tally.routes(),
         "models": engine.hub.load_report(),
         "budget_mb": budget_mb,
         "budget_actions": run.tally.budget_actions,
@@ -342,6 +355,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let (out, sink) = jsonl(args.out.as_ref())?;
     let mut spec = JobSpec::new(queue.documents, Some(queue.range), engine.stages.clone(), args.pipeline.dpi);
     spec.repeat_to_pages = Some(args.pages);
+    spec.text_layer = engine.text_layer;
     let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets };
     let run = run_jobs(&worker, &engine.gauges, Box::new(move |w| Ok(vec![w.submit(spec)?])), options, sink)?;
     if let Some(out) = out {

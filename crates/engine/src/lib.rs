@@ -11,6 +11,7 @@
 //! | [`library`] | the documents the user has open, their pages served through a byte-bounded cache | processing |
 //! | [`native`] | the manifest, checksums and `doctor`; loading ONNX Runtime (with the shared arena) and pdfium; allocator settings | models' sessions |
 //! | [`models`] | the model hub: each model loaded once, shared, counted; the inference clock, the arena policy, the load gate | what a model's output means |
+//! | [`text`] | a PDF page's own text layer, the per-page route (text layer, OCR or both) and word scores | running OCR |
 //! | [`stages`] | one module per stage: orientation, layout, OCR, tables, reading order, embeddings | scheduling, errors per page |
 //! | [`pipeline`] | the one executor: what happens to a page, with an outcome per stage | threads, queues |
 //! | [`worker`] | the job queue, the stage threads, pause/cancel/priority, progress events, carrying out budget actions | deciding what a page's stages do |
@@ -35,6 +36,7 @@ pub mod pipeline;
 pub mod render;
 pub mod stages;
 pub mod store;
+pub mod text;
 pub mod worker;
 
 pub use library::{DocumentId, DocumentInfo, Library, LibrarySnapshot, Problem};

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::memory::{current_rss_bytes, heap_in_use_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
 use crate::document::source::{self, Document, DocumentKind};
+use crate::text::TextLayer;
 use crate::{native, Error, Result};
 
 /// How big a rendered page should be.
@@ -52,11 +53,19 @@ pub struct PageImage {
     pub rgb: Vec<u8>,
     /// True when the pixel cap made the page smaller than asked.
     pub capped: bool,
+    /// The page's own text layer in this image's pixels, when it was asked for (PDF pages only).
+    pub text_layer: Option<TextLayer>,
 }
 
 impl PageImage {
     pub fn into_rgb_image(self) -> RgbImage {
-        RgbImage::from_raw(self.width, self.height, self.rgb).expect("PageImage holds width × height × 3 bytes")
+        self.split().0
+    }
+
+    /// The image, and the text layer read with it.
+    pub fn split(self) -> (RgbImage, Option<TextLayer>) {
+        let image = RgbImage::from_raw(self.width, self.height, self.rgb).expect("PageImage holds width × height × 3 bytes");
+        (image, self.text_layer)
     }
 
     pub fn bytes(&self) -> usize {
@@ -112,10 +121,21 @@ pub struct RenderStats {
     pub pdfium_bytes: u64,
 }
 
+/// Which text layer to read with a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextLayerRead {
+    None,
+    /// Every character.
+    All,
+    /// Leaving out text drawn invisibly.
+    Visible,
+}
+
 struct Request {
     path: PathBuf,
     page: usize,
     size: RenderSize,
+    text: TextLayerRead,
     reply: SyncSender<Result<PageImage>>,
 }
 
@@ -147,11 +167,16 @@ impl Renderer {
 
     /// Renders page `page` (0-based) of `document`.
     pub fn render(&self, document: &Document, page: usize, size: RenderSize) -> Result<PageImage> {
+        self.render_with_text(document, page, size, TextLayerRead::None)
+    }
+
+    /// Renders page `page` (0-based) of `document` and, for a PDF page, reads its text layer with it.
+    pub fn render_with_text(&self, document: &Document, page: usize, size: RenderSize, text: TextLayerRead) -> Result<PageImage> {
         document.check_page(page)?;
         match document.kind {
             DocumentKind::Pdf => {
                 let (reply, answer) = mpsc::sync_channel(1);
-                let request = Request { path: document.path.clone(), page, size, reply };
+                let request = Request { path: document.path.clone(), page, size, text, reply };
                 self.requests.send(request).map_err(|_| Error::RendererStopped)?;
                 answer.recv().map_err(|_| Error::RendererStopped)?
             }
@@ -213,18 +238,19 @@ struct PdfWorker {
 impl PdfWorker {
     fn run(mut self, inbox: Receiver<Request>) {
         while let Ok(request) = inbox.recv() {
-            let result = self.render(&request.path, request.page, request.size);
+            let result = self.render(&request.path, request.page, request.size, request.text);
             let _ = request.reply.send(result);
         }
     }
 
-    fn render(&mut self, path: &Path, page: usize, size: RenderSize) -> Result<PageImage> {
+    fn render(&mut self, path: &Path, page: usize, size: RenderSize, text: TextLayerRead) -> Result<PageImage> {
         let slot = self.document(path)?;
         let open = &mut self.open[slot];
         let heap_before = heap_in_use_bytes();
-        let image = render_pdf_page(&open.document, path, page, size, self.options.max_pixels)?;
+        let image = render_pdf_page(&open.document, path, page, size, self.options.max_pixels, text)?;
         // What the heap kept across the call, less the page we hand out, is what pdfium cached.
-        let growth = heap_in_use_bytes() as i64 - heap_before as i64 - image.rgb.capacity() as i64;
+        let handed_out = image.rgb.capacity() as u64 + image.text_layer.as_ref().map_or(0, TextLayer::bytes);
+        let growth = heap_in_use_bytes() as i64 - heap_before as i64 - handed_out as i64;
         open.growth_bytes = (open.growth_bytes + growth).max(0);
         open.pages_rendered += 1;
         self.counters.pdf_pages.fetch_add(1, Ordering::Relaxed);
@@ -281,6 +307,7 @@ fn render_pdf_page(
     page: usize,
     size: RenderSize,
     max_pixels: u64,
+    text: TextLayerRead,
 ) -> Result<PageImage> {
     let render_error = |detail: String| Error::Render { path: path.to_path_buf(), page: page + 1, detail };
     let pdf_page = document.pages().get(page as u16 as _).map_err(|e| render_error(e.to_string()))?;
@@ -303,7 +330,11 @@ fn render_pdf_page(
             rgb.extend_from_slice(&px[..3]);
         }
     }
-    Ok(PageImage { width: out_w as u32, height: out_h as u32, rgb, capped })
+    let text_layer = match text {
+        TextLayerRead::None => None,
+        read => Some(crate::text::layer::extract(&pdf_page, out_w as u32, out_h as u32, read == TextLayerRead::Visible)),
+    };
+    Ok(PageImage { width: out_w as u32, height: out_h as u32, rgb, capped, text_layer })
 }
 
 fn render_image(path: &Path, size: RenderSize, options: &RenderOptions) -> Result<PageImage> {
@@ -338,7 +369,7 @@ fn render_image(path: &Path, size: RenderSize, options: &RenderOptions) -> Resul
     } else {
         image::imageops::resize(&rgb, tw, th, image::imageops::FilterType::Triangle)
     };
-    Ok(PageImage { width: out.width(), height: out.height(), rgb: out.into_raw(), capped })
+    Ok(PageImage { width: out.width(), height: out.height(), rgb: out.into_raw(), capped, text_layer: None })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pipeline::{PageResult, StageOutcome};
 use crate::stages::{BBox, LineSource, Quad, Table};
+use crate::text::Route;
 use crate::store::pages::{page_status, polygon_bbox};
 use crate::store::{DocumentRecord, Store};
 use crate::{Error, Result};
@@ -54,6 +55,11 @@ pub struct Page {
     pub dpi: f32,
     /// Degrees the page was turned (counter-clockwise) to make it upright.
     pub rotation: u16,
+    /// Where the page's text came from: `text` (its text layer), `ocr`, or `mixed` (the text layer, and OCR
+    /// over its images); `null` where the job asked for no text.
+    pub route: Option<Route>,
+    /// Why it took that route.
+    pub route_reason: Option<String>,
     /// Each stage the job asked for, with its outcome (`done`, `failed` with `error`, `skipped` with `reason`).
     pub stages: Vec<StageOutcome>,
     pub lines: Vec<Line>,
@@ -70,6 +76,8 @@ impl Page {
             error: result.error.clone(),
             dpi: result.dpi,
             rotation: result.rotation,
+            route: result.route,
+            route_reason: result.route_reason.clone(),
             stages: result.outcomes.clone(),
             lines: result
                 .lines

@@ -26,7 +26,8 @@ use crate::stages::ocr::{OcrOptions, OcrStage};
 use crate::stages::orientation::{make_upright, OrientationStage};
 use crate::stages::reading_order::{assign_text, reading_order};
 use crate::stages::table::TableStage;
-use crate::stages::{LayoutRegion, OcrLine};
+use crate::stages::{BBox, LayoutRegion, LineSource, OcrLine};
+use crate::text::{self, Route, RouteParams, TextLayerMode};
 use crate::Error;
 
 pub use page::{Outcome, PageResult, PageWork, StageOutcome};
@@ -39,6 +40,9 @@ pub struct PipelineOptions {
     /// Pages are turned upright only when the orientation model is at least this sure.
     pub orientation_threshold: f32,
     pub embed: EmbedOptions,
+    /// Where pages' text comes from (the job's `--text-layer`).
+    pub text_layer: TextLayerMode,
+    pub routing: RouteParams,
 }
 
 impl Default for PipelineOptions {
@@ -48,6 +52,8 @@ impl Default for PipelineOptions {
             batch: BatchSizes::default(),
             orientation_threshold: 0.8,
             embed: EmbedOptions::default(),
+            text_layer: TextLayerMode::default(),
+            routing: RouteParams::default(),
         }
     }
 }
@@ -189,10 +195,22 @@ impl Pipeline {
     /// Step 1, on a batch: turns pages upright where the orientation model is sure enough, then finds their
     /// layout regions. A batch that fails is retried page by page, so only the page at fault fails.
     pub fn vision(&self, pages: &mut [PageWork]) {
+        if self.runs(Stage::Ocr) {
+            for page in pages.iter_mut().filter(|p| p.image.is_some()) {
+                self.route(page);
+            }
+        }
         let rendered: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].image.is_some()).collect();
         if self.runs(Stage::Orientation) {
+            // A page whose text comes from its text layer is upright as the PDF draws it.
+            let (to_orient, upright): (Vec<usize>, Vec<usize>) =
+                rendered.iter().partition(|&&i| !matches!(pages[i].result.route, Some(Route::Text | Route::Mixed)));
+            for &i in &upright {
+                let reason = "the page's text layer is used, and it sets which way is up".to_string();
+                pages[i].result.record(Stage::Orientation.name(), Outcome::Skipped { reason }, 0.0);
+            }
             let batch = self.batch_sizes().orientation.max(1);
-            for chunk in rendered.chunks(batch) {
+            for chunk in to_orient.chunks(batch) {
                 self.orient(pages, chunk);
             }
         }
@@ -207,6 +225,14 @@ impl Pipeline {
                 page.result.record(stage.name(), Outcome::Skipped { reason: "the page could not be rendered".into() }, 0.0);
             }
         }
+    }
+
+    /// Decides where the page's text comes from.
+    fn route(&self, page: &mut PageWork) {
+        let decision = text::decide(page.text_layer.as_ref(), self.options.text_layer, page.result.dpi, &self.options.routing);
+        page.result.route = Some(decision.route);
+        page.result.route_reason = Some(decision.reason.clone());
+        page.route = Some(decision);
     }
 
     fn orient(&self, pages: &mut [PageWork], chunk: &[usize]) {
@@ -265,7 +291,34 @@ impl Pipeline {
             page.result.record(Stage::Ocr.name(), Outcome::Skipped { reason: "the page could not be rendered".into() }, 0.0);
             return;
         };
-        let (lines, ms) = self.timed(Stage::Ocr, 1, || self.ocr.read().unwrap_or_else(|p| p.into_inner()).run(image));
+        let layer_lines = page.text_layer.take().map(|l| l.lines).unwrap_or_default();
+        let (route, regions) = match page.route.take() {
+            Some(d) => (d.route, d.ocr_regions),
+            None => (Route::Ocr, Vec::new()),
+        };
+        if route == Route::Text {
+            page.result.lines = layer_lines;
+            let reason = format!("the text layer is used: {}", page.result.route_reason.as_deref().unwrap_or("text route"));
+            page.result.record(Stage::Ocr.name(), Outcome::Skipped { reason }, 0.0);
+            return;
+        }
+        let (lines, ms) = self.timed(Stage::Ocr, 1, || {
+            let ocr = self.ocr.read().unwrap_or_else(|p| p.into_inner());
+            match route {
+                Route::Mixed => ocr_regions(&ocr, image, &regions, layer_lines),
+                _ => ocr.run(image),
+            }
+        });
+        if route == Route::Mixed {
+            if let Ok(lines) = &lines {
+                if !lines.iter().any(|l| l.source == LineSource::Ocr) {
+                    // OCR looked at the images and found no text in them: the page's text is its layer's.
+                    page.result.route = Some(Route::Text);
+                    let reason = page.result.route_reason.take().unwrap_or_default();
+                    page.result.route_reason = Some(format!("{reason}; OCR found no text in them"));
+                }
+            }
+        }
         match lines {
             Ok(lines) => {
                 page.result.lines = lines;
@@ -391,6 +444,12 @@ impl Pipeline {
         PageWork::new(doc, page, dpi, InFlight::new(image, bytes, self.hub.gauges()))
     }
 
+    /// A rendered page with the text layer read with it ([`crate::render::Renderer::render_with_text`]).
+    pub fn rendered_page(&self, doc: impl Into<String>, page: usize, dpi: f32, rendered: crate::render::PageImage) -> PageWork {
+        let (image, layer) = rendered.split();
+        self.page(doc, page, dpi, image).with_text_layer(layer)
+    }
+
     /// Every step on a batch of pages, one after another: what the worker's threads do, on one thread.
     pub fn process(&self, mut pages: Vec<PageWork>) -> Vec<PageResult> {
         let per_call = self.batch_sizes().pages_per_vision_batch();
@@ -427,4 +486,46 @@ impl Pipeline {
             })
             .collect()
     }
+}
+
+/// OCR over the images of a mixed page: each region is cropped (with a margin), read, and its lines put back
+/// in page pixels; an OCR line over a text-layer line (half of its box or more) is dropped, so the layer's
+/// text is never doubled. Returns the text-layer lines, then the OCR lines.
+fn ocr_regions(ocr: &OcrStage, image: &RgbImage, regions: &[BBox], layer_lines: Vec<OcrLine>) -> crate::Result<Vec<OcrLine>> {
+    const MARGIN: f32 = 4.0;
+    let layer_boxes: Vec<BBox> = layer_lines.iter().map(|l| quad_bbox(&l.polygon)).collect();
+    let mut lines = layer_lines;
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    for r in regions {
+        let x0 = (r[0] - MARGIN).max(0.0).floor();
+        let y0 = (r[1] - MARGIN).max(0.0).floor();
+        let x1 = (r[2] + MARGIN).min(w).ceil();
+        let y1 = (r[3] + MARGIN).min(h).ceil();
+        if x1 - x0 < 8.0 || y1 - y0 < 8.0 {
+            continue;
+        }
+        let crop = image::imageops::crop_imm(image, x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32).to_image();
+        for mut line in ocr.run(&crop)? {
+            for p in &mut line.polygon {
+                p[0] += x0;
+                p[1] += y0;
+            }
+            let b = quad_bbox(&line.polygon);
+            let own = text::layer::area(&b).max(1.0);
+            if layer_boxes.iter().all(|l| text::layer::area(&intersection(&b, l)) / own < 0.5) {
+                lines.push(line);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn quad_bbox(q: &crate::stages::Quad) -> BBox {
+    let xs = q.iter().map(|p| p[0]);
+    let ys = q.iter().map(|p| p[1]);
+    [xs.clone().fold(f32::MAX, f32::min), ys.clone().fold(f32::MAX, f32::min), xs.fold(f32::MIN, f32::max), ys.fold(f32::MIN, f32::max)]
+}
+
+fn intersection(a: &BBox, b: &BBox) -> BBox {
+    [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::memory::InFlight;
 use crate::stages::{Chunk, LayoutRegion, OcrLine, Table};
+use crate::text::{Route, RouteDecision, TextLayer};
 
 /// What one stage did with one page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,12 @@ pub struct PageResult {
     pub lines: Vec<OcrLine>,
     pub tables: Vec<Table>,
     pub chunks: Vec<Chunk>,
+    /// Where the page's text came from (`None` where the job did not ask for text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    /// Why it took that route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_reason: Option<String>,
     /// Why the page could not be worked on at all (it could not be rendered); its stages are skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -69,6 +76,8 @@ impl PageResult {
             lines: Vec::new(),
             tables: Vec::new(),
             chunks: Vec::new(),
+            route: None,
+            route_reason: None,
             error: None,
             outcomes: Vec::new(),
         }
@@ -104,6 +113,10 @@ impl PageResult {
 pub struct PageWork {
     pub(crate) image: Option<InFlight<RgbImage>>,
     pub result: PageResult,
+    /// The page's own text layer, read with its image (PDF pages, when the job reads text layers).
+    pub(crate) text_layer: Option<TextLayer>,
+    /// The route decided for the page, with where OCR looks on a mixed page.
+    pub(crate) route: Option<RouteDecision>,
     /// An error no later page can escape (a model or runtime that cannot be loaded): the job stops on it.
     pub(crate) fatal: Option<String>,
 }
@@ -111,14 +124,20 @@ pub struct PageWork {
 impl PageWork {
     /// A rendered page (`page` 1-based), ready for the pipeline.
     pub fn new(doc: impl Into<String>, page: usize, dpi: f32, image: InFlight<RgbImage>) -> Self {
-        PageWork { image: Some(image), result: PageResult::empty(doc, page, dpi), fatal: None }
+        PageWork { image: Some(image), result: PageResult::empty(doc, page, dpi), text_layer: None, route: None, fatal: None }
     }
 
     /// A page that could not be rendered: it goes through the pipeline with every stage skipped.
     pub fn unrendered(doc: impl Into<String>, page: usize, dpi: f32, error: String) -> Self {
         let mut result = PageResult::empty(doc, page, dpi);
         result.error = Some(error);
-        PageWork { image: None, result, fatal: None }
+        PageWork { image: None, result, text_layer: None, route: None, fatal: None }
+    }
+
+    /// The page with its own text layer, read when it was rendered.
+    pub fn with_text_layer(mut self, layer: Option<TextLayer>) -> Self {
+        self.text_layer = layer;
+        self
     }
 
     /// The reason the job cannot go on, when this page hit one.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::NOW;
 use crate::pipeline::Stage;
+use crate::text::TextLayerMode;
 
 /// One document of a stored job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct StoredSpec {
     pub only: Option<Vec<(usize, usize)>>,
     pub stages: Vec<Stage>,
     pub dpi: f32,
+    /// Where pages' text comes from (jobs stored before routing existed: `auto`).
+    #[serde(default)]
+    pub text_layer: TextLayerMode,
 }
 
 /// A job as listed by `folio jobs` and the jobs panel.

@@ -10,6 +10,7 @@ use crate::document::source::Document;
 use crate::models::ModelId;
 use crate::native;
 use crate::pipeline::{Outcome, PageResult, Stage, StageOutcome};
+use crate::text::Route;
 use crate::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Quad, Table, TableCell};
 
 /// A page's status as the store and its readers name it.
@@ -84,9 +85,21 @@ pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result
     connection
         .prepare_cached(&format!(
             "INSERT OR REPLACE INTO pages (document, page, status, error, dpi, rotation, stages, models, route, route_reason, job, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9, {NOW})"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW})"
         ))?
-        .execute(params![document, page, page_status(result), result.error, result.dpi as f64, result.rotation as i64, stages, models, job.map(|j| j as i64)])?;
+        .execute(params![
+            document,
+            page,
+            page_status(result),
+            result.error,
+            result.dpi as f64,
+            result.rotation as i64,
+            stages,
+            models,
+            result.route.map(|r| r.name()),
+            result.route_reason,
+            job.map(|j| j as i64)
+        ])?;
 
     let mut regions = connection.prepare_cached(
         "INSERT INTO regions (document, page, ord, class, x0, y0, x1, y1, score, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -137,14 +150,25 @@ fn text_error(e: serde_json::Error) -> rusqlite::Error {
 pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str, doc_hash: &str) -> rusqlite::Result<Option<PageResult>> {
     let p = page as i64;
     let row = connection
-        .prepare_cached("SELECT error, dpi, rotation, stages FROM pages WHERE document = ?1 AND page = ?2")?
-        .query_row(params![document, p], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, f64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)))
+        .prepare_cached("SELECT error, dpi, rotation, stages, route, route_reason FROM pages WHERE document = ?1 AND page = ?2")?
+        .query_row(params![document, p], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })
         .optional()?;
-    let Some((error, dpi, rotation, stages)) = row else { return Ok(None) };
+    let Some((error, dpi, rotation, stages, route, route_reason)) = row else { return Ok(None) };
     let mut result = PageResult::empty(doc, page, dpi as f32);
     result.doc_hash = doc_hash.to_string();
     result.error = error;
     result.rotation = rotation as u16;
+    result.route = route.as_deref().and_then(Route::parse);
+    result.route_reason = route_reason;
     result.outcomes = serde_json::from_str::<Vec<StageOutcome>>(&stages).map_err(text_error)?;
 
     let mut regions = connection.prepare_cached("SELECT class, x0, y0, x1, y1, score, text FROM regions WHERE document = ?1 AND page = ?2 ORDER BY ord")?;

@@ -4,7 +4,7 @@
 //! length. Jobs can be paused, resumed and cancelled (finished pages stay written); batch sizes change at
 //! the next batch; a memory budget is enforced by the [`BudgetController`]; the [`LeakSentinel`] watches.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -19,7 +19,8 @@ use crate::models::{HubEvent, ModelHub, ModelId};
 use crate::library::Library;
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
 use crate::pipeline::{self, lock, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
-use crate::render::{RenderSize, Renderer};
+use crate::render::{RenderSize, Renderer, TextLayerRead};
+use crate::text::{RouteCounts, TextLayerMode};
 use crate::diagnostics::sentinel::{LeakSentinel, LeakWarning, SentinelOptions};
 use crate::document::source::Document;
 use crate::store::Store;
@@ -41,12 +42,14 @@ pub struct JobSpec {
     /// Exactly these pages (document index, 0-based page), in order, instead of `pages`: what a resumed or
     /// retried job still has to do.
     pub only: Option<Vec<(usize, usize)>>,
+    /// Where pages' text comes from: their text layer, OCR, or both (`--text-layer`).
+    pub text_layer: TextLayerMode,
 }
 
 impl JobSpec {
     /// Pages of `documents` (all of them, or `pages` of each).
     pub fn new(documents: Vec<Arc<Document>>, pages: Option<std::ops::Range<usize>>, stages: Vec<Stage>, dpi: f32) -> Self {
-        JobSpec { documents, pages, stages, dpi, repeat_to_pages: None, only: None }
+        JobSpec { documents, pages, stages, dpi, repeat_to_pages: None, only: None, text_layer: TextLayerMode::Auto }
     }
 
     /// The pages the job goes through, as (document index, 0-based page), in order.
@@ -102,6 +105,8 @@ pub struct JobProgress {
     pub eta_s: Option<f64>,
     /// Pages per second each stage manages on its own.
     pub stage_rates: Vec<(String, f64)>,
+    /// Pages so far per route (where their text came from).
+    pub routes: RouteCounts,
 }
 
 /// Everything the memory panel's timeline marks, and everything a job reports.
@@ -140,9 +145,20 @@ pub struct RunTally {
     pub leak_warnings: Vec<LeakWarning>,
     /// Pages per second of each stage on its own, from the last progress event.
     pub stage_rates: Vec<(String, f64)>,
+    /// Pages per route, per job, from each job's last progress event.
+    job_routes: HashMap<JobId, RouteCounts>,
 }
 
 impl RunTally {
+    /// Pages per route over every job so far.
+    pub fn routes(&self) -> RouteCounts {
+        let mut all = RouteCounts::default();
+        for counts in self.job_routes.values() {
+            all.add(counts);
+        }
+        all
+    }
+
     /// A tally waiting for `jobs` jobs to end.
     pub fn new(jobs: usize) -> Self {
         RunTally { jobs_left: jobs, ..RunTally::default() }
@@ -150,7 +166,10 @@ impl RunTally {
 
     pub fn observe(&mut self, event: &WorkerEvent) {
         match event {
-            WorkerEvent::JobProgress(p) => self.stage_rates = p.stage_rates.clone(),
+            WorkerEvent::JobProgress(p) => {
+                self.stage_rates = p.stage_rates.clone();
+                self.job_routes.insert(p.job, p.routes);
+            }
             WorkerEvent::JobEnded { state, pages_done, reason, .. } => {
                 self.ended_pages += pages_done;
                 self.pages += pages_done;
@@ -634,7 +653,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
     let total = spec.repeat_to_pages.unwrap_or(plan.len());
     let pipeline = Arc::new(Pipeline::new(
         Arc::clone(&shared.hub),
-        PipelineOptions { stages: spec.stages.clone(), batch: *lock(&shared.batch), ..PipelineOptions::default() },
+        PipelineOptions { stages: spec.stages.clone(), batch: *lock(&shared.batch), text_layer: spec.text_layer, ..PipelineOptions::default() },
     ));
     let cap = shared.options.channel_capacity.max(1);
     let (to_vision, vision_in) = mpsc::sync_channel::<PageWork>(cap);
@@ -647,6 +666,13 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
     let (done, failed) = std::thread::scope(|scope| {
         // Intake: render pages one at a time, only as fast as the next stage takes them.
         let intake = scope.spawn(move || {
+            // Text layers are read with the pages when the job wants text and may take it from them.
+            let read_text = match spec.text_layer {
+                _ if !spec.stages.contains(&Stage::Ocr) => TextLayerRead::None,
+                TextLayerMode::Ocr => TextLayerRead::None,
+                TextLayerMode::Redo => TextLayerRead::Visible,
+                TextLayerMode::Auto | TextLayerMode::Text => TextLayerRead::All,
+            };
             let mut i = 0;
             // Documents of "analyse this page now" requests recorded in the store, each once per job.
             let mut registered: Vec<String> = Vec::new();
@@ -679,14 +705,15 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 let rendered = match &identity {
                     Ok(_) => {
                         let _rendering = shared.hub.work();
-                        shared.renderer.render(document, p, RenderSize::Dpi(spec.dpi))
+                        shared.renderer.render_with_text(document, p, RenderSize::Dpi(spec.dpi), read_text)
                     }
                     Err(e) => Err(crate::Error::Render { path: document.path.clone(), page: p + 1, detail: e.to_string() }),
                 };
                 let mut work = match rendered {
                     Ok(image) => {
                         let bytes = image.bytes() as u64;
-                        PageWork::new(doc, p + 1, spec.dpi, InFlight::new(image.into_rgb_image(), bytes, &shared.gauges))
+                        let (image, layer) = image.split();
+                        PageWork::new(doc, p + 1, spec.dpi, InFlight::new(image, bytes, &shared.gauges)).with_text_layer(layer)
                     }
                     Err(e) => PageWork::unrendered(doc, p + 1, spec.dpi, e.to_string()),
                 };
@@ -749,6 +776,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
             }
             let mut sentinel = LeakSentinel::new(shared.options.sentinel, names);
             let (mut done, mut failed) = (0u64, 0u64);
+            let mut routes = RouteCounts::default();
             let started = Instant::now();
             while let Ok(mut work) = finish_in.recv() {
                 let activity = {
@@ -775,6 +803,9 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     }
                 }
                 done += 1;
+                if let Some(route) = result.route {
+                    routes.count(route);
+                }
                 if result.failed() {
                     failed += 1;
                     shared.emit(WorkerEvent::PageFailed { job: id, doc: result.doc.clone(), page: result.page, error: result.failures().join("; ") });
@@ -799,6 +830,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     pages_per_s: rate,
                     eta_s: (rate > 0.0).then(|| (total as u64).saturating_sub(done) as f64 / rate),
                     stage_rates: stage_rates(pipeline),
+                    routes,
                 }));
             }
             // The hook stays with the worker for later jobs.

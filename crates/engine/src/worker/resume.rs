@@ -23,6 +23,7 @@ pub fn stored_spec(spec: &JobSpec) -> Result<StoredSpec> {
         only: spec.only.clone(),
         stages: spec.stages.clone(),
         dpi: spec.dpi,
+        text_layer: spec.text_layer,
     })
 }
 
@@ -63,6 +64,7 @@ pub fn spec_for(store: &Store, job: &JobRecord, failed_only: bool) -> Result<Job
         dpi: job.spec.dpi,
         repeat_to_pages: None,
         only: Some(only),
+        text_layer: job.spec.text_layer,
     })
 }
 
