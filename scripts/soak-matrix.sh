@@ -5,12 +5,14 @@
 # it in the background. Release build.
 #   scripts/soak-matrix.sh [PAGES] [OUT_DIR]        PAGES per cell (default 200)
 #   DPIS="72 150" DOCS="manual queue" scripts/soak-matrix.sh    a part of the matrix
+# Every page is OCR'd (TEXT_LAYER=ocr): the matrix measures the models' memory on every kind of page, and a
+# born-digital manual routed to its text layer would run OCR on few of them. TEXT_LAYER=auto soaks as users run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages="${1:-200}"; out="${2:-target/soak-matrix}"
 folio="${FOLIO_BIN:-target/release/folio}"
 dpis="${DPIS:-72 150 300}"; docs="${DOCS:-manual scan queue}"
-warmup="${WARMUP:-30}"; window="${FLOOR_WINDOW:-25}"
+warmup="${WARMUP:-30}"; window="${FLOOR_WINDOW:-25}"; text_layer="${TEXT_LAYER:-ocr}"
 mkdir -p "$out"
 tests/fixtures/fetch-real.sh >/dev/null
 [ -x "$folio" ] || cargo build --release -p folio-cli
@@ -34,7 +36,7 @@ for doc in $docs; do
   for dpi in $dpis; do
     cell="$out/$doc-$dpi"
     echo "soak-matrix: $doc at $dpi dpi, $pages pages ($(date -u +%H:%M))" >&2
-    "$folio" --json soak "${inputs[@]}" --pages "$pages" --range "$range" --dpi "$dpi" --warmup "$warmup" --floor-window "$window" \
+    "$folio" --json soak "${inputs[@]}" --pages "$pages" --range "$range" --dpi "$dpi" --warmup "$warmup" --floor-window "$window" --text-layer "$text_layer" \
       > "$cell.json" 2> "$cell.err" || echo "soak-matrix: $doc at $dpi dpi exited $? (see $cell.err)" >&2
   done
 done

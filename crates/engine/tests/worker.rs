@@ -202,10 +202,19 @@ fn worker_collecting_results() -> (Worker, Arc<Mutex<Vec<PageResult>>>) {
     (worker, delivered)
 }
 
-/// Layout and OCR on the three pages of `three-pages.pdf`, small renders: real models on real pages.
+/// Layout and OCR on the three pages of `three-pages.pdf`, small renders: real models on real pages (OCR on
+/// every page, whatever text layer it has).
 fn layout_and_ocr_job() -> JobSpec {
     let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
-    JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout, Stage::Ocr], dpi: 60.0, repeat_to_pages: None, only: None, text_layer: Default::default() }
+    JobSpec {
+        documents: vec![document],
+        pages: None,
+        stages: vec![Stage::Layout, Stage::Ocr],
+        dpi: 60.0,
+        repeat_to_pages: None,
+        only: None,
+        text_layer: folio_engine::text::TextLayerMode::Ocr,
+    }
 }
 
 /// Waits for the end of `job`; returns how it ended and the pages reported failed (page, error).

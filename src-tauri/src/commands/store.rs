@@ -1,7 +1,7 @@
 //! The document store from the window: jobs (listed, resumed, discarded, retried, reordered), each page's
 //! status, and where the store is.
 
-use folio_engine::store::JobRecord;
+use folio_engine::store::{JobRecord, PageStatus};
 use folio_engine::worker::resume::Requeued;
 use folio_engine::worker::JobId;
 use serde_json::{json, Value};
@@ -54,7 +54,7 @@ pub fn store_move_job(state: State<'_, AppState>, job: JobId, up: bool) -> Resul
 /// Each stored page of an open document with its status (`done`, `failed`); pages not listed are not
 /// processed yet.
 #[tauri::command]
-pub fn store_page_statuses(state: State<'_, AppState>, doc_id: u64) -> Result<Vec<(usize, String)>, Error> {
+pub fn store_page_statuses(state: State<'_, AppState>, doc_id: u64) -> Result<Vec<PageStatus>, Error> {
     let document = state.library.document(doc_id)?;
     Ok(state.store.page_statuses(&document.content_hash()?)?)
 }

@@ -59,6 +59,13 @@ describe('Folio jobs', () => {
       }),
     );
     if (!stages.every((c) => c === true)) throw new Error(`expected all stages checked by default, got ${JSON.stringify(stages)}`);
+    const textLayer = await browser.execute(() => {
+      const select = document.querySelector('[data-testid="text-layer-select"]');
+      return select ? { value: select.value, modes: Array.from(select.options).map((o) => o.value) } : null;
+    });
+    if (!textLayer) throw new Error('no [data-testid="text-layer-select"]');
+    if (textLayer.value !== 'auto') throw new Error(`expected the text layer to default to auto, got ${textLayer.value}`);
+    if (textLayer.modes.join(',') !== 'auto,text,ocr,redo') throw new Error(`unexpected text-layer modes: ${textLayer.modes.join(',')}`);
   });
 
   it('submits a job for the document with all stages', async () => {
@@ -170,6 +177,30 @@ describe('Folio jobs', () => {
       lines: document.querySelectorAll('[data-testid="overlay-line"]').length,
     }));
     console.log(`[folio-e2e] page 1 overlay: ${counts.regions} regions, ${counts.lines} lines`);
+  });
+
+  it("shows where page 1's text came from, in the viewer and on its thumbnail", async () => {
+    const ROUTES = ['text', 'ocr', 'mixed'];
+    await browser.waitUntil(
+      async () =>
+        browser.execute((routes) => {
+          const viewer = document.querySelector('[data-testid="viewer-route"]');
+          const thumb = document.querySelector('.thumbs button[data-index="0"]');
+          return (
+            !!viewer &&
+            routes.includes(viewer.getAttribute('data-route')) &&
+            !!thumb &&
+            thumb.getAttribute('data-route') === viewer.getAttribute('data-route') &&
+            !!document.querySelector('[data-testid="route-badge-1"]')
+          );
+        }, ROUTES),
+      { timeout: 30000, interval: 250, timeoutMsg: 'page 1 shows no route in the viewer, or its thumbnail shows another' },
+    );
+    const route = await browser.execute(() => {
+      const el = document.querySelector('[data-testid="viewer-route"]');
+      return { route: el.getAttribute('data-route'), text: el.textContent.trim() };
+    });
+    console.log(`[folio-e2e] page 1 route: ${route.route} (${route.text})`);
   });
 
   it('saves a screenshot, with no uncaught errors', async () => {

@@ -118,7 +118,7 @@ describe('Resume after a crash', () => {
     await browser.waitUntil(
       async () =>
         browser.execute(
-          (n) => Array.from(document.querySelectorAll('[data-status]')).filter((e) => e.getAttribute('data-status') === 'done').length >= n,
+          (n) => document.querySelectorAll('.thumbs [data-index][data-status="done"]').length >= n,
           PAGES,
         ),
       { timeout: 30000, interval: 250, timeoutMsg: `not every one of the ${PAGES} thumbnails shows its page done` },

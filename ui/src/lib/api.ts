@@ -11,7 +11,9 @@ import type {
   MemorySample,
   PageResult,
   Requeued,
+  StoredPage,
   StoreInfo,
+  TextLayerMode,
   WorkerEvent,
 } from './types';
 import { normalizeWorkerEvent } from './workerEvent';
@@ -73,10 +75,17 @@ export function setMemoryRefresh(ms: number): Promise<number> {
   return invoke<number>('memory_set_refresh', { ms });
 }
 
-/** `jobs_submit({ docId, stages, dpi? })`: queue a job; resolves with its id. */
-export function jobsSubmit(docId: number, stages: string[], dpi?: number): Promise<number> {
+export interface SubmitOptions {
+  dpi?: number;
+  /** What to do with the document's text layer (the engine's default: `auto`). */
+  textLayer?: TextLayerMode;
+}
+
+/** `jobs_submit({ docId, stages, dpi?, textLayer? })`: queue a job; resolves with its id. */
+export function jobsSubmit(docId: number, stages: string[], options: SubmitOptions = {}): Promise<number> {
   const args: Record<string, unknown> = { docId, stages };
-  if (dpi !== undefined) args.dpi = dpi;
+  if (options.dpi !== undefined) args.dpi = options.dpi;
+  if (options.textLayer !== undefined) args.textLayer = options.textLayer;
   return invoke<number>('jobs_submit', args);
 }
 
@@ -168,9 +177,9 @@ export function storeMoveJob(job: number, up: boolean): Promise<boolean> {
   return invoke<boolean>('store_move_job', { job, up });
 }
 
-/** `store_page_statuses({ docId })`: [1-based page, "done" | "failed"] for each stored page; others are not processed. */
-export function storePageStatuses(docId: number): Promise<[number, string][]> {
-  return invoke<[number, string][]>('store_page_statuses', { docId });
+/** `store_page_statuses({ docId })`: each stored page's status and route; pages not listed are not processed. */
+export function storePageStatuses(docId: number): Promise<StoredPage[]> {
+  return invoke<StoredPage[]>('store_page_statuses', { docId });
 }
 
 /** `store_info()`: where the store is, whether it is read-only, and how many pages were imported into it. */

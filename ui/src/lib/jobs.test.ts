@@ -71,6 +71,20 @@ describe('applyJobEvent', () => {
     expect(jobs[0]).toMatchObject({ state: 'cancelled', pagesDone: 5 });
   });
 
+  it("counts a job's pages per route from its progress, and starts over when it is queued again", () => {
+    let jobs = applyJobEvent([], { kind: 'job_started', job: 5 });
+    expect(jobs[0].routes).toBeNull();
+    jobs = applyJobEvent(jobs, progress({ job: 5, routes: { text: 40, ocr: 3, mixed: 1 } }));
+    expect(jobs[0].routes).toEqual({ text: 40, ocr: 3, mixed: 1 });
+    // An event without routes (an older back end) keeps the last counts.
+    jobs = applyJobEvent(jobs, progress({ job: 5 }));
+    expect(jobs[0].routes).toEqual({ text: 40, ocr: 3, mixed: 1 });
+    jobs = applyJobEvent(jobs, { kind: 'job_ended', job: 5, state: 'finished', pages_done: 44, pages_failed: 0, reason: null });
+    expect(jobs[0].routes).toEqual({ text: 40, ocr: 3, mixed: 1 });
+    jobs = applyJobEvent(jobs, { kind: 'job_queued', job: 5, pages: 2 });
+    expect(jobs[0].routes).toBeNull();
+  });
+
   it('puts new jobs first and ignores unrelated events', () => {
     let jobs = applyJobEvent([], { kind: 'job_queued', job: 1, pages: 1 });
     jobs = applyJobEvent(jobs, { kind: 'job_queued', job: 2, pages: 1 });

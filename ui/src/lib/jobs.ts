@@ -1,6 +1,7 @@
 // Job list state from `worker-event`s, notices, and the jobs panel's formatting.
 import { formatMB } from './format';
-import type { JobState, WorkerEvent } from './types';
+import { routeCounts } from './route';
+import type { JobState, RouteCounts, WorkerEvent } from './types';
 
 export interface JobView {
   id: number;
@@ -14,6 +15,8 @@ export interface JobView {
   pagesPerS: number;
   etaS: number | null;
   stageRates: [string, number][];
+  /** Pages so far per route (where their text came from) in this run; null until a progress event says. */
+  routes: RouteCounts | null;
   /** The latest page failure, "page 3: ocr: …". */
   lastFailure: string | null;
   /** Why the job ended `failed`. */
@@ -36,6 +39,7 @@ function blank(id: number): JobView {
     pagesPerS: 0,
     etaS: null,
     stageRates: [],
+    routes: null,
     lastFailure: null,
     reason: null,
   };
@@ -89,6 +93,7 @@ export function applyJobEvent(jobs: readonly JobView[], ev: WorkerEvent): readon
           pagesPerS: num(ev.pages_per_s),
           etaS: typeof ev.eta_s === 'number' && Number.isFinite(ev.eta_s) ? ev.eta_s : null,
           stageRates: Array.isArray(ev.stage_rates) ? ev.stage_rates : j.stageRates,
+          routes: routeCounts(ev.routes) ?? j.routes,
         };
       });
     case 'job_ended':

@@ -15,7 +15,7 @@ import {
   type LiveJobs,
   type StoreSnapshot,
 } from './jobsStore';
-import type { JobRecord, WorkerEvent } from './types';
+import type { JobRecord, RouteCounts, WorkerEvent } from './types';
 
 function rec(id: number, over: Partial<JobRecord> = {}): JobRecord {
   return {
@@ -39,7 +39,7 @@ function snap(jobs: JobRecord[], at: number, unfinished: JobRecord[] = []): Stor
   return { jobs, unfinished, stamp: at };
 }
 
-function progress(job: number, done: number, total: number, failed = 0): WorkerEvent {
+function progress(job: number, done: number, total: number, failed = 0, routes?: RouteCounts): WorkerEvent {
   return {
     kind: 'job_progress',
     job,
@@ -50,6 +50,7 @@ function progress(job: number, done: number, total: number, failed = 0): WorkerE
     pages_per_s: 2,
     eta_s: 3,
     stage_rates: [['ocr', 2]],
+    ...(routes ? { routes } : {}),
   };
 }
 
@@ -149,6 +150,15 @@ describe('mergeJobs', () => {
     expect(row).toMatchObject({ state: 'running', pagesDone: 2, pagesTotal: 6, pagesFailed: 1, pagesPerS: 2, etaS: 3 });
     expect(row.jobPages).toBe('6/10');
     expect(row.stageRates).toEqual([['ocr', 2]]);
+    expect(row.routes).toBeNull();
+  });
+
+  it("shows a job's pages per route from its live progress; a stored job alone has none", () => {
+    const live = feed(NO_LIVE_JOBS, [{ kind: 'job_started', job: 6 }, progress(6, 4, 10, 0, { text: 3, ocr: 1, mixed: 0 })]);
+    const s = snap([rec(6, { state: 'running', pages_total: 10, pages_done: 4 }), rec(7, { state: 'finished' })], stamp());
+    const rows = mergeJobs(live, s);
+    expect(rows.find((r) => r.id === 6)?.routes).toEqual({ text: 3, ocr: 1, mixed: 0 });
+    expect(rows.find((r) => r.id === 7)?.routes).toBeNull();
   });
 
   it("uses the job_ended counts until the store has caught up, then the store's", () => {
@@ -206,6 +216,7 @@ describe('rowActions', () => {
     pagesPerS: 0,
     etaS: null,
     stageRates: [],
+    routes: null,
     lastFailure: null,
     reason: null,
   };

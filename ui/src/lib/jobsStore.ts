@@ -100,6 +100,7 @@ function row(v: JobView | undefined, liveAt: number, rec: JobRecord, snap: Store
     pagesPerS: v?.pagesPerS ?? 0,
     etaS: v?.etaS ?? null,
     stageRates: v?.stageRates ?? [],
+    routes: v?.routes ?? null,
     lastFailure: v?.lastFailure ?? null,
     reason,
     kind: interrupted && !liveFresher ? 'interrupted' : 'live',

@@ -63,7 +63,31 @@ describe('overlayShapes', () => {
     expect(s.regions).toHaveLength(1);
     expect(s.regions[0]).toMatchObject({ x: 50, y: 100, w: 100, h: 100, label: 'text' });
     expect(s.regions[0].title).toContain('90%');
-    expect(s.lines).toEqual([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)' }]);
+    expect(s.lines).toEqual([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)', source: 'ocr' }]);
+  });
+
+  it('tells text-layer lines from OCR lines', () => {
+    const polygon: [number, number][] = [
+      [0, 0],
+      [10, 0],
+      [10, 5],
+      [0, 5],
+    ];
+    const s = overlayShapes(
+      result({
+        regions: [],
+        lines: [
+          { text: 'From the PDF', score: 1, polygon, source: 'pdf' },
+          { text: 'Recognised', score: 0.9, polygon, source: 'ocr' },
+        ],
+      }),
+      page,
+      600,
+    );
+    expect(s.lines.map((l) => [l.source, l.title])).toEqual([
+      ['pdf', 'From the PDF (text layer)'],
+      ['ocr', 'Recognised (90%)'],
+    ]);
   });
 
   it('maps a turned page back onto the unturned image', () => {

@@ -46,6 +46,8 @@ export interface OverlayBox {
 export interface OverlayPolygon {
   points: string;
   title: string;
+  /** Recognised from the pixels (`ocr`) or taken from the text layer (`pdf`). */
+  source: 'ocr' | 'pdf';
 }
 
 export interface OverlayShapes {
@@ -125,7 +127,9 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
       .map((p) => unrotate(p, rotation, w, h))
       .map(([x, y]) => `${round2(x * k)},${round2(y * k)}`)
       .join(' ');
-    shapes.lines.push({ points, title: `${l.text} (${pct(l.score)})` });
+    // A text-layer line has no recogniser's confidence to show.
+    const source = l.source === 'pdf' ? 'pdf' : 'ocr';
+    shapes.lines.push({ points, title: source === 'pdf' ? `${l.text} (text layer)` : `${l.text} (${pct(l.score)})`, source });
   }
   for (const t of result.tables ?? []) {
     const b = boxFrom(t.bbox, rotation, w, h, k);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   concernsDocument,
   createPageStatusFeed,
+  pageRouteAt,
   pageStatus,
   statusMap,
   statusSymbol,
@@ -12,6 +13,14 @@ import {
 import type { JobRecord, WorkerEvent } from './types';
 
 const doc = { id: 1, path: '/docs/a.pdf' };
+
+/** A `store_page_statuses()` entry. */
+function stored(page: unknown, status: unknown, route: unknown = null, route_reason: unknown = null) {
+  return { page, status, route, route_reason };
+}
+
+/** A status map as [index, status] pairs. */
+const statuses = (m: StatusMap | null | undefined) => (m ? [...m].map(([i, e]) => [i, e.status]) : null);
 
 function job(id: number, paths: string[], hash = 'x'): JobRecord {
   return {
@@ -44,21 +53,55 @@ const progress = (job: number): WorkerEvent => ({
 
 describe('statuses', () => {
   it('maps 1-based stored pages to 0-based indexes; unknown statuses and bad entries mean not processed', () => {
-    const map = statusMap([[1, 'done'], [3, 'failed'], [4, 'running'], [0, 'done'], ['2', 'done'], 'junk', [5]]);
-    expect([...map.entries()]).toEqual([
+    const map = statusMap([
+      stored(1, 'done'),
+      stored(3, 'failed'),
+      stored(4, 'running'),
+      stored(0, 'done'),
+      stored('2', 'done'),
+      stored(2.5, 'done'),
+      'junk',
+      [5, 'done'],
+      { status: 'done' },
+      null,
+    ]);
+    expect(statuses(map)).toEqual([
       [0, 'done'],
       [2, 'failed'],
     ]);
     expect(statusMap(null).size).toBe(0);
+    expect(statusMap({ page: 1, status: 'done' }).size).toBe(0);
     expect([0, 1, 2, 3].map((i) => pageStatus(map, i))).toEqual(['done', 'none', 'failed', 'none']);
     expect(pageStatus(null, 0)).toBeNull();
   });
 
-  it('gives each status a badge and a text alternative', () => {
+  it("keeps each page's route and reason; an unknown route or none is no route", () => {
+    const map = statusMap([
+      stored(1, 'done', 'text', '1424 characters in the text layer'),
+      stored(2, 'done', 'ocr', 'no text layer; images cover 100% of the page'),
+      stored(3, 'failed', 'mixed', null),
+      stored(4, 'done'),
+      stored(5, 'done', 'handwriting', 'x'),
+    ]);
+    expect(pageRouteAt(map, 0)).toEqual({ route: 'text', reason: '1424 characters in the text layer' });
+    expect(pageRouteAt(map, 1)).toEqual({ route: 'ocr', reason: 'no text layer; images cover 100% of the page' });
+    expect(pageRouteAt(map, 2)).toEqual({ route: 'mixed', reason: null });
+    expect(pageRouteAt(map, 3)).toBeNull();
+    expect(pageRouteAt(map, 4)).toBeNull();
+    expect(pageStatus(map, 4)).toBe('done');
+    expect(pageRouteAt(map, 9)).toBeNull();
+    expect(pageRouteAt(null, 0)).toBeNull();
+  });
+
+  it('gives each status a badge and a text alternative, with the route where there is one', () => {
     expect(thumbLabel(0, 'done')).toBe('Page 1, processed');
     expect(thumbLabel(2, 'failed')).toBe('Page 3, failed');
     expect(thumbLabel(4, 'none')).toBe('Page 5, not processed');
     expect(thumbLabel(4, null)).toBe('Page 5');
+    expect(thumbLabel(0, 'done', { route: 'text', reason: '1424 characters in the text layer' })).toBe(
+      'Page 1, processed, Text layer — 1424 characters in the text layer',
+    );
+    expect(thumbLabel(1, 'done', { route: 'mixed', reason: null })).toBe('Page 2, processed, Text layer + OCR');
     expect(statusText('none')).toBe('not processed');
     expect(new Set(['done', 'failed', 'none'].map((s) => statusSymbol(s as 'done')))).toHaveProperty('size', 3);
   });
@@ -100,11 +143,12 @@ describe('createPageStatusFeed', () => {
   }
 
   it('asks at once for a new document, drops the old one, and asks again on its page events (coalesced)', async () => {
-    const load = vi.fn(async (id: number) => [[1, id === 1 ? 'done' : 'failed']]);
+    const load = vi.fn(async (id: number) => [stored(1, id === 1 ? 'done' : 'failed', 'text', 'a text layer')]);
     const { feed, changes } = setup(load);
     feed.setDoc(doc);
     await vi.advanceTimersByTimeAsync(0);
-    expect(changes.map((m) => (m ? [...m] : null))).toEqual([null, [[0, 'done']]]);
+    expect(changes.map(statuses)).toEqual([null, [[0, 'done']]]);
+    expect(pageRouteAt(changes[1], 0)).toEqual({ route: 'text', reason: 'a text layer' });
     // The same document again (a new library snapshot): nothing is asked.
     feed.setDoc({ ...doc });
     expect(load).toHaveBeenCalledTimes(1);
@@ -117,7 +161,7 @@ describe('createPageStatusFeed', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(load).toHaveBeenLastCalledWith(2);
     expect(changes.at(-2)).toBeNull();
-    expect([...(changes.at(-1) ?? [])]).toEqual([[0, 'failed']]);
+    expect(statuses(changes.at(-1))).toEqual([[0, 'failed']]);
   });
 
   it('drops an answer for a document no longer shown, and reports an error once', async () => {
@@ -129,7 +173,7 @@ describe('createPageStatusFeed', () => {
     const { feed, changes, errors } = setup(load);
     feed.setDoc(doc);
     feed.setDoc({ id: 2, path: '/b' });
-    resolveFirst([[1, 'done']]);
+    resolveFirst([stored(1, 'done')]);
     await vi.advanceTimersByTimeAsync(100);
     expect(changes).toEqual([null, null]);
     feed.onEvent(progress(5), null);

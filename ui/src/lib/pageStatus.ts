@@ -1,23 +1,38 @@
-// Each page's stored status for the thumbnail strip (`store_page_statuses()`), its badge and text, and when
-// to ask again (worker events about the shown document).
+// Each page's stored status and route for the thumbnail strip (`store_page_statuses()`), its badges and
+// text, and when to ask again (worker events about the shown document).
 import { errorMessage } from './format';
 import { createRefresher, type Timers } from './refresher';
+import { pageRoute, routeText, type PageRoute } from './route';
 import type { JobRecord, StoredPageStatus, WorkerEvent } from './types';
 
 export type PageStatus = StoredPageStatus | 'none';
 
-/** 0-based page index → status; pages not in it are not processed. */
-export type StatusMap = ReadonlyMap<number, StoredPageStatus>;
+/** What the store holds about one processed page. */
+export interface StoredPageInfo {
+  status: StoredPageStatus;
+  /** Where its text came from; null where its job asked for no text. */
+  route: PageRoute | null;
+}
 
-/** From `[1-based page, status]` pairs; other statuses and malformed entries are left out (not processed). */
-export function statusMap(entries: unknown): Map<number, StoredPageStatus> {
-  const map = new Map<number, StoredPageStatus>();
+/** 0-based page index → what the store holds; pages not in it are not processed. */
+export type StatusMap = ReadonlyMap<number, StoredPageInfo>;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * From `{ page (1-based), status, route, route_reason }` objects; other statuses and malformed entries are
+ * left out (not processed), an unknown route is no route.
+ */
+export function statusMap(entries: unknown): Map<number, StoredPageInfo> {
+  const map = new Map<number, StoredPageInfo>();
   if (!Array.isArray(entries)) return map;
   for (const e of entries) {
-    if (!Array.isArray(e) || e.length < 2) continue;
-    const [page, status] = e;
-    if (!Number.isInteger(page) || page < 1) continue;
-    if (status === 'done' || status === 'failed') map.set(page - 1, status);
+    if (!isObject(e)) continue;
+    const { page, status } = e;
+    if (typeof page !== 'number' || !Number.isInteger(page) || page < 1) continue;
+    if (status === 'done' || status === 'failed') map.set(page - 1, { status, route: pageRoute(e.route, e.route_reason) });
   }
   return map;
 }
@@ -25,7 +40,12 @@ export function statusMap(entries: unknown): Map<number, StoredPageStatus> {
 /** A page's status; null when the statuses are not known (no badge is shown). */
 export function pageStatus(map: StatusMap | null, index: number): PageStatus | null {
   if (!map) return null;
-  return map.get(index) ?? 'none';
+  return map.get(index)?.status ?? 'none';
+}
+
+/** A processed page's route; null when it has none or the statuses are not known. */
+export function pageRouteAt(map: StatusMap | null, index: number): PageRoute | null {
+  return map?.get(index)?.route ?? null;
 }
 
 const TEXT: Record<PageStatus, string> = { done: 'processed', failed: 'failed', none: 'not processed' };
@@ -39,9 +59,10 @@ export function statusSymbol(status: PageStatus): string {
   return SYMBOL[status];
 }
 
-/** "Page 3", or "Page 3, processed" once statuses are known. */
-export function thumbLabel(index: number, status: PageStatus | null): string {
-  return status ? `Page ${index + 1}, ${TEXT[status]}` : `Page ${index + 1}`;
+/** "Page 3", "Page 3, processed" once statuses are known, "Page 3, processed, Text layer — …" with a route. */
+export function thumbLabel(index: number, status: PageStatus | null, route: PageRoute | null = null): string {
+  const label = status ? `Page ${index + 1}, ${TEXT[status]}` : `Page ${index + 1}`;
+  return route ? `${label}, ${routeText(route)}` : label;
 }
 
 /** The document a thumbnail strip shows. */

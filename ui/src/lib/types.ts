@@ -88,6 +88,25 @@ export interface AutotuneReport {
   recommended: [string, number][];
 }
 
+/**
+ * Where a page's text came from: its own text layer (`text`), OCR (`ocr`: no usable text layer), or the
+ * text layer plus OCR over the images that carry none of its text (`mixed`).
+ */
+export type Route = 'text' | 'ocr' | 'mixed';
+
+/** Pages per route. */
+export interface RouteCounts {
+  text: number;
+  ocr: number;
+  mixed: number;
+}
+
+/**
+ * What a job asks of the text layer: decide per page (`auto`), never OCR (`text`), OCR every page (`ocr`),
+ * or decide per page ignoring an invisible OCR layer another tool left (`redo`).
+ */
+export type TextLayerMode = 'auto' | 'text' | 'ocr' | 'redo';
+
 export interface LayoutRegion {
   class: string;
   bbox: [number, number, number, number];
@@ -122,6 +141,10 @@ export interface PageResult {
   tables: TableResult[];
   /** `region`: the region (index in reading order) the text came from; null for text outside every region. */
   chunks: { text: string; embedding: number[]; region?: number | null }[];
+  /** Where the page's text came from (absent where the job asked for no text). */
+  route?: Route | null;
+  /** Why it took that route, in words. */
+  route_reason?: string | null;
   /** Why the page could not be worked on at all (it could not be rendered). */
   error?: string;
   /** Each stage the job ran, with what it did on this page. */
@@ -154,6 +177,8 @@ export type WorkerEvent = Timed &
         pages_per_s: number;
         eta_s: number | null;
         stage_rates: [string, number][];
+        /** Pages so far per route in this job (absent from older back ends). */
+        routes?: RouteCounts;
       }
     | {
         kind: 'job_ended';
@@ -252,3 +277,13 @@ export interface StoreInfo {
 
 /** A stored page's status (`store_page_statuses()`); a page not listed is not processed. */
 export type StoredPageStatus = 'done' | 'failed';
+
+/** One stored page (`store_page_statuses()`): its status and where its text came from. */
+export interface StoredPage {
+  /** 1-based. */
+  page: number;
+  status: StoredPageStatus;
+  /** Null where its job asked for no text. */
+  route: Route | null;
+  route_reason: string | null;
+}

@@ -55,6 +55,16 @@ fn classify(path: &Path, e: rusqlite::Error) -> Error {
     }
 }
 
+/// A stored page's status (`done` or `failed`) and where its text came from (`text`, `ocr`, `mixed`; `None`
+/// when its job asked for no text).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PageStatus {
+    pub page: usize,
+    pub status: String,
+    pub route: Option<String>,
+    pub route_reason: Option<String>,
+}
+
 /// A document as the store knows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentRecord {
@@ -231,12 +241,15 @@ impl Store {
         })
     }
 
-    /// Each stored page of a document with its status (`done` or `failed`), in page order.
-    pub fn page_statuses(&self, hash: &str) -> Result<Vec<(usize, String)>> {
+    /// Each stored page of a document with its status and route, in page order.
+    pub fn page_statuses(&self, hash: &str) -> Result<Vec<PageStatus>> {
         self.read(|c| {
-            let mut statement =
-                c.prepare_cached("SELECT p.page, p.status FROM pages p JOIN documents d ON d.id = p.document WHERE d.hash = ?1 ORDER BY p.page")?;
-            let rows = statement.query_map(params![hash], |r| Ok((r.get::<_, i64>(0)? as usize, r.get(1)?)))?;
+            let mut statement = c.prepare_cached(
+                "SELECT p.page, p.status, p.route, p.route_reason FROM pages p JOIN documents d ON d.id = p.document WHERE d.hash = ?1 ORDER BY p.page",
+            )?;
+            let rows = statement.query_map(params![hash], |r| {
+                Ok(PageStatus { page: r.get::<_, i64>(0)? as usize, status: r.get(1)?, route: r.get(2)?, route_reason: r.get(3)? })
+            })?;
             rows.collect()
         })
     }
