@@ -165,8 +165,8 @@ pub fn extract(page: &PdfPage, width: u32, height: u32, ignore_invisible: bool) 
         for c in text.chars().iter() {
             let generated = c.is_generated().unwrap_or(false);
             let ch = match c.unicode_value() {
-                // pdfium's mark for a hyphen that ends a line.
-                2 => '-',
+                // pdfium's marks for a hyphen that ends a line (the word goes on on the next).
+                2 | 0xFFFE => '-',
                 0 => '\u{FFFD}',
                 u => char::from_u32(u).unwrap_or('\u{FFFD}'),
             };
@@ -250,15 +250,19 @@ pub struct LineRules {
     /// A gap along the line wider than this many character heights ends it (a column gutter, a table's
     /// cell border) even where the PDF did not break the text.
     pub max_gap_heights: f32,
-    /// A character whose centre is off the line's centre line by more than this many heights starts a new one.
+    /// A character whose centre is off the line's centre line by more than this many heights starts a new
+    /// one, unless it still overlaps the previous character across the line by `min_overlap` of the
+    /// smaller height (a raised or lowered letter inside a word, as in the TeX logo).
     pub max_offset_heights: f32,
-    /// Directions further apart than this (degrees) are different lines.
+    pub min_overlap: f32,
+    /// Directions further apart than this (degrees) are different lines, unless the turned character still
+    /// overlaps the line across by `min_overlap`.
     pub max_turn_degrees: f32,
 }
 
 impl Default for LineRules {
     fn default() -> Self {
-        LineRules { max_gap_heights: 2.5, max_offset_heights: 0.6, max_turn_degrees: 10.0 }
+        LineRules { max_gap_heights: 2.5, max_offset_heights: 0.6, min_overlap: 0.3, max_turn_degrees: 10.0 }
     }
 }
 
@@ -276,7 +280,8 @@ pub fn build_lines(chars: &[LayerChar], rules: &LineRules) -> Vec<OcrLine> {
         }
         if let (Some(b), Some(last)) = (c.bbox, current.iter().rev().find(|l| l.bbox.is_some())) {
             let lb = last.bbox.unwrap();
-            let dir = last.dir;
+            // Along and across the line as its first character runs, so one turned glyph does not turn it.
+            let dir = current.iter().find(|l| l.bbox.is_some()).map_or(last.dir, |f| f.dir);
             let turned = dir[0] * c.dir[0] + dir[1] * c.dir[1] < cos_turn;
             let normal = [-dir[1], dir[0]];
             let height = extent(&lb, normal).max(extent(&b, normal)).max(1.0);
@@ -285,7 +290,16 @@ pub fn build_lines(chars: &[LayerChar], rules: &LineRules) -> Vec<OcrLine> {
             let along = (cc[0] - lc[0]) * dir[0] + (cc[1] - lc[1]) * dir[1];
             let gap = along - (extent(&lb, dir) + extent(&b, dir)) / 2.0;
             let backwards = along < -height;
-            if turned || offset > rules.max_offset_heights * height || gap > rules.max_gap_heights * height || backwards {
+            let across = |b: &BBox| {
+                let t: Vec<f32> = [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]].iter().map(|p| p[0] * normal[0] + p[1] * normal[1]).collect();
+                (t.iter().cloned().fold(f32::MAX, f32::min), t.iter().cloned().fold(f32::MIN, f32::max))
+            };
+            let ((l0, l1), (c0, c1)) = (across(&lb), across(&b));
+            let overlap = (l1.min(c1) - l0.max(c0)).max(0.0) / (l1 - l0).min(c1 - c0).max(1.0);
+            let stepped = offset > rules.max_offset_heights * height && overlap < rules.min_overlap;
+            // A glyph drawn turned or mirrored on the line itself (the reversed E of the XeTeX logo) stays in it.
+            let turned = turned && overlap < rules.min_overlap;
+            if turned || stepped || gap > rules.max_gap_heights * height || backwards {
                 finish_line(&mut current, &mut lines);
             }
         }
@@ -347,9 +361,15 @@ mod tests {
         chars.extend(word("right", 400.0, 10.0));
         chars.push(LayerChar { ch: '\n', bbox: None, dir: [1.0, 0.0] });
         chars.extend(word("next", 10.0, 30.0));
+        // The line below, with no break in the text before it.
+        chars.extend(word("below", 10.0, 50.0));
+        // A lowered letter inside a word stays in it.
+        chars.push(ch('T', 200.0, 50.0));
+        chars.push(ch('E', 209.0, 58.0));
+        chars.push(ch('X', 218.0, 50.0));
         let lines = build_lines(&chars, &LineRules::default());
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["left one", "right", "next"]);
+        assert_eq!(texts, ["left one", "right", "next", "below", "TEX"]);
         assert_eq!(lines[0].polygon[0], [10.0, 10.0]);
         assert_eq!(lines[0].polygon[2], [10.0 + 7.0 * 9.0 + 8.0, 22.0]);
         assert!(lines.iter().all(|l| l.source == LineSource::Pdf && l.score == 1.0));

@@ -30,9 +30,11 @@ impl WordScore {
     }
 }
 
-/// The words of `text`: split at whitespace, case kept, punctuation at either end dropped.
+/// The words of `text`: split at whitespace, case kept, punctuation at either end dropped. pdfium's marks for
+/// a hyphen at the end of a line (U+0002, U+FFFE) split too: a word hyphenated across two lines counts as
+/// its two halves, as the page shows them.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).filter(|w| !w.is_empty())
+    text.split(|c: char| c.is_whitespace() || c == '\u{2}' || c == '\u{FFFE}').map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).filter(|w| !w.is_empty())
 }
 
 /// How many of `found`'s words are in `truth`, each counted at most as often as it occurs there.
@@ -66,5 +68,7 @@ mod tests {
         assert!((s.f1 - 2.0 * (5.0 / 6.0) / (1.0 + 5.0 / 6.0)).abs() < 1e-9);
         // Words run together match nothing.
         assert_eq!(word_score("the cat", "thecat").matched, 0);
+        // A word hyphenated at a line's end is its two halves.
+        assert_eq!(word_score("under\u{FFFE}score", "under-\nscore").f1, 1.0);
     }
 }
