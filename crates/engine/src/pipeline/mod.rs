@@ -302,6 +302,8 @@ impl Pipeline {
             page.result.record(Stage::Ocr.name(), Outcome::Skipped { reason }, 0.0);
             return;
         }
+        // Should OCR fail on a mixed page, its text-layer lines stay.
+        let fallback = if route == Route::Mixed { layer_lines.clone() } else { Vec::new() };
         let (lines, ms) = self.timed(Stage::Ocr, 1, || {
             let ocr = self.ocr.read().unwrap_or_else(|p| p.into_inner());
             match route {
@@ -324,7 +326,10 @@ impl Pipeline {
                 page.result.lines = lines;
                 page.result.record(Stage::Ocr.name(), Outcome::Done, ms);
             }
-            Err(failure) => Self::failed(page, Stage::Ocr, failure, ms),
+            Err(failure) => {
+                page.result.lines = fallback;
+                Self::failed(page, Stage::Ocr, failure, ms)
+            }
         }
     }
 
