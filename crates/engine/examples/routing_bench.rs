@@ -96,7 +96,7 @@ fn print_table(passes: &[&Pass]) {
 fn pass(hub: &Arc<ModelHub>, renderer: &Renderer, store: &Store, document: &Document, pages: usize, dpi: f32, mode: TextLayerMode, truth: Option<&[String]>) -> Pass {
     let options = PipelineOptions { stages: vec![Stage::Layout, Stage::Ocr], text_layer: mode, ..PipelineOptions::default() };
     let pipeline = Pipeline::new(Arc::clone(hub), options);
-    let read = if mode == TextLayerMode::Ocr { TextLayerRead::None } else { TextLayerRead::All };
+    let read = TextLayerRead::for_mode(mode, true);
     let hash = document.content_hash().unwrap();
     store.register(document).unwrap();
     let run_page = |p: usize| -> PageResult {

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::memory::{current_rss_bytes, heap_in_use_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
 use crate::document::source::{self, Document, DocumentKind};
-use crate::text::TextLayer;
+use crate::text::{TextLayer, TextLayerMode};
 use crate::{native, Error, Result};
 
 /// How big a rendered page should be.
@@ -129,6 +129,19 @@ pub enum TextLayerRead {
     All,
     /// Leaving out text drawn invisibly.
     Visible,
+}
+
+impl TextLayerRead {
+    /// What a job's pages need read: nothing under `ocr` (or when `wants_text` is false, no text stage),
+    /// the visible text under `redo`, all of it otherwise.
+    pub fn for_mode(mode: TextLayerMode, wants_text: bool) -> Self {
+        match mode {
+            _ if !wants_text => TextLayerRead::None,
+            TextLayerMode::Ocr => TextLayerRead::None,
+            TextLayerMode::Redo => TextLayerRead::Visible,
+            TextLayerMode::Auto | TextLayerMode::Text => TextLayerRead::All,
+        }
+    }
 }
 
 struct Request {

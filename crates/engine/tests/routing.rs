@@ -120,12 +120,7 @@ const IMAGE_PT: [f32; 4] = [66.0, 792.0 - 290.0, 546.0, 792.0 - 200.0];
 
 fn run(path: &Path, mode: TextLayerMode) -> PageResult {
     let document = source::open_file(path, &OpenOptions::default()).unwrap();
-    let read = match mode {
-        TextLayerMode::Ocr => TextLayerRead::None,
-        TextLayerMode::Redo => TextLayerRead::Visible,
-        _ => TextLayerRead::All,
-    };
-    let rendered = renderer().render_with_text(&document, 0, RenderSize::Dpi(DPI), read).unwrap();
+    let rendered = renderer().render_with_text(&document, 0, RenderSize::Dpi(DPI), TextLayerRead::for_mode(mode, true)).unwrap();
     let options = PipelineOptions { stages: vec![Stage::Orientation, Stage::Layout, Stage::Ocr], text_layer: mode, ..PipelineOptions::default() };
     let pipeline = Pipeline::new(Arc::clone(hub()), options);
     let page = pipeline.rendered_page(path.display().to_string(), 1, DPI, rendered);

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::pipeline::{PageResult, StageOutcome};
 use crate::stages::{BBox, LineSource, Quad, Table};
 use crate::text::Route;
-use crate::store::pages::{page_status, polygon_bbox};
+use crate::stages::polygon_bbox;
+use crate::store::pages::page_status;
 use crate::store::{DocumentRecord, Store};
 use crate::{Error, Result};
 

@@ -26,7 +26,7 @@ use crate::stages::ocr::{OcrOptions, OcrStage};
 use crate::stages::orientation::{make_upright, OrientationStage};
 use crate::stages::reading_order::{assign_text, reading_order};
 use crate::stages::table::TableStage;
-use crate::stages::{BBox, LayoutRegion, LineSource, OcrLine};
+use crate::stages::{polygon_bbox, BBox, LayoutRegion, LineSource, OcrLine};
 use crate::text::{self, Route, RouteParams, TextLayerMode};
 use crate::Error;
 
@@ -498,7 +498,7 @@ impl Pipeline {
 /// text is never doubled. Returns the text-layer lines, then the OCR lines.
 fn ocr_regions(ocr: &OcrStage, image: &RgbImage, regions: &[BBox], layer_lines: Vec<OcrLine>) -> crate::Result<Vec<OcrLine>> {
     const MARGIN: f32 = 4.0;
-    let layer_boxes: Vec<BBox> = layer_lines.iter().map(|l| quad_bbox(&l.polygon)).collect();
+    let layer_boxes: Vec<BBox> = layer_lines.iter().map(|l| polygon_bbox(&l.polygon)).collect();
     let mut lines = layer_lines;
     let (w, h) = (image.width() as f32, image.height() as f32);
     for r in regions {
@@ -515,7 +515,7 @@ fn ocr_regions(ocr: &OcrStage, image: &RgbImage, regions: &[BBox], layer_lines: 
                 p[0] += x0;
                 p[1] += y0;
             }
-            let b = quad_bbox(&line.polygon);
+            let b = polygon_bbox(&line.polygon);
             let own = text::layer::area(&b).max(1.0);
             if layer_boxes.iter().all(|l| text::layer::area(&intersection(&b, l)) / own < 0.5) {
                 lines.push(line);
@@ -523,12 +523,6 @@ fn ocr_regions(ocr: &OcrStage, image: &RgbImage, regions: &[BBox], layer_lines: 
         }
     }
     Ok(lines)
-}
-
-fn quad_bbox(q: &crate::stages::Quad) -> BBox {
-    let xs = q.iter().map(|p| p[0]);
-    let ys = q.iter().map(|p| p[1]);
-    [xs.clone().fold(f32::MAX, f32::min), ys.clone().fold(f32::MAX, f32::min), xs.fold(f32::MIN, f32::max), ys.fold(f32::MIN, f32::max)]
 }
 
 fn intersection(a: &BBox, b: &BBox) -> BBox {

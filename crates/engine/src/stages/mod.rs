@@ -20,6 +20,18 @@ pub type BBox = [f32; 4];
 /// A quadrilateral in page pixels, clockwise from the top-left corner.
 pub type Quad = [[f32; 2]; 4];
 
+/// The axis-aligned box around a polygon.
+pub fn polygon_bbox(polygon: &Quad) -> BBox {
+    let xs = polygon.iter().map(|p| p[0]);
+    let ys = polygon.iter().map(|p| p[1]);
+    [
+        xs.clone().fold(f32::INFINITY, f32::min),
+        ys.clone().fold(f32::INFINITY, f32::min),
+        xs.fold(f32::NEG_INFINITY, f32::max),
+        ys.fold(f32::NEG_INFINITY, f32::max),
+    ]
+}
+
 /// How far the page's content is turned clockwise, as the orientation model sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PageOrientation {

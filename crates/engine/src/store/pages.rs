@@ -11,7 +11,7 @@ use crate::models::ModelId;
 use crate::native;
 use crate::pipeline::{Outcome, PageResult, Stage, StageOutcome};
 use crate::text::Route;
-use crate::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Quad, Table, TableCell};
+use crate::stages::{polygon_bbox, Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell};
 
 /// A page's status as the store and its readers name it.
 pub fn page_status(result: &PageResult) -> &'static str {
@@ -22,17 +22,6 @@ pub fn page_status(result: &PageResult) -> &'static str {
     }
 }
 
-/// The axis-aligned box around a polygon.
-pub fn polygon_bbox(polygon: &Quad) -> [f32; 4] {
-    let xs = polygon.iter().map(|p| p[0]);
-    let ys = polygon.iter().map(|p| p[1]);
-    [
-        xs.clone().fold(f32::INFINITY, f32::min),
-        ys.clone().fold(f32::INFINITY, f32::min),
-        xs.fold(f32::NEG_INFINITY, f32::max),
-        ys.fold(f32::NEG_INFINITY, f32::max),
-    ]
-}
 
 /// The id under which embeddings of the shipped embedding model are stored: its manifest checksum.
 pub fn embedding_model_id() -> &'static str {

@@ -290,9 +290,11 @@ pub fn build_lines(chars: &[LayerChar], rules: &LineRules) -> Vec<OcrLine> {
             let along = (cc[0] - lc[0]) * dir[0] + (cc[1] - lc[1]) * dir[1];
             let gap = along - (extent(&lb, dir) + extent(&b, dir)) / 2.0;
             let backwards = along < -height;
+            // A box's span across the line: its centre's projection, give or take half its extent.
             let across = |b: &BBox| {
-                let t: Vec<f32> = [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]].iter().map(|p| p[0] * normal[0] + p[1] * normal[1]).collect();
-                (t.iter().cloned().fold(f32::MAX, f32::min), t.iter().cloned().fold(f32::MIN, f32::max))
+                let (mid, half) = (centre(b), extent(b, normal) / 2.0);
+                let t = mid[0] * normal[0] + mid[1] * normal[1];
+                (t - half, t + half)
             };
             let ((l0, l1), (c0, c1)) = (across(&lb), across(&b));
             let overlap = (l1.min(c1) - l0.max(c0)).max(0.0) / (l1 - l0).min(c1 - c0).max(1.0);

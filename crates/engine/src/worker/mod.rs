@@ -667,12 +667,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
         // Intake: render pages one at a time, only as fast as the next stage takes them.
         let intake = scope.spawn(move || {
             // Text layers are read with the pages when the job wants text and may take it from them.
-            let read_text = match spec.text_layer {
-                _ if !spec.stages.contains(&Stage::Ocr) => TextLayerRead::None,
-                TextLayerMode::Ocr => TextLayerRead::None,
-                TextLayerMode::Redo => TextLayerRead::Visible,
-                TextLayerMode::Auto | TextLayerMode::Text => TextLayerRead::All,
-            };
+            let read_text = TextLayerRead::for_mode(spec.text_layer, spec.stages.contains(&Stage::Ocr));
             let mut i = 0;
             // Documents of "analyse this page now" requests recorded in the store, each once per job.
             let mut registered: Vec<String> = Vec::new();
