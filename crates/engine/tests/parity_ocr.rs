@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::document::source::{self, OpenOptions};
-use folio_engine::stages::ocr::{OcrOptions, OcrStage};
+use folio_engine::stages::ocr::{OcrOptions, OcrStage, SpaceParams, SpaceRule};
 use folio_engine::stages::OcrLine;
 use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 use serde::Deserialize;
@@ -29,16 +29,23 @@ fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The reference's spaces: only those the recogniser emits. Folio's default also puts back the spaces the
+/// alignment shows (`SpaceRule::Alignment`); the parity tests compare the reference's text, and
+/// `alignment_spaces_only_add_spaces` checks that the default changes nothing else.
+fn model_spaces() -> SpaceParams {
+    SpaceParams { rule: SpaceRule::Model, ..SpaceParams::default() }
+}
+
 fn stage() -> &'static OcrStage {
     static STAGE: OnceLock<OcrStage> = OnceLock::new();
-    STAGE.get_or_init(|| OcrStage::new(Arc::clone(hub()), OcrOptions::default()))
+    STAGE.get_or_init(|| OcrStage::new(Arc::clone(hub()), OcrOptions { spaces: model_spaces(), ..OcrOptions::default() }))
 }
 
 /// The stage batching crops for the recogniser as the reference does (six at a time, whatever their width):
 /// padding changes what the recogniser reads, so parity is checked with the reference's batches.
 fn reference_stage() -> &'static OcrStage {
     static STAGE: OnceLock<OcrStage> = OnceLock::new();
-    STAGE.get_or_init(|| OcrStage::new(Arc::clone(hub()), OcrOptions { rec_batch_columns: usize::MAX, ..OcrOptions::default() }))
+    STAGE.get_or_init(|| OcrStage::new(Arc::clone(hub()), OcrOptions { rec_batch_columns: usize::MAX, spaces: model_spaces(), ..OcrOptions::default() }))
 }
 
 #[derive(Deserialize)]
@@ -178,6 +185,52 @@ fn ocr_with_the_column_budget_stays_within_one_percent_of_the_reference() {
         assert_eq!(lines.len(), golden.ocr.len(), "{name}");
         assert!(rate <= 0.01, "{name}: CER {:.2}%", rate * 100.0);
     }
+}
+
+/// The default space rule only adds spaces: per line, the same characters as the reference's decoding, the
+/// same polygon; its words joined by single spaces are its text, and each word's box lies inside its
+/// line's polygon (upright, turned and upside-down pages alike).
+#[test]
+fn alignment_spaces_only_add_spaces() {
+    let _turn = exclusive();
+    let aligned = OcrStage::new(Arc::clone(hub()), OcrOptions::default());
+    assert_eq!(aligned.options().spaces.rule, SpaceRule::Alignment);
+    let (mut lines_seen, mut spaces_added) = (0, 0);
+    for name in PAGES {
+        let page = image::open(repo(&format!("tests/fixtures/pages/{name}.png"))).unwrap().to_rgb8();
+        let (readings, _) = aligned.read_page(&page).unwrap();
+        let model = aligned.lines(readings.clone(), &model_spaces());
+        let ours = aligned.lines(readings, &aligned.options().spaces);
+        assert_eq!(model.len(), ours.len(), "{name}");
+        for (m, o) in model.iter().zip(&ours) {
+            assert_eq!(strip(&m.text), strip(&o.text), "{name}: characters changed");
+            assert_eq!(m.polygon, o.polygon);
+            let joined = o.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            assert_eq!(joined, o.text.split_whitespace().collect::<Vec<_>>().join(" "), "{name}: words are not the text");
+            assert!(!o.words.is_empty() || o.text.trim().is_empty(), "{name}: a line without words: {:?}", o.text);
+            for w in &o.words {
+                assert!(inside(&w.polygon, &o.polygon), "{name}: word {:?} {:?} outside line {:?}", w.text, w.polygon, o.polygon);
+            }
+            spaces_added += o.text.matches(' ').count().saturating_sub(m.text.trim().matches(' ').count());
+            lines_seen += 1;
+        }
+    }
+    println!("{lines_seen} lines, {spaces_added} spaces put back by the alignment rule");
+    assert!(lines_seen > 100 && spaces_added > 0);
+}
+
+/// Whether every corner of `inner` lies inside convex `outer` (clockwise corners), give or take 0.01 px.
+fn inside(inner: &[[f32; 2]; 4], outer: &[[f32; 2]; 4]) -> bool {
+    let area = |p: &[[f32; 2]; 4]| (0..4).map(|i| p[i][0] * p[(i + 1) % 4][1] - p[(i + 1) % 4][0] * p[i][1]).sum::<f32>();
+    let sign = area(outer).signum();
+    inner.iter().all(|q| {
+        (0..4).all(|i| {
+            let (a, b) = (outer[i], outer[(i + 1) % 4]);
+            let cross = (b[0] - a[0]) * (q[1] - a[1]) - (b[1] - a[1]) * (q[0] - a[0]);
+            let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt().max(1e-6);
+            cross * sign / len >= -0.01
+        })
+    })
 }
 
 /// The first page of `three-pages.pdf` rendered at 150 dpi, with the PDF's path (for its text layer).

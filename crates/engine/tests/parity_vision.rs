@@ -78,6 +78,7 @@ fn ocr_lines(golden: &Value) -> Vec<OcrLine> {
                 score: l["score"].as_f64().unwrap() as f32,
                 polygon: [pt(0), pt(1), pt(2), pt(3)],
                 source: Default::default(),
+                words: Vec::new(),
             }
         })
         .collect()

@@ -7,7 +7,7 @@ use std::path::Path;
 use folio_engine::document::source::{open_path, Document, OpenOptions};
 use folio_engine::export::{self, Format};
 use folio_engine::pipeline::{Outcome, PageResult, StageOutcome};
-use folio_engine::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell};
+use folio_engine::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell, Word};
 use folio_engine::store::{schema, JobDocument, Store, StoredSpec};
 use folio_engine::Error;
 use rusqlite::Connection;
@@ -34,6 +34,7 @@ fn full_page(document: &Document, page: usize) -> PageResult {
         score: 0.875,
         polygon: [[1.0, 2.0], [30.5, 2.5], [30.0, 8.25], [1.5, 8.0]],
         source: LineSource::Ocr,
+        words: vec![Word { text: "Heading".into(), polygon: [[1.0, 2.0], [20.0, 2.3], [19.8, 8.1], [1.5, 8.0]], score: 0.5 }],
     }];
     result.tables = vec![Table {
         bbox: [0.0, 10.0, 40.0, 30.0],

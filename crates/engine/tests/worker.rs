@@ -361,7 +361,7 @@ fn a_full_disk_stops_the_job_with_the_error_and_keeps_what_was_committed() {
     worker.attach_store(Arc::clone(&store));
     // Each page carries 100 KB of text, and the store has room for about one page more.
     worker.set_hook("pad", Box::new(|page| {
-        page.lines = vec![folio_engine::stages::OcrLine { text: "x".repeat(100_000), score: 1.0, polygon: [[0.0; 2]; 4], source: Default::default() }];
+        page.lines = vec![folio_engine::stages::OcrLine { text: "x".repeat(100_000), score: 1.0, polygon: [[0.0; 2]; 4], source: Default::default(), words: Vec::new() }];
         Ok(0.0)
     }));
     store.limit_size(store.file_bytes() + 160_000).unwrap();

@@ -23,6 +23,17 @@ pub struct Line {
     pub bbox: BBox,
     pub confidence: f32,
     pub source: LineSource,
+    /// The line's words in reading order (their texts joined by single spaces give the line's text).
+    pub words: Vec<Word>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    /// Inside the line's polygon, in the line's corner order.
+    pub polygon: Quad,
+    pub bbox: BBox,
+    pub confidence: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,7 +94,18 @@ impl Page {
             lines: result
                 .lines
                 .iter()
-                .map(|l| Line { text: l.text.clone(), polygon: l.polygon, bbox: polygon_bbox(&l.polygon), confidence: l.score, source: l.source })
+                .map(|l| Line {
+                    text: l.text.clone(),
+                    polygon: l.polygon,
+                    bbox: polygon_bbox(&l.polygon),
+                    confidence: l.score,
+                    source: l.source,
+                    words: l
+                        .words
+                        .iter()
+                        .map(|w| Word { text: w.text.clone(), polygon: w.polygon, bbox: polygon_bbox(&w.polygon), confidence: w.score })
+                        .collect(),
+                })
                 .collect(),
             regions: result
                 .regions

@@ -87,6 +87,19 @@ pub struct OcrLine {
     pub polygon: Quad,
     #[serde(default)]
     pub source: LineSource,
+    /// The line's words in reading order, each with its box inside the line's polygon.
+    #[serde(default)]
+    pub words: Vec<Word>,
+}
+
+/// One word of a line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    /// The word's corners in page pixels, in the line's corner order.
+    pub polygon: Quad,
+    /// The recogniser's mean confidence over the word's characters (1.0 for text-layer words).
+    pub score: f32,
 }
 
 /// One cell of a recognised table.

@@ -147,6 +147,7 @@ mod tests {
             score: 1.0,
             polygon: [[x, y], [x + 20.0, y], [x + 20.0, y + 10.0], [x, y + 10.0]],
             source: Default::default(),
+            words: Vec::new(),
         };
         let orphans = assign_text(&mut regions, &[line("inner", 20.0, 20.0), line("outer", 300.0, 300.0), line("none", 900.0, 900.0)]);
         assert_eq!(regions[1].text, "inner");

@@ -98,13 +98,14 @@ pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result
         regions.execute(params![document, page, i as i64, r.class, x0, y0, x1, y1, r.score as f64, r.text])?;
     }
     let mut lines = connection.prepare_cached(
-        "INSERT INTO lines (document, page, ord, text, polygon, x0, y0, x1, y1, confidence, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO lines (document, page, ord, text, polygon, x0, y0, x1, y1, confidence, source, words)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for (i, l) in result.lines.iter().enumerate() {
         let [x0, y0, x1, y1] = polygon_bbox(&l.polygon).map(f64::from);
         let polygon = serde_json::to_string(&l.polygon).unwrap_or_default();
-        lines.execute(params![document, page, i as i64, l.text, polygon, x0, y0, x1, y1, l.score as f64, l.source.name()])?;
+        let words = serde_json::to_string(&l.words).unwrap_or_default();
+        lines.execute(params![document, page, i as i64, l.text, polygon, x0, y0, x1, y1, l.score as f64, l.source.name(), words])?;
     }
     let mut tables = connection.prepare_cached(
         "INSERT INTO page_tables (document, page, ord, x0, y0, x1, y1, html, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -171,16 +172,18 @@ pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut lines = connection.prepare_cached("SELECT text, polygon, confidence, source FROM lines WHERE document = ?1 AND page = ?2 ORDER BY ord")?;
+    let mut lines = connection.prepare_cached("SELECT text, polygon, confidence, source, words FROM lines WHERE document = ?1 AND page = ?2 ORDER BY ord")?;
     result.lines = lines
         .query_map(params![document, p], |r| {
             let polygon: String = r.get(1)?;
             let source: String = r.get(3)?;
+            let words: String = r.get(4)?;
             Ok(OcrLine {
                 text: r.get(0)?,
                 score: r.get::<_, f64>(2)? as f32,
                 polygon: serde_json::from_str(&polygon).map_err(text_error)?,
                 source: LineSource::parse(&source).unwrap_or_default(),
+                words: serde_json::from_str(&words).map_err(text_error)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

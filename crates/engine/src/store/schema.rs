@@ -6,11 +6,13 @@
 //! - version 1: documents known by their content hash, pages with an outcome per stage, and their regions,
 //!   lines, tables, chunks and embeddings in tables of their own; jobs and the pages each has finished.
 //!   The version-0 pages are imported (their table is kept as `pages_v0`).
+//! - version 2: each line's words (text, polygon, confidence) as JSON in `lines.words`; lines stored
+//!   before have none (`[]`) until their page is processed again.
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 /// The version this build writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 const V1: &str = "
 CREATE TABLE documents (
@@ -122,6 +124,8 @@ CREATE TABLE job_pages (
 ) WITHOUT ROWID;
 ";
 
+const V2: &str = "ALTER TABLE lines ADD COLUMN words TEXT NOT NULL DEFAULT '[]';";
+
 /// Why a file cannot be brought to [`VERSION`].
 #[derive(Debug)]
 pub enum MigrationError {
@@ -168,6 +172,7 @@ pub fn migrate(connection: &mut Connection) -> Result<usize, MigrationError> {
                     imported += super::legacy::import_v0(&tx, "pages_v0")?;
                 }
             }
+            1 => tx.execute_batch(V2)?,
             _ => unreachable!("every version below VERSION has a migration"),
         }
         from += 1;

@@ -5,7 +5,7 @@
 
 use pdfium_render::prelude::{PdfPage, PdfPageObject, PdfPageObjectCommon, PdfPageObjectType, PdfPageObjectsCommon, PdfPageTextRenderMode, PdfPoints, PdfRenderConfig};
 
-use crate::stages::{BBox, LineSource, OcrLine, Quad};
+use crate::stages::{BBox, LineSource, OcrLine, Quad, Word};
 
 /// An image drawn on the page, and how much of the text layer lies over it.
 #[derive(Debug, Clone, PartialEq)]
@@ -326,7 +326,17 @@ fn finish_line(current: &mut Vec<&LayerChar>, lines: &mut Vec<OcrLine>) {
     }
     // The line's direction: its first character's.
     let dir = chars.iter().find(|c| c.bbox.is_some()).map_or([1.0, 0.0], |c| c.dir);
-    lines.push(OcrLine { text, score: 1.0, polygon: oriented_rect(&boxes, dir), source: LineSource::Pdf });
+    let polygon = oriented_rect(&boxes, dir);
+    let words = chars
+        .split(|c| c.ch.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let boxes: Vec<BBox> = w.iter().filter_map(|c| c.bbox).collect();
+            let polygon = if boxes.is_empty() { polygon } else { oriented_rect(&boxes, dir) };
+            Word { text: w.iter().map(|c| c.ch).collect(), polygon, score: 1.0 }
+        })
+        .collect();
+    lines.push(OcrLine { text, score: 1.0, polygon, source: LineSource::Pdf, words });
 }
 
 /// The rectangle along `dir` that holds every box: clockwise from the line's top-left as it reads.

@@ -37,12 +37,53 @@ pub fn vocabulary(character_metadata: &str) -> Vec<String> {
     vocab
 }
 
+/// One character the greedy decoder emitted, with the time steps its run covered (the recogniser's output
+/// steps run left to right across its input, one per 8 pixels at height 48 for PP-OCR).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignedChar {
+    /// The vocabulary entry (one character, or the space class).
+    pub text: String,
+    /// First and last step of the run the character was emitted from.
+    pub first: u32,
+    pub last: u32,
+    /// The probability at the run's first step (what the line's score averages).
+    pub prob: f32,
+    /// The highest probability of the space class over the steps between the previous character and this
+    /// one (0 for the first character): the recogniser's own hint of a space it did not emit.
+    pub space_before: f32,
+}
+
+/// What greedy CTC decoding read from one line: the characters with their steps, the mean confidence and
+/// the number of steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Alignment {
+    pub chars: Vec<AlignedChar>,
+    pub score: f64,
+    pub steps: usize,
+}
+
+impl Alignment {
+    /// The characters as one string, as the reference decodes them.
+    pub fn text(&self) -> String {
+        self.chars.iter().map(|c| c.text.as_str()).collect()
+    }
+}
+
 /// Greedy CTC over one sequence of `steps` × `classes` probabilities: per step the arg-max (first on ties),
 /// collapse repeats, drop blanks (index 0). The score is the mean of the kept steps' probabilities (0 if none).
 pub fn decode(probs: &[f32], steps: usize, classes: usize, vocab: &[String]) -> (String, f64) {
-    let mut text = String::new();
+    let alignment = align(probs, steps, classes, vocab);
+    (alignment.text(), alignment.score)
+}
+
+/// [`decode`], keeping where each character was emitted. The space class is the vocabulary's last entry
+/// when it is `" "`.
+pub fn align(probs: &[f32], steps: usize, classes: usize, vocab: &[String]) -> Alignment {
+    let space = vocab.last().filter(|s| s.as_str() == " ").map(|_| vocab.len() - 1);
+    let mut chars: Vec<AlignedChar> = Vec::new();
     let (mut sum, mut kept) = (0.0f64, 0usize);
     let mut previous = usize::MAX;
+    let mut space_since = 0f32;
     for t in 0..steps {
         let row = &probs[t * classes..(t + 1) * classes];
         let (mut best, mut best_p) = (0usize, row[0]);
@@ -54,14 +95,21 @@ pub fn decode(probs: &[f32], steps: usize, classes: usize, vocab: &[String]) -> 
         }
         if best != 0 && (t == 0 || best != previous) {
             if let Some(s) = vocab.get(best) {
-                text.push_str(s);
+                chars.push(AlignedChar { text: s.clone(), first: t as u32, last: t as u32, prob: best_p, space_before: space_since });
             }
             sum += best_p as f64;
             kept += 1;
+            space_since = 0.0;
+        } else if best != 0 && best == previous {
+            if let Some(c) = chars.last_mut() {
+                c.last = t as u32;
+            }
+        } else if let Some(s) = space {
+            space_since = space_since.max(row.get(s).copied().unwrap_or(0.0));
         }
         previous = best;
     }
-    (text, if kept == 0 { 0.0 } else { sum / kept as f64 })
+    Alignment { chars, score: if kept == 0 { 0.0 } else { sum / kept as f64 }, steps }
 }
 
 #[cfg(test)]
@@ -95,5 +143,12 @@ mod tests {
         let want = (0.8f32 as f64 + 1.0 + 0.8f32 as f64 + 0.9f32 as f64) / 4.0;
         assert!((score - want).abs() < 1e-12);
         assert_eq!(decode(&[1.0, 0.0, 0.0, 0.0], 1, 4, &vocab), (String::new(), 0.0));
+
+        let a = align(&flat, 8, 4, &vocab);
+        let spans: Vec<(&str, u32, u32)> = a.chars.iter().map(|c| (c.text.as_str(), c.first, c.last)).collect();
+        assert_eq!(spans, vec![("a", 0, 1), ("a", 3, 3), ("b", 4, 5), (" ", 7, 7)]);
+        // The space class's probability over the blank steps before a character is kept as a hint.
+        assert_eq!(a.chars[1].space_before, 0.0);
+        assert_eq!(a.chars[3].space_before, 0.5);
     }
 }

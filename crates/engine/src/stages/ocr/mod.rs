@@ -23,6 +23,7 @@ pub mod ctc;
 pub mod db;
 pub mod geometry;
 pub mod warp;
+pub mod words;
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -39,6 +40,7 @@ use crate::{Error, Result};
 
 pub use db::DbParams;
 pub use warp::crop_quad;
+pub use words::{SpaceParams, SpaceRule};
 
 /// Settings of the stage; the defaults are the reference's.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -59,11 +61,13 @@ pub struct OcrOptions {
     /// reference's sizes). Lines are still cut from the full page for recognition; a memory budget sets
     /// this while the peaks leave no room for full-size detection.
     pub det_max_side: Option<u32>,
+    /// Where a line's text gets its spaces (and its words).
+    pub spaces: SpaceParams,
 }
 
 impl Default for OcrOptions {
     fn default() -> Self {
-        OcrOptions { cls_batch: 6, rec_batch: 6, rec_batch_columns: REC_BATCH_COLUMNS, text_score: 0.5, use_cls: true, det_max_side: None }
+        OcrOptions { cls_batch: 6, rec_batch: 6, rec_batch_columns: REC_BATCH_COLUMNS, text_score: 0.5, use_cls: true, det_max_side: None, spaces: SpaceParams::default() }
     }
 }
 
@@ -199,6 +203,14 @@ impl OcrStage {
 
     /// [`OcrStage::run`], with where the time went.
     pub fn run_timed(&self, page: &RgbImage) -> Result<(Vec<OcrLine>, OcrTimings)> {
+        let (readings, timings) = self.read_page(page)?;
+        Ok((self.lines(readings, &self.options.spaces), timings))
+    }
+
+    /// What the recogniser read on a page, line by line, before the score filter and the space rule: the
+    /// steps [`OcrStage::run`] takes up to decoding (with its timings), so that several space rules can be
+    /// applied to one reading ([`OcrStage::lines`]).
+    pub fn read_page(&self, page: &RgbImage) -> Result<(Vec<LineReading>, OcrTimings)> {
         let started = Instant::now();
         let mut timings = OcrTimings::default();
         let (raw_w, raw_h) = page.dimensions();
@@ -220,30 +232,51 @@ impl OcrStage {
 
         let t = Instant::now();
         let mut crops: Vec<RgbImage> = boxes.iter().map(|q| crop_quad(&image, q)).collect();
-        if self.options.use_cls {
-            self.classify(&mut crops)?;
-        }
+        let directions = if self.options.use_cls { Some(self.classify(&mut crops)?) } else { None };
         timings.cls_ms = t.elapsed().as_secs_f64() * 1000.0;
 
         let t = Instant::now();
-        let texts = self.recognize(&crops)?;
+        let readings = self.read(&crops)?;
+        drop(crops);
         timings.rec_ms = t.elapsed().as_secs_f64() * 1000.0;
 
         let (fw, fh) = (raw_w as f32, raw_h as f32);
-        let lines = boxes
-            .iter()
-            .zip(texts)
-            .filter(|(_, (_, score))| *score >= self.options.text_score as f64)
-            .map(|(quad, (text, score))| {
-                let polygon = quad.map(|[x, y]| {
-                    let (x, y) = (x * ratio_w, (y - pad_top as f32) * ratio_h);
-                    [x.max(0.0).min(fw), y.max(0.0).min(fh)]
-                });
-                OcrLine { text, score: score as f32, polygon, source: LineSource::Ocr }
+        let to_page = |q: &Quad| {
+            q.map(|[x, y]| {
+                let (x, y) = (x * ratio_w, (y - pad_top as f32) * ratio_h);
+                [x.max(0.0).min(fw), y.max(0.0).min(fh)]
+            })
+        };
+        let lines = readings
+            .into_iter()
+            .zip(&boxes)
+            .enumerate()
+            .map(|(i, (reading, quad))| {
+                let flipped = directions.as_ref().is_some_and(|d| d[i].rotated);
+                let frame = words::LineFrame { quad: to_page(quad), width_steps: reading.width_steps, turned: warp::turns_crop(quad), flipped };
+                LineReading { reading, frame }
             })
             .collect();
         timings.total_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok((lines, timings))
+    }
+
+    /// A page's lines from its reading: lines under the score threshold dropped, the rest given their spaces
+    /// and words by `spaces`.
+    pub fn lines(&self, readings: Vec<LineReading>, spaces: &SpaceParams) -> Vec<OcrLine> {
+        readings
+            .into_iter()
+            .filter(|l| l.reading.alignment.score >= self.options.text_score as f64)
+            .map(|LineReading { reading, frame }| {
+                let spans = words::split(&reading.alignment, spaces);
+                let text = match spaces.rule {
+                    SpaceRule::Model => reading.alignment.text(),
+                    SpaceRule::Alignment => spans.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "),
+                };
+                let words = words::place(&spans, &frame);
+                OcrLine { text, score: reading.alignment.score as f32, polygon: frame.quad, source: LineSource::Ocr, words }
+            })
+            .collect()
     }
 
     /// The detector's probability map for `image`: values, map width, map height.
@@ -323,9 +356,14 @@ impl OcrStage {
         Ok(Arc::clone(self.vocabulary.get_or_init(|| vocab)))
     }
 
-    /// Text and mean confidence of each crop, in the crops' order.
+    /// Text and mean confidence of each crop, in the crops' order, as the reference decodes them.
     pub fn recognize(&self, crops: &[RgbImage]) -> Result<Vec<(String, f64)>> {
-        let mut results = vec![(String::new(), 0.0); crops.len()];
+        Ok(self.read(crops)?.into_iter().map(|r| (r.alignment.text(), r.alignment.score)).collect())
+    }
+
+    /// What the recogniser read from each crop, with where each character was emitted.
+    pub fn read(&self, crops: &[RgbImage]) -> Result<Vec<Reading>> {
+        let mut results = vec![Reading::default(); crops.len()];
         if crops.is_empty() {
             return Ok(results);
         }
@@ -351,9 +389,13 @@ impl OcrStage {
                     format!("the model has {classes} classes but its character list gives {}", vocab.len()),
                 ));
             }
+            // Steps per input pixel: the recogniser's output runs across the padded batch width.
+            let steps_per_px = steps as f32 / tw as f32;
             for (b, &i) in batch.iter().enumerate() {
                 let probs = &values[b * steps * classes..(b + 1) * steps * classes];
-                results[i] = ctc::decode(probs, steps, classes, &vocab);
+                let alignment = ctc::align(probs, steps, classes, &vocab);
+                let width_steps = rec_width(&crops[i], th, tw) as f32 * steps_per_px;
+                results[i] = Reading { alignment, width_steps };
             }
         }
         Ok(results)
@@ -418,14 +460,33 @@ pub fn filter_and_order(boxes: Vec<Quad>, w: u32, h: u32) -> Vec<Quad> {
     geometry::reading_order(&kept).into_iter().map(|i| kept[i]).collect()
 }
 
+/// One line of a page as the recogniser read it, and where it lies on the page.
+#[derive(Debug, Clone)]
+pub struct LineReading {
+    pub reading: Reading,
+    pub frame: words::LineFrame,
+}
+
+/// One crop's reading: the characters with their steps, and the crop's own width in steps.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub alignment: ctc::Alignment,
+    pub width_steps: f32,
+}
+
+/// How wide a crop is at the recogniser's height (at most the batch's width `tw`).
+fn rec_width(crop: &RgbImage, th: usize, tw: usize) -> usize {
+    let ratio = crop.width() as f64 / crop.height() as f64;
+    ((th as f64 * ratio).ceil() as usize).min(tw).max(1)
+}
+
 /// The crops `batch` indexes, each resized to height `th` keeping its aspect ratio (at most `tw` wide),
 /// normalised and zero-padded on the right into one `[batch, 3, th, tw]` tensor.
 fn line_batch(crops: &[RgbImage], batch: &[usize], th: usize, tw: usize) -> Vec<f32> {
     let mut data = vec![0f32; batch.len() * 3 * th * tw];
     for (b, &i) in batch.iter().enumerate() {
         let crop = &crops[i];
-        let ratio = crop.width() as f64 / crop.height() as f64;
-        let rw = ((th as f64 * ratio).ceil() as usize).min(tw).max(1);
+        let rw = rec_width(crop, th, tw);
         let resized = resize_linear(crop, rw as u32, th as u32);
         write_rec_planes(&resized, &mut data[b * 3 * th * tw..(b + 1) * 3 * th * tw], tw, th);
     }

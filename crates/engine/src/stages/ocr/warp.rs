@@ -208,8 +208,7 @@ pub fn warp_perspective_cubic(src: &RgbImage, m: &[f64; 9], dst_w: u32, dst_h: u
 /// The reference's `get_rotate_crop_image`: the quad (tl, tr, br, bl) straightened to its own size, turned
 /// 90° counter-clockwise when it is at least 1.5 times taller than wide.
 pub fn crop_quad(image: &RgbImage, quad: &[PointF; 4]) -> RgbImage {
-    let cw = norm(quad[0], quad[1]).max(norm(quad[2], quad[3])) as u32;
-    let ch = norm(quad[0], quad[3]).max(norm(quad[1], quad[2])) as u32;
+    let (cw, ch) = crop_size(quad);
     if cw == 0 || ch == 0 {
         return RgbImage::new(cw.max(1), ch.max(1));
     }
@@ -218,11 +217,22 @@ pub fn crop_quad(image: &RgbImage, quad: &[PointF; 4]) -> RgbImage {
         Some(m) => warp_perspective_cubic(image, &m, cw, ch),
         None => RgbImage::new(cw, ch),
     };
-    if ch as f64 / cw as f64 >= 1.5 {
+    if turns_crop(quad) {
         rotate90_ccw(&crop)
     } else {
         crop
     }
+}
+
+/// The straightened crop's width and height.
+fn crop_size(quad: &[PointF; 4]) -> (u32, u32) {
+    (norm(quad[0], quad[1]).max(norm(quad[2], quad[3])) as u32, norm(quad[0], quad[3]).max(norm(quad[1], quad[2])) as u32)
+}
+
+/// Whether [`crop_quad`] turns the quad's crop a quarter (it is at least 1.5 times taller than wide).
+pub fn turns_crop(quad: &[PointF; 4]) -> bool {
+    let (cw, ch) = crop_size(quad);
+    cw > 0 && ch > 0 && ch as f64 / cw as f64 >= 1.5
 }
 
 /// `np.rot90`: a quarter turn counter-clockwise.
