@@ -6,9 +6,10 @@
 //!
 //! The scan's page 1 is the original's page FIRST.
 //!
-//! `cargo run --release -p folio-engine --example scan_words -- SCANNED.pdf ORIGINAL.pdf FIRST DPI PAGES [--json] [--sweep]`
+//! `cargo run --release -p folio-engine --example scan_words -- SCANNED.pdf ORIGINAL.pdf FIRST DPI PAGES [--clean] [--json] [--sweep]`
 //!
-//! `--json` prints one JSON object instead of the table; `--sweep` adds the space rule's parameters on a
+//! `--clean` reads ORIGINAL's own pages from FIRST on (rendered, never its text layer) instead of SCANNED's:
+//! the clean baseline. `--json` prints one JSON object instead of the table; `--sweep` adds the space rule's parameters on a
 //! grid around the defaults.
 
 use std::path::PathBuf;
@@ -45,7 +46,7 @@ fn main() {
     let flags: Vec<&str> = args.iter().filter(|a| a.starts_with("--")).map(String::as_str).collect();
     let positional: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let [scanned, original, first, dpi, pages] = positional[..] else {
-        eprintln!("usage: scan_words SCANNED.pdf ORIGINAL.pdf FIRST DPI PAGES [--json] [--sweep]");
+        eprintln!("usage: scan_words SCANNED.pdf ORIGINAL.pdf FIRST DPI PAGES [--clean] [--json] [--sweep]");
         std::process::exit(2);
     };
     let (scanned, original) = (PathBuf::from(scanned), PathBuf::from(original));
@@ -69,15 +70,18 @@ fn main() {
     let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
     let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges));
     let stage = OcrStage::new(Arc::clone(&hub), OcrOptions::default());
-    let document = source::open_file(&scanned, &OpenOptions::default()).expect("open the scanned PDF");
-    let pages = pages.min(document.page_count());
+    let clean = flags.contains(&"--clean");
+    let read_from = if clean { &original } else { &scanned };
+    let document = source::open_file(read_from, &OpenOptions::default()).expect("open the PDF to read");
+    let offset = if clean { first } else { 0 };
+    let pages = pages.min(document.page_count() - offset);
 
     let mut scores = vec![WordScore::default(); rules.len()];
     let (mut edits, mut truth_chars, mut seconds) = (0usize, 0usize, 0.0f64);
     let mut words_placed = (0usize, 0usize);
     for p in 0..pages {
         let truth = source::pdf_page_text(&original, first + p).expect("the original's text layer");
-        let image = renderer.render(&document, p, RenderSize::Dpi(dpi)).expect("render").into_rgb_image();
+        let image = renderer.render(&document, offset + p, RenderSize::Dpi(dpi)).expect("render").into_rgb_image();
         let started = Instant::now();
         let (readings, _) = stage.read_page(&image).expect("OCR");
         seconds += started.elapsed().as_secs_f64();
@@ -102,7 +106,7 @@ fn main() {
             .zip(&scores)
             .map(|((name, params), s)| json!({"rule": name, "params": params, "precision": s.precision, "recall": s.recall, "f1": s.f1, "truth_words": s.truth_words, "found_words": s.found_words}))
             .collect();
-        let out = json!({"scanned": scanned, "original": original, "dpi": dpi, "pages": pages, "cer": cer, "pages_per_min": ppm, "words": words_placed.0, "rules": rows});
+        let out = json!({"scanned": if clean { None } else { Some(&scanned) }, "original": original, "dpi": dpi, "pages": pages, "cer": cer, "pages_per_min": ppm, "words": words_placed.0, "rules": rows});
         println!("{out}");
         return;
     }

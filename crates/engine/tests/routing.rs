@@ -194,6 +194,16 @@ fn a_mixed_page_keeps_its_text_layer_and_reads_only_inside_the_image() {
     for line in &ocr {
         let b = bbox(&line.polygon);
         assert!(b[0] >= image[0] - 5.0 && b[1] >= image[1] - 5.0 && b[2] <= image[2] + 5.0 && b[3] <= image[3] + 5.0, "{:?} {b:?} outside {image:?}", line.text);
+        // Words read in the image's crop are put back on the page with their line.
+        assert!(!line.words.is_empty(), "{:?}", line.text);
+        for w in &line.words {
+            let wb = bbox(&w.polygon);
+            assert!(wb[0] >= b[0] - 0.01 && wb[1] >= b[1] - 0.01 && wb[2] <= b[2] + 0.01 && wb[3] <= b[3] + 0.01, "{:?} {wb:?} outside {b:?}", w.text);
+        }
+    }
+    // Text-layer lines carry their words, from the characters' boxes.
+    for line in page.lines.iter().filter(|l| l.source == LineSource::Pdf) {
+        assert_eq!(line.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "), line.text);
     }
     let read = squeezed(&ocr.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" "));
     assert!(read.contains(&squeezed(SCANNED[0])), "{read:?}");

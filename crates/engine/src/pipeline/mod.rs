@@ -511,10 +511,7 @@ fn ocr_regions(ocr: &OcrStage, image: &RgbImage, regions: &[BBox], layer_lines: 
         }
         let crop = image::imageops::crop_imm(image, x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32).to_image();
         for mut line in ocr.run(&crop)? {
-            for p in &mut line.polygon {
-                p[0] += x0;
-                p[1] += y0;
-            }
+            line.translate(x0, y0);
             let b = polygon_bbox(&line.polygon);
             let own = text::layer::area(&b).max(1.0);
             if layer_boxes.iter().all(|l| text::layer::area(&intersection(&b, l)) / own < 0.5) {

@@ -92,6 +92,16 @@ pub struct OcrLine {
     pub words: Vec<Word>,
 }
 
+impl OcrLine {
+    /// Moves the line and its words by `(dx, dy)` pixels (a line read in a crop, put back on its page).
+    pub fn translate(&mut self, dx: f32, dy: f32) {
+        for p in self.polygon.iter_mut().chain(self.words.iter_mut().flat_map(|w| w.polygon.iter_mut())) {
+            p[0] += dx;
+            p[1] += dy;
+        }
+    }
+}
+
 /// One word of a line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Word {
