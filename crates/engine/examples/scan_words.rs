@@ -20,22 +20,10 @@ use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::memory::MemoryGauges;
 use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::stages::ocr::{OcrOptions, OcrStage, SpaceParams, SpaceRule};
-use folio_engine::text::score::{word_score, WordScore};
+use folio_engine::text::score::{edit_distance, word_score, WordScore};
 use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 use serde_json::json;
 
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
 
 fn without_whitespace(s: &str) -> Vec<char> {
     s.chars().filter(|c| !c.is_whitespace() && *c != '\u{2}' && *c != '\u{FFFE}').collect()
@@ -91,7 +79,7 @@ fn main() {
             scores[k].add(&word_score(&truth, &text.join("\n")));
             if k == 1 {
                 let t = without_whitespace(&truth);
-                edits += levenshtein(&without_whitespace(&text.concat()), &t);
+                edits += edit_distance(&without_whitespace(&text.concat()), &t);
                 truth_chars += t.len();
                 words_placed.0 += lines.iter().map(|l| l.words.len()).sum::<usize>();
                 words_placed.1 += lines.iter().filter(|l| !l.words.is_empty()).count();

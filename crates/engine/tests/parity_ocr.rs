@@ -9,6 +9,7 @@ use folio_engine::memory::MemoryGauges;
 use folio_engine::document::source::{self, OpenOptions};
 use folio_engine::stages::ocr::{OcrOptions, OcrStage, SpaceParams, SpaceRule};
 use folio_engine::stages::OcrLine;
+use folio_engine::text::score::edit_distance as levenshtein;
 use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
 use serde::Deserialize;
 
@@ -58,20 +59,6 @@ struct GoldenLine {
     text: String,
     score: f32,
     polygon: [[f32; 2]; 4],
-}
-
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// Character error rate of `hyp` against `reference`.

@@ -161,21 +161,27 @@ pub fn migrate(connection: &mut Connection) -> Result<usize, MigrationError> {
     let mut imported = 0;
     while from < VERSION {
         let tx = connection.transaction()?;
-        match from {
+        from = match from {
+            // The import writes pages as this build does, so a first store goes straight to the newest
+            // tables and its pages come in with them.
             0 => {
                 let v0 = has_v0_pages(&tx)?;
                 if v0 {
                     tx.execute_batch("ALTER TABLE pages RENAME TO pages_v0;")?;
                 }
                 tx.execute_batch(V1)?;
+                tx.execute_batch(V2)?;
                 if v0 {
                     imported += super::legacy::import_v0(&tx, "pages_v0")?;
                 }
+                2
             }
-            1 => tx.execute_batch(V2)?,
+            1 => {
+                tx.execute_batch(V2)?;
+                2
+            }
             _ => unreachable!("every version below VERSION has a migration"),
-        }
-        from += 1;
+        };
         tx.pragma_update(None, "user_version", from)?;
         tx.commit()?;
     }

@@ -56,6 +56,22 @@ pub fn word_score(truth: &str, found: &str) -> WordScore {
     WordScore::from_counts(truth_words, found_words, matched)
 }
 
+/// The edit distance (insertions, deletions and substitutions of one character each) from `a` to `b`: the
+/// numerator of a character error rate.
+pub fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +86,13 @@ mod tests {
         assert_eq!(word_score("the cat", "thecat").matched, 0);
         // A word hyphenated at a line's end is its two halves.
         assert_eq!(word_score("under\u{FFFE}score", "under-\nscore").f1, 1.0);
+    }
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        let c = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(edit_distance(&c("kitten"), &c("sitting")), 3);
+        assert_eq!(edit_distance(&c(""), &c("abc")), 3);
+        assert_eq!(edit_distance(&c("same"), &c("same")), 0);
     }
 }
