@@ -139,6 +139,32 @@ fn the_first_stores_pages_are_imported() {
 }
 
 #[test]
+fn a_version_1_store_keeps_its_lines_and_gains_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("page.png");
+    png(&image, 55);
+    let document = open(&image);
+    let db = dir.path().join("v1.sqlite");
+    let hash = {
+        let store = Store::open(&db).unwrap();
+        let hash = store.register(&document).unwrap();
+        store.put_page(None, &full_page(&document, 1)).unwrap();
+        hash
+    };
+    {
+        // Back to version 1's tables: lines without their words.
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch("ALTER TABLE lines DROP COLUMN words; PRAGMA user_version = 1;").unwrap();
+    }
+    let store = Store::open(&db).unwrap();
+    let page = store.page(&hash, 1).unwrap().expect("the page survives the migration");
+    assert_eq!(page.lines[0].text, "Heading <b>&amp;</b>");
+    assert!(page.lines[0].words.is_empty(), "lines stored before words were kept have none");
+    store.put_page(None, &full_page(&document, 1)).unwrap();
+    assert_eq!(store.page(&hash, 1).unwrap().unwrap().lines[0].words, full_page(&document, 1).lines[0].words);
+}
+
+#[test]
 fn files_that_cannot_be_opened_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("garbage.sqlite");
