@@ -53,13 +53,11 @@ pub struct AlignedChar {
     pub space_before: f32,
 }
 
-/// What greedy CTC decoding read from one line: the characters with their steps, the mean confidence and
-/// the number of steps.
+/// What greedy CTC decoding read from one line: the characters with their steps, and the mean confidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Alignment {
     pub chars: Vec<AlignedChar>,
     pub score: f64,
-    pub steps: usize,
 }
 
 impl Alignment {
@@ -69,15 +67,10 @@ impl Alignment {
     }
 }
 
-/// Greedy CTC over one sequence of `steps` × `classes` probabilities: per step the arg-max (first on ties),
-/// collapse repeats, drop blanks (index 0). The score is the mean of the kept steps' probabilities (0 if none).
-pub fn decode(probs: &[f32], steps: usize, classes: usize, vocab: &[String]) -> (String, f64) {
-    let alignment = align(probs, steps, classes, vocab);
-    (alignment.text(), alignment.score)
-}
-
-/// [`decode`], keeping where each character was emitted. The space class is the vocabulary's last entry
-/// when it is `" "`.
+/// Greedy CTC over one sequence of `steps` × `classes` probabilities, keeping where each character was
+/// emitted: per step the arg-max (first on ties), collapse repeats, drop blanks (index 0). The score is the
+/// mean of the kept steps' probabilities (0 if none). The space class is the vocabulary's last entry when
+/// it is `" "`.
 pub fn align(probs: &[f32], steps: usize, classes: usize, vocab: &[String]) -> Alignment {
     let space = vocab.last().filter(|s| s.as_str() == " ").map(|_| vocab.len() - 1);
     let mut chars: Vec<AlignedChar> = Vec::new();
@@ -109,7 +102,7 @@ pub fn align(probs: &[f32], steps: usize, classes: usize, vocab: &[String]) -> A
         }
         previous = best;
     }
-    Alignment { chars, score: if kept == 0 { 0.0 } else { sum / kept as f64 }, steps }
+    Alignment { chars, score: if kept == 0 { 0.0 } else { sum / kept as f64 } }
 }
 
 #[cfg(test)]
@@ -138,13 +131,14 @@ mod tests {
             [0.0, 0.0, 0.0, 0.9],
         ];
         let flat: Vec<f32> = rows.iter().flatten().copied().collect();
-        let (text, score) = decode(&flat, 8, 4, &vocab);
+        let a = align(&flat, 8, 4, &vocab);
+        let (text, score) = (a.text(), a.score);
         assert_eq!(text, "aab ");
         let want = (0.8f32 as f64 + 1.0 + 0.8f32 as f64 + 0.9f32 as f64) / 4.0;
         assert!((score - want).abs() < 1e-12);
-        assert_eq!(decode(&[1.0, 0.0, 0.0, 0.0], 1, 4, &vocab), (String::new(), 0.0));
+        let empty = align(&[1.0, 0.0, 0.0, 0.0], 1, 4, &vocab);
+        assert_eq!((empty.text(), empty.score), (String::new(), 0.0));
 
-        let a = align(&flat, 8, 4, &vocab);
         let spans: Vec<(&str, u32, u32)> = a.chars.iter().map(|c| (c.text.as_str(), c.first, c.last)).collect();
         assert_eq!(spans, vec![("a", 0, 1), ("a", 3, 3), ("b", 4, 5), (" ", 7, 7)]);
         // The space class's probability over the blank steps before a character is kept as a hint.

@@ -186,7 +186,7 @@ mod tests {
             .iter()
             .map(|&(t, step, space_before)| AlignedChar { text: t.to_string(), first: step, last: step, prob: 0.9, space_before })
             .collect();
-        Alignment { chars, score: 0.9, steps: 40 }
+        Alignment { chars, score: 0.9 }
     }
 
     fn texts(words: &[WordSpan]) -> Vec<&str> {
