@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use folio_engine::control::autotune::{autotune, TuneOptions};
-use folio_engine::models::{ArenaPolicy, ModelHub, SessionOptions};
+use folio_engine::models::{ArenaPolicy, ModelHub, Recogniser, SessionOptions};
 use folio_engine::store::Store;
 use folio_engine::worker::{JobId, JobSpec, RunTally, Worker, WorkerEvent, WorkerOptions};
 use folio_engine::memory::{current_rss_bytes, heap_in_use_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
@@ -39,6 +39,9 @@ pub struct PipelineArgs {
     /// OCR layers and OCR those pages again).
     #[arg(long, default_value = "auto", value_parser = parse_text_layer)]
     text_layer: TextLayerMode,
+    /// The text recogniser OCR runs: v4 (PP-OCRv4, the reference's) or v5 (PP-OCRv5).
+    #[arg(long = "rec-model", default_value = Recogniser::default().name(), value_parser = Recogniser::parse)]
+    rec_model: Recogniser,
     /// Batch size of one stage, e.g. `--batch-size ocr=8` (repeatable).
     #[arg(long = "batch-size", value_parser = Stage::parse_batch_size)]
     batch_size: Vec<(Stage, usize)>,
@@ -130,6 +133,7 @@ fn parse_text_layer(name: &str) -> std::result::Result<TextLayerMode, String> {
 
 pub struct Engine {
     text_layer: TextLayerMode,
+    recogniser: Recogniser,
     gauges: Arc<MemoryGauges>,
     hub: Arc<ModelHub>,
     renderer: Arc<Renderer>,
@@ -162,7 +166,7 @@ impl PipelineArgs {
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
         let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
-        Ok(Engine { text_layer: self.text_layer, gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize, budget_mb: self.budget_mb })
+        Ok(Engine { text_layer: self.text_layer, recogniser: self.rec_model, gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize, budget_mb: self.budget_mb })
     }
 }
 
@@ -299,6 +303,7 @@ pub fn process(args: &ProcessArgs, store: Arc<Store>, json_summary: bool) -> Res
     let range = documents.first().map(|(_, r)| r.clone()).filter(|_| !args.pages.trim().eq_ignore_ascii_case("all"));
     let mut spec = JobSpec::new(documents.iter().map(|(d, _)| Arc::clone(d)).collect(), range, engine.stages.clone(), args.pipeline.dpi);
     spec.text_layer = engine.text_layer;
+    spec.recogniser = engine.recogniser;
     let queue: Queue<'_> = Box::new(move |worker| {
         if spec.documents.is_empty() {
             return Ok(Vec::new());
@@ -356,6 +361,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let mut spec = JobSpec::new(queue.documents, Some(queue.range), engine.stages.clone(), args.pipeline.dpi);
     spec.repeat_to_pages = Some(args.pages);
     spec.text_layer = engine.text_layer;
+    spec.recogniser = engine.recogniser;
     let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets };
     let run = run_jobs(&worker, &engine.gauges, Box::new(move |w| Ok(vec![w.submit(spec)?])), options, sink)?;
     if let Some(out) = out {

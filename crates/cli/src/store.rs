@@ -94,7 +94,7 @@ pub fn jobs(args: &JobsArgs, store: &Store, json: bool) -> Result<ExitCode> {
             .map(|j| {
                 json!({ "id": j.id, "state": j.state, "documents": j.spec.documents.iter().map(|d| &d.path).collect::<Vec<_>>(),
                         "pages_done": j.pages_done - j.pages_failed, "pages_failed": j.pages_failed, "pages_total": j.pages_total,
-                        "stages": j.spec.stages, "dpi": j.spec.dpi, "text_layer": j.spec.text_layer, "created_at": j.created_at, "finished_at": j.finished_at, "error": j.error })
+                        "stages": j.spec.stages, "dpi": j.spec.dpi, "text_layer": j.spec.text_layer, "recogniser": j.spec.recogniser, "created_at": j.created_at, "finished_at": j.finished_at, "error": j.error })
             })
             .collect();
         println!("{}", json!({ "db": store.path(), "jobs": rows }));

@@ -192,7 +192,7 @@ fn files_that_cannot_be_opened_say_why() {
 }
 
 fn spec(hash: &str) -> StoredSpec {
-    StoredSpec { documents: vec![JobDocument { path: "/d.pdf".into(), hash: hash.into() }], pages: None, only: None, stages: Vec::new(), dpi: 72.0, text_layer: Default::default() }
+    StoredSpec { documents: vec![JobDocument { path: "/d.pdf".into(), hash: hash.into() }], pages: None, only: None, stages: Vec::new(), dpi: 72.0, text_layer: Default::default(), recogniser: Default::default() }
 }
 
 #[test]

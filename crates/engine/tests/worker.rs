@@ -31,7 +31,7 @@ fn worker_on(hub: Arc<ModelHub>, gauges: Arc<MemoryGauges>, sentinel: SentinelOp
 fn render_only_job(pages: usize) -> JobSpec {
     let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
     // No model stages: pages are rendered, streamed through every stage thread and delivered.
-    JobSpec { documents: vec![document], pages: None, stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(pages), only: None, text_layer: Default::default() }
+    JobSpec { documents: vec![document], pages: None, stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(pages), only: None, text_layer: Default::default(), recogniser: Default::default() }
 }
 
 fn small_sentinel() -> SentinelOptions {
@@ -152,7 +152,7 @@ fn analyse_now_puts_a_page_ahead_of_the_running_job() {
     let document = Arc::new(source::open_file(&fixture("mixed-sizes.pdf"), &OpenOptions::default()).unwrap());
     let events = worker.subscribe();
     // A long job over page 1 only.
-    let spec = JobSpec { documents: vec![Arc::clone(&document)], pages: Some(0..1), stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(2000), only: None, text_layer: Default::default() };
+    let spec = JobSpec { documents: vec![Arc::clone(&document)], pages: Some(0..1), stages: Vec::new(), dpi: 20.0, repeat_to_pages: Some(2000), only: None, text_layer: Default::default(), recogniser: Default::default() };
     let job = worker.submit(spec).unwrap();
     let mut asked = false;
     loop {
@@ -214,6 +214,7 @@ fn layout_and_ocr_job() -> JobSpec {
         repeat_to_pages: None,
         only: None,
         text_layer: folio_engine::text::TextLayerMode::Ocr,
+        recogniser: Default::default(),
     }
 }
 
@@ -308,7 +309,7 @@ fn a_job_whose_model_cannot_be_loaded_ends_failed_with_the_reason() {
     worker.set_sink(Box::new(move |_, page: &PageResult| sink.lock().unwrap().push(page.clone())));
     let events = worker.subscribe();
     let document = Arc::new(source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap());
-    let spec = JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout], dpi: 30.0, repeat_to_pages: Some(500), only: None, text_layer: Default::default() };
+    let spec = JobSpec { documents: vec![document], pages: None, stages: vec![Stage::Layout], dpi: 30.0, repeat_to_pages: Some(500), only: None, text_layer: Default::default(), recogniser: Default::default() };
     let job = worker.submit(spec).unwrap();
     let ((state, pages_done, pages_failed, reason), _) = wait_for_end(&events, job);
     assert_eq!(state, JobState::Failed);

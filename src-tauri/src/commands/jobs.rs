@@ -1,4 +1,5 @@
 use folio_engine::control::autotune::{autotune, TuneOptions, TuneReport};
+use folio_engine::models::Recogniser;
 use folio_engine::text::TextLayerMode;
 use folio_engine::worker::{JobId, JobSpec};
 use folio_engine::pipeline::{BatchSizes, PageResult, Stage};
@@ -14,11 +15,14 @@ fn stages(names: &[String]) -> Result<Vec<Stage>, Error> {
 /// Queues a job over one open document; progress arrives as `worker-event`s.
 #[tauri::command]
 #[tracing::instrument(skip(state))]
-pub fn jobs_submit(state: State<'_, AppState>, doc_id: u64, stages: Vec<String>, dpi: Option<f32>, text_layer: Option<String>) -> Result<JobId, Error> {
+pub fn jobs_submit(state: State<'_, AppState>, doc_id: u64, stages: Vec<String>, dpi: Option<f32>, text_layer: Option<String>, rec_model: Option<String>) -> Result<JobId, Error> {
     let document = state.library.document(doc_id)?;
     let mut spec = JobSpec::new(vec![document], None, self::stages(&stages)?, dpi.unwrap_or(150.0));
     if let Some(mode) = text_layer {
         spec.text_layer = TextLayerMode::parse(&mode).ok_or_else(|| Error::Invalid(format!("'{mode}' is not a text-layer mode: auto, text, ocr or redo")))?;
+    }
+    if let Some(name) = rec_model {
+        spec.recogniser = Recogniser::parse(&name).map_err(Error::Invalid)?;
     }
     Ok(state.worker.submit(spec)?)
 }

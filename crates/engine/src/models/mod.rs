@@ -37,17 +37,20 @@ pub enum ModelId {
     OcrDet,
     OcrCls,
     OcrRec,
+    /// PP-OCRv5's recogniser, the other choice for [`ModelId::OcrRec`]'s place (see [`Recogniser`]).
+    OcrRecV5,
     Table,
     Embedding,
 }
 
 impl ModelId {
-    pub const ALL: [ModelId; 7] = [
+    pub const ALL: [ModelId; 8] = [
         ModelId::Orientation,
         ModelId::Layout,
         ModelId::OcrDet,
         ModelId::OcrCls,
         ModelId::OcrRec,
+        ModelId::OcrRecV5,
         ModelId::Table,
         ModelId::Embedding,
     ];
@@ -60,6 +63,7 @@ impl ModelId {
             ModelId::OcrDet => "ocr_det",
             ModelId::OcrCls => "ocr_cls",
             ModelId::OcrRec => "ocr_rec",
+            ModelId::OcrRecV5 => "ocr_rec_v5",
             ModelId::Table => "table",
             ModelId::Embedding => "embedding",
         }
@@ -67,6 +71,52 @@ impl ModelId {
 
     pub fn name(self) -> &'static str {
         self.artifact()
+    }
+}
+
+/// Which text recogniser OCR runs (`--rec-model`). PP-OCRv4 is the parity baseline, the reference's own;
+/// PP-OCRv5 reads English better on scans (BENCHMARKS.md, "Words on scans"). Both take the same 48-pixel
+/// line crops and decode the same way; they differ in weights and in their character lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recogniser {
+    #[default]
+    V4,
+    V5,
+}
+
+impl Recogniser {
+    pub const ALL: [Recogniser; 2] = [Recogniser::V4, Recogniser::V5];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Recogniser::V4 => "v4",
+            Recogniser::V5 => "v5",
+        }
+    }
+
+    pub fn parse(name: &str) -> std::result::Result<Recogniser, String> {
+        Recogniser::ALL
+            .into_iter()
+            .find(|r| r.name() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown recogniser '{name}'; the recognisers are v4 and v5"))
+    }
+
+    /// The model in the hub.
+    pub fn model(self) -> ModelId {
+        match self {
+            Recogniser::V4 => ModelId::OcrRec,
+            Recogniser::V5 => ModelId::OcrRecV5,
+        }
+    }
+
+    /// The manifest artifact holding the character list, one per line, when the model's own metadata does
+    /// not carry it (`None`: the model's `character` metadata).
+    pub fn character_list(self) -> Option<&'static str> {
+        match self {
+            Recogniser::V4 => None,
+            Recogniser::V5 => Some("ocr_rec_v5_dict"),
+        }
     }
 }
 

@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::models::ModelHub;
+use crate::models::{ModelHub, Recogniser};
 use crate::memory::InFlight;
 use crate::stages::embed::{EmbedOptions, EmbedStage};
 use crate::stages::layout::LayoutStage;
-use crate::stages::ocr::{OcrOptions, OcrStage};
+use crate::stages::ocr::{OcrOptions, OcrStage, SpaceParams};
 use crate::stages::orientation::{make_upright, OrientationStage};
 use crate::stages::reading_order::{assign_text, reading_order};
 use crate::stages::table::TableStage;
@@ -43,6 +43,8 @@ pub struct PipelineOptions {
     /// Where pages' text comes from (the job's `--text-layer`).
     pub text_layer: TextLayerMode,
     pub routing: RouteParams,
+    /// The text recogniser OCR runs (the job's `--rec-model`).
+    pub recogniser: Recogniser,
 }
 
 impl Default for PipelineOptions {
@@ -54,6 +56,7 @@ impl Default for PipelineOptions {
             embed: EmbedOptions::default(),
             text_layer: TextLayerMode::default(),
             routing: RouteParams::default(),
+            recogniser: Recogniser::default(),
         }
     }
 }
@@ -129,7 +132,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(hub: Arc<ModelHub>, options: PipelineOptions) -> Self {
-        let ocr_options = OcrOptions { cls_batch: options.batch.ocr, rec_batch: options.batch.ocr, ..OcrOptions::default() };
+        let ocr_options = OcrOptions { cls_batch: options.batch.ocr, rec_batch: options.batch.ocr, recogniser: options.recogniser, spaces: SpaceParams::for_recogniser(options.recogniser), ..OcrOptions::default() };
         let embed_options = EmbedOptions { batch_size: options.batch.embed, ..options.embed };
         Pipeline {
             orientation: OrientationStage::new(Arc::clone(&hub)),
@@ -321,6 +324,7 @@ impl Pipeline {
                 }
             }
         }
+        page.result.recogniser = self.options.recogniser;
         match lines {
             Ok(lines) => {
                 page.result.lines = lines;

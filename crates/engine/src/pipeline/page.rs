@@ -4,6 +4,7 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::memory::InFlight;
+use crate::models::Recogniser;
 use crate::stages::{Chunk, LayoutRegion, OcrLine, Table};
 use crate::text::{Route, RouteDecision, TextLayer};
 
@@ -61,6 +62,9 @@ pub struct PageResult {
     /// Each stage the job asked for, in order, with what it did on this page.
     #[serde(default)]
     pub outcomes: Vec<StageOutcome>,
+    /// The text recogniser the job's OCR ran with (what the store records as the page's OCR model).
+    #[serde(skip)]
+    pub recogniser: Recogniser,
 }
 
 impl PageResult {
@@ -80,6 +84,7 @@ impl PageResult {
             route_reason: None,
             error: None,
             outcomes: Vec::new(),
+            recogniser: Recogniser::default(),
         }
     }
 

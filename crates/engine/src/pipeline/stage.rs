@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::ModelId;
+use crate::models::{ModelId, Recogniser};
 
 /// The stages a job runs, in their fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,12 +32,15 @@ impl Stage {
         Stage::ALL.into_iter().find(|s| s.name() == name.trim())
     }
 
-    /// The models the stage runs.
-    pub fn models(self) -> &'static [ModelId] {
+    /// The models the stage runs with `recogniser` for OCR.
+    pub fn models(self, recogniser: Recogniser) -> &'static [ModelId] {
         match self {
             Stage::Orientation => &[ModelId::Orientation],
             Stage::Layout => &[ModelId::Layout],
-            Stage::Ocr => &[ModelId::OcrDet, ModelId::OcrCls, ModelId::OcrRec],
+            Stage::Ocr => match recogniser {
+                Recogniser::V4 => &[ModelId::OcrDet, ModelId::OcrCls, ModelId::OcrRec],
+                Recogniser::V5 => &[ModelId::OcrDet, ModelId::OcrCls, ModelId::OcrRecV5],
+            },
             Stage::Table => &[ModelId::Table],
             Stage::Embed => &[ModelId::Embedding],
         }

@@ -9,6 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::NOW;
+use crate::models::Recogniser;
 use crate::pipeline::Stage;
 use crate::text::TextLayerMode;
 
@@ -33,6 +34,9 @@ pub struct StoredSpec {
     /// Where pages' text comes from (jobs stored before routing existed: `auto`).
     #[serde(default)]
     pub text_layer: TextLayerMode,
+    /// The text recogniser OCR runs (jobs stored before the choice existed: `v4`).
+    #[serde(default)]
+    pub recogniser: Recogniser,
 }
 
 /// A job as listed by `folio jobs` and the jobs panel.

@@ -33,7 +33,7 @@ fn models_used(result: &PageResult) -> BTreeMap<&'static str, &'static str> {
     let mut models = BTreeMap::new();
     for outcome in &result.outcomes {
         if let (Some(stage), Outcome::Done) = (Stage::parse(&outcome.stage), &outcome.outcome) {
-            for model in stage.models() {
+            for model in stage.models(result.recogniser) {
                 models.insert(model.artifact(), native::artifact_sha256(model.artifact()));
             }
         }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::control::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
-use crate::models::{HubEvent, ModelHub, ModelId};
+use crate::models::{HubEvent, ModelHub, ModelId, Recogniser};
 use crate::library::Library;
 use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
 use crate::pipeline::{self, lock, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
@@ -44,12 +44,14 @@ pub struct JobSpec {
     pub only: Option<Vec<(usize, usize)>>,
     /// Where pages' text comes from: their text layer, OCR, or both (`--text-layer`).
     pub text_layer: TextLayerMode,
+    /// The text recogniser OCR runs (`--rec-model`).
+    pub recogniser: Recogniser,
 }
 
 impl JobSpec {
     /// Pages of `documents` (all of them, or `pages` of each).
     pub fn new(documents: Vec<Arc<Document>>, pages: Option<std::ops::Range<usize>>, stages: Vec<Stage>, dpi: f32) -> Self {
-        JobSpec { documents, pages, stages, dpi, repeat_to_pages: None, only: None, text_layer: TextLayerMode::Auto }
+        JobSpec { documents, pages, stages, dpi, repeat_to_pages: None, only: None, text_layer: TextLayerMode::Auto, recogniser: Recogniser::default() }
     }
 
     /// The pages the job goes through, as (document index, 0-based page), in order.
@@ -275,6 +277,7 @@ struct Shared {
     queue_cv: Condvar,
     current: Mutex<Option<(JobId, Arc<Control>)>>,
     current_stages: Mutex<Vec<Stage>>,
+    current_recogniser: Mutex<Recogniser>,
     /// Pages the user asked to see analysed now: the running job's intake takes them before its own next page.
     priority: Mutex<VecDeque<(Arc<Document>, usize)>>,
     next_id: AtomicU64,
@@ -321,6 +324,7 @@ impl Worker {
             queue_cv: Condvar::new(),
             current: Mutex::new(None),
             current_stages: Mutex::new(Vec::new()),
+            current_recogniser: Mutex::new(Recogniser::default()),
             priority: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),
@@ -590,6 +594,7 @@ fn job_loop(shared: Arc<Shared>) {
         let (id, spec) = next;
         let control = Arc::new(Control::new());
         *shared.current_stages.lock().unwrap() = spec.stages.clone();
+        *shared.current_recogniser.lock().unwrap() = spec.recogniser;
         *shared.current.lock().unwrap() = Some((id, Arc::clone(&control)));
         record_state(&shared, id, JobState::Running, None);
         shared.emit(WorkerEvent::JobStarted { job: id });
@@ -653,7 +658,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
     let total = spec.repeat_to_pages.unwrap_or(plan.len());
     let pipeline = Arc::new(Pipeline::new(
         Arc::clone(&shared.hub),
-        PipelineOptions { stages: spec.stages.clone(), batch: *lock(&shared.batch), text_layer: spec.text_layer, ..PipelineOptions::default() },
+        PipelineOptions { stages: spec.stages.clone(), batch: *lock(&shared.batch), text_layer: spec.text_layer, recogniser: spec.recogniser, ..PipelineOptions::default() },
     ));
     let cap = shared.options.channel_capacity.max(1);
     let (to_vision, vision_in) = mpsc::sync_channel::<PageWork>(cap);
@@ -983,19 +988,20 @@ fn budget_loop(shared: Arc<Shared>) {
 
 /// Whether the running job has a stage that uses `id`.
 fn needed_by_job(shared: &Shared, id: ModelId) -> bool {
-    uses_model(&shared.current_stages.lock().unwrap(), id)
+    uses_model(&shared.current_stages.lock().unwrap(), *shared.current_recogniser.lock().unwrap(), id)
 }
 
 /// Whether one of `stages` runs `id`.
-fn uses_model(stages: &[Stage], id: ModelId) -> bool {
-    stages.iter().any(|s| s.models().contains(&id))
+fn uses_model(stages: &[Stage], recogniser: Recogniser, id: ModelId) -> bool {
+    stages.iter().any(|s| s.models(recogniser).contains(&id))
 }
 
 /// Loaded models the budget may unload, largest first: those the running job does not use, then those it
 /// does (then loaded for each use: slower, but they no longer sit beside the largest inference).
 fn idle_models(shared: &Shared) -> Vec<String> {
     let stages = shared.current_stages.lock().unwrap().clone();
-    let needed = |id: ModelId| uses_model(&stages, id);
+    let recogniser = *shared.current_recogniser.lock().unwrap();
+    let needed = |id: ModelId| uses_model(&stages, recogniser, id);
     let per_model = shared.gauges.per_model.lock().unwrap().clone();
     let bytes = |id: ModelId| per_model.iter().find(|(n, _)| n == id.name()).map(|(_, b)| *b).unwrap_or(0);
     let mut loaded: Vec<ModelId> = shared.hub.all_stats().into_iter().filter(|(_, s)| s.loaded).map(|(id, _)| id).collect();

@@ -24,6 +24,7 @@ pub fn stored_spec(spec: &JobSpec) -> Result<StoredSpec> {
         stages: spec.stages.clone(),
         dpi: spec.dpi,
         text_layer: spec.text_layer,
+        recogniser: spec.recogniser,
     })
 }
 
@@ -65,6 +66,7 @@ pub fn spec_for(store: &Store, job: &JobRecord, failed_only: bool) -> Result<Job
         repeat_to_pages: None,
         only: Some(only),
         text_layer: job.spec.text_layer,
+        recogniser: job.spec.recogniser,
     })
 }
 

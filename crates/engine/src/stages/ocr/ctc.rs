@@ -29,10 +29,21 @@ pub fn split_lines(s: &str) -> Vec<&str> {
     out
 }
 
-/// `["blank"] + character lines + [" "]`, as the reference's `CTCLabelDecode` builds it.
+/// `["blank"] + character lines + [" "]`, as the reference's `CTCLabelDecode` builds it from a model's
+/// `character` metadata (Python's `splitlines`).
 pub fn vocabulary(character_metadata: &str) -> Vec<String> {
+    with_blank_and_space(split_lines(character_metadata))
+}
+
+/// The same from a character-list file: one entry per `\n`-ended line (a `\r` before it dropped), so that
+/// entries such as U+2028 or U+001C stay characters rather than breaks.
+pub fn vocabulary_file(text: &str) -> Vec<String> {
+    with_blank_and_space(text.lines().collect())
+}
+
+fn with_blank_and_space(entries: Vec<&str>) -> Vec<String> {
     let mut vocab = vec!["blank".to_string()];
-    vocab.extend(split_lines(character_metadata).into_iter().map(str::to_string));
+    vocab.extend(entries.into_iter().map(str::to_string));
     vocab.push(" ".to_string());
     vocab
 }

@@ -35,8 +35,8 @@ use serde::Serialize;
 
 use super::imageops::{resize_linear, write_bgr_planes, Normalize};
 use super::{LineSource, OcrLine, Quad};
-use crate::models::{Model, ModelHub, ModelId};
-use crate::{Error, Result};
+use crate::models::{Model, ModelHub, ModelId, Recogniser};
+use crate::{native, Error, Result};
 
 pub use db::DbParams;
 pub use warp::crop_quad;
@@ -61,13 +61,17 @@ pub struct OcrOptions {
     /// reference's sizes). Lines are still cut from the full page for recognition; a memory budget sets
     /// this while the peaks leave no room for full-size detection.
     pub det_max_side: Option<u32>,
-    /// Where a line's text gets its spaces (and its words).
+    /// Where a line's text gets its spaces (and its words); [`SpaceParams::for_recogniser`] by default.
     pub spaces: SpaceParams,
+    /// The text recogniser (`--rec-model`).
+    pub recogniser: Recogniser,
+    /// How the detector's map becomes boxes.
+    pub db: DbParams,
 }
 
 impl Default for OcrOptions {
     fn default() -> Self {
-        OcrOptions { cls_batch: 6, rec_batch: 6, rec_batch_columns: REC_BATCH_COLUMNS, text_score: 0.5, use_cls: true, det_max_side: None, spaces: SpaceParams::default() }
+        OcrOptions { cls_batch: 6, rec_batch: 6, rec_batch_columns: REC_BATCH_COLUMNS, text_score: 0.5, use_cls: true, det_max_side: None, spaces: SpaceParams::default(), recogniser: Recogniser::V4, db: DbParams::default() }
     }
 }
 
@@ -314,7 +318,7 @@ impl OcrStage {
             return Ok(Vec::new());
         }
         let (w, h) = image.dimensions();
-        let raw = db::boxes_from_map(&map, mw, mh, w, h, &DbParams::default());
+        let raw = db::boxes_from_map(&map, mw, mh, w, h, &self.options.db);
         Ok(filter_and_order(raw.into_iter().map(|(q, _)| q).collect(), w, h))
     }
 
@@ -348,11 +352,19 @@ impl OcrStage {
         Ok(results)
     }
 
+    /// The recogniser's classes: from its `character` metadata, or from the character list the manifest
+    /// ships beside it.
     fn vocabulary(&self, model: &Model) -> Result<Arc<Vec<String>>> {
         if let Some(v) = self.vocabulary.get() {
             return Ok(Arc::clone(v));
         }
-        let vocab = Arc::new(ctc::vocabulary(model.required_metadata("character")?));
+        let vocab = Arc::new(match self.options.recogniser.character_list() {
+            None => ctc::vocabulary(model.required_metadata("character")?),
+            Some(artifact) => {
+                let path = native::verified_path(artifact)?;
+                ctc::vocabulary_file(&std::fs::read_to_string(&path).map_err(|source| Error::Unreadable { path, source })?)
+            }
+        });
         Ok(Arc::clone(self.vocabulary.get_or_init(|| vocab)))
     }
 
@@ -367,7 +379,8 @@ impl OcrStage {
         if crops.is_empty() {
             return Ok(results);
         }
-        let model = self.hub.get(ModelId::OcrRec)?;
+        let id = self.options.recogniser.model();
+        let model = self.hub.get(id)?;
         let vocab = self.vocabulary(&model)?;
         let (th, base_w) = REC_SHAPE;
         for batch in rec_batches(crops, self.options.rec_batch, self.options.rec_batch_columns) {
@@ -380,12 +393,12 @@ impl OcrStage {
             let data = line_batch(crops, batch, th, tw);
             let (shape, values) = run_model(&model, &data, [batch.len(), 3, th, tw])?;
             if shape.len() != 3 || shape[0] as usize != batch.len() {
-                return Err(inference_error(ModelId::OcrRec, format!("unexpected output shape {shape:?}")));
+                return Err(inference_error(id, format!("unexpected output shape {shape:?}")));
             }
             let (steps, classes) = (shape[1] as usize, shape[2] as usize);
             if classes != vocab.len() {
                 return Err(inference_error(
-                    ModelId::OcrRec,
+                    id,
                     format!("the model has {classes} classes but its character list gives {}", vocab.len()),
                 ));
             }

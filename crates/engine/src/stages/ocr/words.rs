@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ctc::Alignment;
+use crate::models::Recogniser;
 use crate::stages::{Quad, Word};
 
 /// Which spaces a line's text gets.
@@ -48,7 +49,7 @@ impl SpaceRule {
 pub struct SpaceParams {
     pub rule: SpaceRule,
     /// Two characters whose centres are more than this many times the line's typical pitch (the median
-    /// centre-to-centre distance of its neighbouring characters) apart have a space between them.
+    /// centre-to-centre distance of its neighbouring characters) apart have a space between them (0: never).
     pub gap_ratio: f32,
     /// Neighbouring characters between which the space class reached this probability have a space between
     /// them (above 1: never).
@@ -61,6 +62,19 @@ pub struct SpaceParams {
 impl Default for SpaceParams {
     fn default() -> Self {
         SpaceParams { rule: SpaceRule::Alignment, gap_ratio: 2.0, space_prob: 0.05, min_pitches: 3 }
+    }
+}
+
+impl SpaceParams {
+    /// The alignment rule's settings measured best for `recogniser` (`scan_words --sweep`, BENCHMARKS.md
+    /// "Words on scans"). PP-OCRv5 emits most spaces itself and its space class is less sure where it does
+    /// not: a hint from 0.2 up, and no gap rule (its characters' steps are uneven enough that two pitches
+    /// split words).
+    pub fn for_recogniser(recogniser: Recogniser) -> Self {
+        match recogniser {
+            Recogniser::V4 => SpaceParams::default(),
+            Recogniser::V5 => SpaceParams { gap_ratio: 0.0, space_prob: 0.2, ..SpaceParams::default() },
+        }
     }
 }
 
@@ -104,7 +118,7 @@ pub fn split(alignment: &Alignment, params: &SpaceParams) -> Vec<WordSpan> {
             continue;
         }
         if i > 0 && params.rule == SpaceRule::Alignment && !is_space(&chars[i - 1].text) {
-            let wide = pitch.is_some_and(|p| centre(i) - centre(i - 1) > params.gap_ratio * p);
+            let wide = params.gap_ratio > 0.0 && pitch.is_some_and(|p| centre(i) - centre(i - 1) > params.gap_ratio * p);
             if wide || c.space_before >= params.space_prob {
                 flush(&mut current, &mut words);
             }
