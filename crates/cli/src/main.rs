@@ -3,6 +3,7 @@
 
 mod commands;
 mod process;
+mod search;
 mod store;
 
 use std::path::PathBuf;
@@ -45,8 +46,10 @@ enum Command {
     Resume(store::ResumeArgs),
     /// Run a job's failed pages again.
     Retry(store::RetryArgs),
-    /// Write a stored document out (json: the lossless document object).
+    /// Write a stored document out: json (lossless), md, hocr, alto, pdf (searchable) or csv (its tables).
     Export(store::ExportArgs),
+    /// Find passages across every processed document, by meaning and by words.
+    Search(search::SearchArgs),
     /// Where the store is and what it holds; move it aside to start a fresh one.
     Store(store::StoreArgs),
     /// Process many pages (looping the document) and report the RSS slope after warm-up.
@@ -72,7 +75,8 @@ fn main() -> ExitCode {
         Command::Jobs(args) => open().and_then(|s| store::jobs(&args, &s, cli.json)),
         Command::Resume(args) => open().and_then(|s| store::resume(&args, s, cli.json)),
         Command::Retry(args) => open().and_then(|s| store::retry(&args, s, cli.json)),
-        Command::Export(args) => open().and_then(|s| store::export(&args, &s)),
+        Command::Export(args) => open().and_then(|s| store::export(&args, &s, cli.json)),
+        Command::Search(args) => open().and_then(|s| search::search(&args, s, cli.json)),
         Command::Store(args) => store::store(&args, &db, cli.read_only, cli.json),
         Command::Soak(args) => process::soak(&args, cli.json),
         Command::Tune(args) => process::tune(&args, cli.json),

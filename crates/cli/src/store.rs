@@ -1,6 +1,5 @@
 //! `folio jobs`, `resume`, `retry`, `export` and `store`: the document store from the command line.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,10 +51,12 @@ pub struct RetryArgs {
 pub struct ExportArgs {
     /// A document: a path (its bytes are hashed) or a document hash.
     doc: String,
-    /// json (the lossless document object).
+    /// json (the lossless document object), md, hocr, alto, pdf (searchable: the original with an invisible
+    /// text layer over its OCR lines) or csv (each table as a file, in the folder -o names).
     #[arg(long, default_value = "json")]
     format: String,
-    /// Where to write it (standard output when left out).
+    /// Where to write it: a file, or a folder for csv (standard output when left out, for json, md, hocr
+    /// and alto). With --json, what was written is printed as one object.
     #[arg(short, long)]
     out: Option<PathBuf>,
 }
@@ -146,24 +147,25 @@ pub fn retry(args: &RetryArgs, store: Arc<Store>, json: bool) -> Result<ExitCode
     process::run_on_store(&engine, store, Box::new(|worker| Ok(requeued(vec![worker.retry_failed(job)?], &mut errors))), args.out.as_ref(), 0, &[], json)
 }
 
-pub fn export(args: &ExportArgs, store: &Store) -> Result<ExitCode> {
-    let format = Format::parse(&args.format).with_context(|| format!("unknown format '{}' (json)", args.format))?;
-    let path = Path::new(&args.doc);
-    let key = if path.exists() {
-        let opened = folio_engine::document::source::open_path(path, &Default::default());
-        let document = opened.documents.into_iter().next().with_context(|| format!("{} does not open as a document", args.doc))?;
-        document.content_hash()?
-    } else {
-        args.doc.clone()
-    };
-    let document = store.find_document(&key)?.with_context(|| format!("the store holds no document {} (process it first)", args.doc))?;
+pub fn export(args: &ExportArgs, store: &Store, json: bool) -> Result<ExitCode> {
+    let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+    let format = Format::parse(&args.format).with_context(|| format!("unknown format '{}' ({})", args.format, names.join(", ")))?;
+    let document = store.resolve_document(&args.doc)?.with_context(|| format!("the store holds no document {} (process it first)", args.doc))?;
     match &args.out {
-        Some(file) => {
-            let mut out = BufWriter::new(File::create(file).with_context(|| format!("creating {}", file.display()))?);
+        Some(path) => {
+            let written = export::export_to_path(store, &document, format, path)?;
+            if json {
+                println!("{}", serde_json::to_string(&written)?);
+            } else {
+                eprintln!("folio: wrote {} ({} file{})", path.display(), written.files.len(), if written.files.len() == 1 { "" } else { "s" });
+            }
+        }
+        None if format.streams() => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
             export::export(store, &document, format, &mut out)?;
             out.flush()?;
         }
-        None => export::export(store, &document, format, &mut std::io::stdout().lock())?,
+        None => bail!("{} is written to a path: add -o {}", format.name(), if format == Format::Csv { "FOLDER" } else { "FILE" }),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -73,6 +73,9 @@ pub enum Error {
     #[error("the export could not be written: {detail}")]
     Export { detail: String },
 
+    #[error("search failed: {detail}")]
+    Search { detail: String },
+
     #[error("job {job} cannot be run again: {detail}")]
     Resume { job: u64, detail: String },
 

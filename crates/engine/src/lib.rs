@@ -19,9 +19,10 @@
 //! | [`diagnostics`] | the leak sentinel and slope fitting | fixing what it finds |
 //! | [`memory`] | gauges, `/proc` readers, the sampler, attribution | changing memory |
 //! | [`store`] | the document store in SQLite: documents by content hash, pages as they finish, jobs and what each finished | holding results in memory |
+//! | [`search`] | finding passages across documents by words, by meaning, or both | indexing (the store keeps the full-text index) |
 //! | [`export`] | a stored document written out, one module per format (the lossless JSON first) | computing results |
 //!
-//! No module imports one that imports it back: `native` and `memory` are at the bottom, `worker` and `export` at the top.
+//! No module imports one that imports it back: `native` and `memory` are at the bottom, `worker`, `search` and `export` at the top.
 
 pub mod control;
 pub mod diagnostics;
@@ -34,6 +35,7 @@ pub mod models;
 pub mod native;
 pub mod pipeline;
 pub mod render;
+pub mod search;
 pub mod stages;
 pub mod store;
 pub mod text;

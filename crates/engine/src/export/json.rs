@@ -65,6 +65,9 @@ pub struct Page {
     /// Why the page could not be rendered, when it could not.
     pub error: Option<String>,
     pub dpi: f32,
+    /// The page image's size in pixels at `dpi`, as rendered (before any turn; 0 where unknown).
+    pub width: u32,
+    pub height: u32,
     /// Degrees the page was turned (counter-clockwise) to make it upright.
     pub rotation: u16,
     /// Where the page's text came from: `text` (its text layer), `ocr`, or `mixed` (the text layer, and OCR
@@ -87,6 +90,8 @@ impl Page {
             status: page_status(result).to_string(),
             error: result.error.clone(),
             dpi: result.dpi,
+            width: result.width,
+            height: result.height,
             rotation: result.rotation,
             route: result.route,
             route_reason: result.route_reason.clone(),

@@ -532,6 +532,11 @@ impl ModelHub {
             .collect()
     }
 
+    /// How many times `id` has been loaded in this process.
+    pub fn load_count(&self, id: ModelId) -> u64 {
+        self.entries[&id].stats.lock().unwrap_or_else(|p| p.into_inner()).load_count
+    }
+
     /// The shared arena now (`None` without one).
     pub fn arena_report(&self) -> Option<ArenaReport> {
         native::shared_arena_stats().map(|a| ArenaReport {

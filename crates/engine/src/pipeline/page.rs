@@ -46,6 +46,11 @@ pub struct PageResult {
     /// The resolution the page was rendered at: coordinates are pixels at this DPI (0 when unknown).
     #[serde(default)]
     pub dpi: f32,
+    /// The page image's size in pixels as rendered, before any turn (0 where the page was not rendered).
+    #[serde(default)]
+    pub width: u32,
+    #[serde(default)]
+    pub height: u32,
     pub regions: Vec<LayoutRegion>,
     pub lines: Vec<OcrLine>,
     pub tables: Vec<Table>,
@@ -76,6 +81,8 @@ impl PageResult {
             page,
             rotation: 0,
             dpi,
+            width: 0,
+            height: 0,
             regions: Vec::new(),
             lines: Vec::new(),
             tables: Vec::new(),
@@ -129,7 +136,9 @@ pub struct PageWork {
 impl PageWork {
     /// A rendered page (`page` 1-based), ready for the pipeline.
     pub fn new(doc: impl Into<String>, page: usize, dpi: f32, image: InFlight<RgbImage>) -> Self {
-        PageWork { image: Some(image), result: PageResult::empty(doc, page, dpi), text_layer: None, route: None, fatal: None }
+        let mut result = PageResult::empty(doc, page, dpi);
+        (result.width, result.height) = image.dimensions();
+        PageWork { image: Some(image), result, text_layer: None, route: None, fatal: None }
     }
 
     /// A page that could not be rendered: it goes through the pipeline with every stage skipped.

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod legacy;
 pub mod pages;
 pub mod schema;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -217,6 +218,22 @@ impl Store {
             };
             id.map(|id| document_record(c, id)).transpose()
         })
+    }
+
+    /// The document a user names: a file or folder that exists (known by its content, wherever it is now),
+    /// a document hash, or a path the store has seen.
+    pub fn resolve_document(&self, key: &str) -> Result<Option<DocumentRecord>> {
+        let path = Path::new(key);
+        if path.exists() {
+            let opened = crate::document::source::open_path(path, &Default::default());
+            if let Some(problem) = opened.problems.into_iter().next().filter(|_| opened.documents.is_empty()) {
+                return Err(Error::Export { detail: problem.message });
+            }
+            if let Some(document) = opened.documents.into_iter().next() {
+                return self.find_document(&document.content_hash()?);
+            }
+        }
+        self.find_document(key)
     }
 
     /// Every document the store holds, most recently seen first.

@@ -69,12 +69,14 @@ pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result
     for table in ["regions", "lines", "page_tables", "chunks", "embeddings"] {
         connection.prepare_cached(&format!("DELETE FROM {table} WHERE document = ?1 AND page = ?2"))?.execute(params![document, page])?;
     }
+    let first = passage_rowid(document, page, 0);
+    connection.prepare_cached("DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2")?.execute(params![first, first | 0xFFFF])?;
     let stages = serde_json::to_string(&result.outcomes).unwrap_or_else(|_| "[]".into());
     let models = serde_json::to_string(&models_used(result)).unwrap_or_else(|_| "{}".into());
     connection
         .prepare_cached(&format!(
-            "INSERT OR REPLACE INTO pages (document, page, status, error, dpi, rotation, stages, models, route, route_reason, job, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW})"
+            "INSERT OR REPLACE INTO pages (document, page, status, error, dpi, rotation, stages, models, route, route_reason, job, width, height, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {NOW})"
         ))?
         .execute(params![
             document,
@@ -87,7 +89,9 @@ pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result
             models,
             result.route.map(|r| r.name()),
             result.route_reason,
-            job.map(|j| j as i64)
+            job.map(|j| j as i64),
+            result.width as i64,
+            result.height as i64
         ])?;
 
     let mut regions = connection.prepare_cached(
@@ -128,6 +132,31 @@ pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result
             embeddings.execute(params![document, page, i as i64, embedding_model_id(), c.embedding.len() as i64, vector])?;
         }
     }
+    put_passages(connection, document, result)
+}
+
+/// The rowid of passage `n` of a page (see the store's version 3).
+fn passage_rowid(document: i64, page: i64, n: i64) -> i64 {
+    (document << 40) | (page << 16) | (n & 0xFFFF)
+}
+
+/// The page's searchable passages: its chunks; where it has none, its regions' text; where it has neither,
+/// its lines as one passage.
+fn put_passages(connection: &Connection, document: i64, result: &PageResult) -> rusqlite::Result<()> {
+    let page = result.page as i64;
+    let mut insert = connection.prepare_cached("INSERT INTO passages (rowid, text, document, page, chunk, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    if !result.chunks.is_empty() {
+        for (i, c) in result.chunks.iter().enumerate().filter(|(_, c)| !c.text.trim().is_empty()) {
+            insert.execute(params![passage_rowid(document, page, i as i64), c.text, document, page, i as i64, c.region.map(|r| r as i64)])?;
+        }
+    } else if result.regions.iter().any(|r| !r.text.trim().is_empty()) {
+        for (i, r) in result.regions.iter().enumerate().filter(|(_, r)| !r.text.trim().is_empty()) {
+            insert.execute(params![passage_rowid(document, page, i as i64), r.text, document, page, None::<i64>, i as i64])?;
+        }
+    } else if !result.lines.is_empty() {
+        let text: Vec<&str> = result.lines.iter().map(|l| l.text.as_str()).collect();
+        insert.execute(params![passage_rowid(document, page, 0), text.join("\n"), document, page, None::<i64>, None::<i64>])?;
+    }
     Ok(())
 }
 
@@ -140,7 +169,7 @@ fn text_error(e: serde_json::Error) -> rusqlite::Error {
 pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str, doc_hash: &str) -> rusqlite::Result<Option<PageResult>> {
     let p = page as i64;
     let row = connection
-        .prepare_cached("SELECT error, dpi, rotation, stages, route, route_reason FROM pages WHERE document = ?1 AND page = ?2")?
+        .prepare_cached("SELECT error, dpi, rotation, stages, route, route_reason, width, height FROM pages WHERE document = ?1 AND page = ?2")?
         .query_row(params![document, p], |r| {
             Ok((
                 r.get::<_, Option<String>>(0)?,
@@ -149,11 +178,14 @@ pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str,
                 r.get::<_, String>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
             ))
         })
         .optional()?;
-    let Some((error, dpi, rotation, stages, route, route_reason)) = row else { return Ok(None) };
+    let Some((error, dpi, rotation, stages, route, route_reason, width, height)) = row else { return Ok(None) };
     let mut result = PageResult::empty(doc, page, dpi as f32);
+    (result.width, result.height) = (width as u32, height as u32);
     result.doc_hash = doc_hash.to_string();
     result.error = error;
     result.rotation = rotation as u16;

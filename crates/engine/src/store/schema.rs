@@ -8,11 +8,15 @@
 //!   The version-0 pages are imported (their table is kept as `pages_v0`).
 //! - version 2: each line's words (text, polygon, confidence) as JSON in `lines.words`; lines stored
 //!   before have none (`[]`) until their page is processed again.
+//! - version 3: `passages`, the full-text index search reads (FTS5, `unicode61` with diacritics removed):
+//!   each page's chunks, or where it has none its regions' text, or where it has neither its lines. Built
+//!   from the pages already stored. Each page's image size in pixels (`pages.width`, `pages.height`; 0 for
+//!   pages stored before).
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 /// The version this build writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 const V1: &str = "
 CREATE TABLE documents (
@@ -126,6 +130,29 @@ CREATE TABLE job_pages (
 
 const V2: &str = "ALTER TABLE lines ADD COLUMN words TEXT NOT NULL DEFAULT '[]';";
 
+/// The rowid of a page's passages: `document << 40 | page << 16 | n`, so that one page's rows are one rowid
+/// range (FTS5 finds a range without scanning; its unindexed columns it would have to scan).
+const V3: &str = "
+ALTER TABLE pages ADD COLUMN width INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pages ADD COLUMN height INTEGER NOT NULL DEFAULT 0;
+CREATE VIRTUAL TABLE passages USING fts5(
+    text, document UNINDEXED, page UNINDEXED, chunk UNINDEXED, region UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO passages (rowid, text, document, page, chunk, region)
+    SELECT (document << 40) | (page << 16) | ord, text, document, page, ord, region FROM chunks WHERE text <> '';
+INSERT INTO passages (rowid, text, document, page, chunk, region)
+    SELECT (r.document << 40) | (r.page << 16) | r.ord, r.text, r.document, r.page, NULL, r.ord FROM regions r
+    WHERE r.text <> '' AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document = r.document AND c.page = r.page);
+INSERT INTO passages (rowid, text, document, page, chunk, region)
+    SELECT (document << 40) | (page << 16), group_concat(text, char(10)), document, page, NULL, NULL
+    FROM (SELECT l.document, l.page, l.text FROM lines l
+          WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document = l.document AND c.page = l.page)
+            AND NOT EXISTS (SELECT 1 FROM regions r WHERE r.document = l.document AND r.page = l.page AND r.text <> '')
+          ORDER BY l.document, l.page, l.ord)
+    GROUP BY document, page;
+";
+
 /// Why a file cannot be brought to [`VERSION`].
 #[derive(Debug)]
 pub enum MigrationError {
@@ -171,14 +198,19 @@ pub fn migrate(connection: &mut Connection) -> Result<usize, MigrationError> {
                 }
                 tx.execute_batch(V1)?;
                 tx.execute_batch(V2)?;
+                tx.execute_batch(V3)?;
                 if v0 {
                     imported += super::legacy::import_v0(&tx, "pages_v0")?;
                 }
-                2
+                3
             }
             1 => {
                 tx.execute_batch(V2)?;
                 2
+            }
+            2 => {
+                tx.execute_batch(V3)?;
+                3
             }
             _ => unreachable!("every version below VERSION has a migration"),
         };

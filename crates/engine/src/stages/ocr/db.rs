@@ -147,21 +147,37 @@ fn split_component(mask: &[bool], w: usize, h: usize, start: usize) -> Vec<Vec<[
         inside[(i / w - y0) * ww + (i % w - x0)] = true;
     }
     let at = |x: isize, y: isize| (x >= 0 && y >= 0 && x < ww as isize && y < wh as isize).then(|| y as usize * ww + x as usize);
-    let mut core = inside.clone();
-    let mut labels = Vec::new();
-    for _ in 0..2 {
-        core = (0..ww * wh)
+    let erode = |core: &[bool]| -> Vec<bool> {
+        (0..ww * wh)
             .map(|i| {
                 let (x, y) = ((i % ww) as isize, (i / ww) as isize);
                 core[i] && NEIGHBOURS.iter().all(|&(dx, dy)| at(x + dx, y + dy).is_some_and(|j| core[j]))
             })
-            .collect();
+            .collect()
+    };
+    let mut core = inside.clone();
+    let mut labels = Vec::new();
+    for _ in 0..2 {
+        core = erode(&core);
         labels = label_map(&core, ww, wh);
         if labels.iter().copied().max().unwrap_or(0) >= 2 {
             break;
         }
     }
-    let parts = labels.iter().copied().max().unwrap_or(0) as usize;
+    // A core that one more erosion removes is the neck itself (a bridge a few pixels wide), not a line:
+    // it is left out, and its pixels go to the lines on either side.
+    let deeper = erode(&core);
+    let found = labels.iter().copied().max().unwrap_or(0) as usize;
+    let mut kept = vec![0u32; found + 1];
+    let mut parts = 0u32;
+    for label in 1..=found as u32 {
+        if (0..ww * wh).any(|i| labels[i] == label && deeper[i]) {
+            parts += 1;
+            kept[label as usize] = parts;
+        }
+    }
+    labels.iter_mut().for_each(|l| *l = kept[*l as usize]);
+    let parts = parts as usize;
     if parts < 2 {
         return Vec::new();
     }
