@@ -59,12 +59,15 @@ impl Placement {
 
 /// Adds one invisible text object per OCR word of `page` to `pdf_page`; returns how many.
 fn add_words<'a>(document: &PdfDocument<'a>, pdf_page: &mut PdfPage<'a>, font: PdfFontToken, page: &Page, place: &Placement) -> Result<usize> {
+    // The font's descent and ascent at size 1, from a text that reaches both (a word's own glyphs may not:
+    // a "·" is a dot), so that every word is placed on the same baseline rule.
+    let reach = PdfPageTextObject::new(document, "Hg|", font, PdfPoints::new(1.0)).map_err(pdf_error)?.bounds().map_err(pdf_error)?;
+    let (bottom, top) = (reach.bottom().value, reach.top().value);
+    let glyph_height = (top - bottom).max(1e-3);
     let mut added = 0;
     for line in page.lines.iter().filter(|l| l.source == LineSource::Ocr) {
-        for word in blocks::words(line) {
-            if word.text.trim().is_empty() {
-                continue;
-            }
+        let words: Vec<_> = blocks::words(line).into_iter().filter(|w| !w.text.trim().is_empty()).collect();
+        for (k, word) in words.iter().enumerate() {
             // The word's corners: tl, tr, br, bl in the line's reading direction.
             let [tl, _tr, br, bl] = word.polygon.map(|p| place.map(p));
             let base = [br[0] - bl[0], br[1] - bl[1]];
@@ -76,10 +79,20 @@ fn add_words<'a>(document: &PdfDocument<'a>, pdf_page: &mut PdfPage<'a>, font: P
             }
             let mut object = PdfPageTextObject::new(document, &word.text, font, PdfPoints::new(1.0)).map_err(pdf_error)?;
             object.set_render_mode(PdfPageTextRenderMode::Invisible).map_err(pdf_error)?;
-            let natural = object.bounds().map_err(pdf_error)?.width().value.max(1e-3);
-            // Baseline along the box's bottom edge, stretched to its length; glyph height the box's height.
+            // The word's extent across at size 1.
+            let natural = object.bounds().map_err(pdf_error)?;
+            let (left, width) = (natural.left().value, natural.width().value.max(1e-3));
+            // A space after every word but a line's last, so that viewers read words apart; it falls in the
+            // gap before the next word.
+            if k + 1 < words.len() {
+                object.set_text(format!("{} ", word.text)).map_err(pdf_error)?;
+            }
+            // Baseline along the box's bottom edge (raised by the descent), stretched to the box's length; from
+            // descent to ascent the box's height.
             let (ux, uy) = (up[0] / height, up[1] / height);
-            let matrix = PdfMatrix::new(base[0] / natural, base[1] / natural, ux * height, uy * height, bl[0], bl[1]);
+            let rise = height / glyph_height;
+            let (ox, oy) = (bl[0] - ux * bottom * rise - base[0] * left / width, bl[1] - uy * bottom * rise - base[1] * left / width);
+            let matrix = PdfMatrix::new(base[0] / width, base[1] / width, ux * rise, uy * rise, ox, oy);
             object.apply_matrix(matrix).map_err(pdf_error)?;
             pdf_page.objects_mut().add_text_object(object).map_err(pdf_error)?;
             added += 1;
