@@ -8,7 +8,7 @@ CLI := target/debug/folio
 UI_STAMP := ui/node_modules/.folio-installed
 E2E_STAMP := tests/e2e/node_modules/.folio-installed
 
-.PHONY: run test deps deps-test models ui app cli test-rust test-ui test-e2e fixtures real-fixtures bench-render clean
+.PHONY: run test deps deps-test models ui app cli test-rust test-ui test-e2e fixtures real-fixtures bench-render bench-search clean
 
 run: deps models app
 	$(APP) $(ARGS)
@@ -62,6 +62,10 @@ real-fixtures:
 bench-render: models real-fixtures
 	$(CARGO) build --release -p folio-cli
 	scripts/bench-render.sh tests/fixtures/real/source3.pdf
+
+# Search latency over 100,000 chunks (source3.pdf's text, generated vectors): p50/p99 per mode.
+bench-search: models real-fixtures
+	$(CARGO) run --release -p folio-engine --example search_bench -- tests/fixtures/real/source3.pdf 100000 100
 
 clean:
 	$(CARGO) clean

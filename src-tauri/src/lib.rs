@@ -85,6 +85,9 @@ pub fn run() {
             commands::store::store_move_job,
             commands::store::store_page_statuses,
             commands::store::store_info,
+            commands::search::search,
+            commands::export::export_document,
+            commands::export::export_preview,
         ])
         .setup(|app| {
             let store = startup::open_store(app.handle(), &startup::store_path(), app.path().app_data_dir().ok())

@@ -5,6 +5,7 @@ use folio_engine::models::{ModelHub, SessionOptions};
 use folio_engine::worker::{Worker, WorkerOptions};
 use folio_engine::library::LibraryOptions;
 use folio_engine::memory::{MemoryGauges, SamplerOptions};
+use folio_engine::search::{SearchOptions, Searcher};
 use folio_engine::store::Store;
 use folio_engine::{Library, MemorySampler};
 
@@ -21,6 +22,8 @@ pub struct AppState {
     pub hub: Arc<ModelHub>,
     pub worker: Worker,
     pub store: Arc<Store>,
+    /// Search across the store's documents; holds the embeddings block between queries.
+    pub searcher: Arc<Searcher>,
 }
 
 /// The memory sampler at `FOLIO_SAMPLE_HZ` samples per second (default 5), or none at 0.
@@ -42,7 +45,9 @@ impl AppState {
         if !store.is_read_only() {
             worker.attach_store(Arc::clone(&store));
         }
+        let searcher = Arc::new(Searcher::new(Arc::clone(&store), Arc::clone(&hub), SearchOptions::default()));
         AppState {
+            searcher,
             sampler: sampler(gauges),
             memory_stream_ms: Arc::new(AtomicU64::new(1500)),
             memory_refresh_pinned_ms: std::env::var("FOLIO_MEMORY_REFRESH_MS").ok().and_then(|v| v.parse().ok()),

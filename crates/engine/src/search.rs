@@ -240,7 +240,7 @@ pub fn fts_query(text: &str, joiner: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(&format!(" {joiner} ")))
 }
 
-/// The keyword snippet's marked text in parts.
+/// A keyword snippet's marked text in parts.
 fn parts_of_marked(marked: &str) -> Vec<SnippetPart> {
     let mut parts = Vec::new();
     let mut rest = marked;
@@ -313,21 +313,23 @@ impl Searcher {
         let filtered = query.route.is_some() || query.class.is_some();
         let wanted = if filtered { self.options.candidates.max(k) * 4 } else { self.options.candidates.max(k) };
 
-        let (mut embed_ms, mut model_loaded, mut chunks_scanned) = (0.0, false, 0);
-        let semantic: Vec<(PassageKey, f32)> = if query.mode != SearchMode::Keyword {
+        let (mut embed_ms, mut model_loaded) = (0.0, false);
+        let vector = if query.mode != SearchMode::Keyword {
             let loads_before = self.hub.load_count(crate::models::ModelId::Embedding);
             let started = Instant::now();
             let vector = self.embed.embed(&[query.text.as_str()])?.pop().unwrap_or_default();
             embed_ms = started.elapsed().as_secs_f64() * 1e3;
             model_loaded = self.hub.load_count(crate::models::ModelId::Embedding) > loads_before;
-            let (found, scanned) = self.semantic(&vector, document, wanted)?;
-            chunks_scanned = scanned;
-            found
+            Some(vector)
         } else {
-            Vec::new()
+            None
         };
         let started = Instant::now();
-        let keyword: Vec<KeywordMatch> = if query.mode != SearchMode::Semantic { self.keyword(&query.text, document, wanted)? } else { Vec::new() };
+        let (semantic, chunks_scanned) = match &vector {
+            Some(vector) => self.semantic(vector, document, wanted)?,
+            None => (Vec::new(), 0),
+        };
+        let keyword: Vec<KeywordMatch> = if query.mode != SearchMode::Semantic { self.keyword(&query.text, document, wanted, k)? } else { Vec::new() };
 
         let keyword_ids: Vec<_> = keyword.iter().map(|m| m.key.id()).collect();
         let semantic_ids: Vec<_> = semantic.iter().map(|(key, _)| key.id()).collect();
@@ -353,8 +355,12 @@ impl Searcher {
                 continue;
             }
             let keyword_rank = keyword_ids.iter().position(|k| *k == id);
-            let parts = match keyword_rank {
-                Some(rank) => parts_of_marked(&keyword[rank].snippet),
+            let marked = match (keyword_rank, fts_query(&query.text, "OR")) {
+                (Some(rank), Some(any)) => self.store.keyword_snippet(&any, keyword[rank].rowid, self.options.snippet_words)?,
+                _ => None,
+            };
+            let parts = match marked {
+                Some(marked) => parts_of_marked(&marked),
                 None => {
                     let text = match key.chunk {
                         Some(chunk) => self.store.chunk_text(key.document, key.page, chunk)?.unwrap_or_default(),
@@ -395,14 +401,15 @@ impl Searcher {
         })
     }
 
-    /// Full-text matches: every word (AND) first; where that finds fewer than `limit`, passages with any of
-    /// the words follow.
-    fn keyword(&self, text: &str, document: Option<i64>, limit: usize) -> Result<Vec<KeywordMatch>> {
+    /// Full-text matches: passages with every word (AND) first; where those are fewer than the `k` results
+    /// asked for, passages with any of the words follow. (Any of a query's common words matches most of a
+    /// library, so the wider query runs only when it is needed.)
+    fn keyword(&self, text: &str, document: Option<i64>, limit: usize, k: usize) -> Result<Vec<KeywordMatch>> {
         let Some(all) = fts_query(text, "AND") else {
             return Ok(Vec::new());
         };
         let mut found = self.store.keyword_matches(&all, document, limit)?;
-        if found.len() < limit {
+        if found.len() < k {
             if let Some(any) = fts_query(text, "OR").filter(|any| *any != all) {
                 let seen: std::collections::HashSet<_> = found.iter().map(|m| m.key.id()).collect();
                 let more = self.store.keyword_matches(&any, document, limit)?;

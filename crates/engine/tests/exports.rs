@@ -213,3 +213,13 @@ fn an_export_that_fails_leaves_no_file() {
     assert!(!target.exists());
     assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("partial")));
 }
+
+#[test]
+fn a_preview_stops_at_its_size_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, record) = fixture(dir.path());
+    let whole = export::preview(&store, &record, Format::Md, 1 << 20).unwrap();
+    assert_eq!(whole, exported(&store, &record, Format::Md, dir.path()).replace("DIR", &dir.path().display().to_string()));
+    let cut = export::preview(&store, &record, Format::Md, 40).unwrap();
+    assert!(cut.starts_with(&whole[..40]) && cut.contains("the preview shows the first"), "{cut}");
+}

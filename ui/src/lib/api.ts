@@ -2,15 +2,19 @@
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
-import { open, type DialogFilter } from '@tauri-apps/plugin-dialog';
+import { open, save, type DialogFilter } from '@tauri-apps/plugin-dialog';
 import type {
   AutotuneReport,
   BatchSizes,
+  ExportFormat,
+  ExportWritten,
   JobRecord,
   LibrarySnapshot,
   MemorySample,
   PageResult,
   Requeued,
+  SearchMode,
+  SearchResults,
   StoredPage,
   StoreInfo,
   TextLayerMode,
@@ -193,6 +197,38 @@ export function onWorkerEvent(cb: (event: WorkerEvent) => void): Promise<Unliste
     const ev = normalizeWorkerEvent(event.payload);
     if (ev) cb(ev);
   });
+}
+
+export interface SearchFilters {
+  /** Only this open document. */
+  docId?: number | null;
+  route?: string | null;
+  class?: string | null;
+}
+
+/** `search({ query, k, mode, docId?, route?, class? })`: passages across every processed document, best first. */
+export function search(query: string, mode: SearchMode, k: number, filters: SearchFilters = {}): Promise<SearchResults> {
+  const args: Record<string, unknown> = { query, mode, k };
+  if (filters.docId != null) args.docId = filters.docId;
+  if (filters.route) args.route = filters.route;
+  if (filters.class) args.class = filters.class;
+  return invoke<SearchResults>('search', args);
+}
+
+/** `export_document({ docId, format, path })`: write the open document's stored results (csv: a folder). */
+export function exportDocument(docId: number, format: ExportFormat, path: string): Promise<ExportWritten> {
+  return invoke<ExportWritten>('export_document', { docId, format, path });
+}
+
+/** `export_preview({ docId, format, maxBytes })`: the start of a text export, for the preview. */
+export function exportPreview(docId: number, format: ExportFormat, maxBytes = 256 * 1024): Promise<string> {
+  return invoke<string>('export_preview', { docId, format, maxBytes });
+}
+
+/** Native save dialog for an export: a file path, or a folder's path for csv. Null when cancelled. */
+export async function pickExportPath(defaultPath: string, extension: string | null): Promise<string | null> {
+  const filters = extension ? [{ name: extension.toUpperCase(), extensions: [extension] }] : undefined;
+  return save({ defaultPath, filters });
 }
 
 /** Native file picker (multiple files). Returns [] when cancelled. */

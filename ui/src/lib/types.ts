@@ -287,3 +287,66 @@ export interface StoredPage {
   route: Route | null;
   route_reason: string | null;
 }
+
+/** How `search` finds passages. */
+export type SearchMode = 'hybrid' | 'semantic' | 'keyword';
+
+/** A piece of a result's snippet: plain text, or a matched word (drawn highlighted, always as text). */
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+
+/** One passage `search` found. */
+export interface SearchHit {
+  /** The document's content hash. */
+  doc: string;
+  /** Where it was last opened from. */
+  path: string;
+  name: string;
+  /** 1-based. */
+  page: number;
+  /** The region's place in the page's reading order, where the passage is one region's text. */
+  region: number | null;
+  class: string | null;
+  /** The region's box in page pixels at `dpi`. */
+  bbox: [number, number, number, number] | null;
+  dpi: number;
+  route: Route | null;
+  score: number;
+  keyword_rank: number | null;
+  semantic_rank: number | null;
+  snippet: string;
+  snippet_parts: SnippetPart[];
+}
+
+export interface SearchResults {
+  query: string;
+  mode: SearchMode;
+  results: SearchHit[];
+  embed_ms: number;
+  model_loaded: boolean;
+  search_ms: number;
+  chunks_scanned: number;
+}
+
+/** What `export_document` can write. */
+export type ExportFormat = 'json' | 'md' | 'hocr' | 'alto' | 'pdf' | 'csv';
+
+/** What an export wrote. */
+export interface ExportWritten {
+  format: ExportFormat;
+  path: string;
+  files: string[];
+  pdf?: { pages: number; pages_with_ocr_text: number; words: number };
+}
+
+/** A place on a page to show and flash: a search result's region. */
+export interface PageTarget {
+  /** 0-based page. */
+  pageIndex: number;
+  bbox: [number, number, number, number] | null;
+  dpi: number;
+  /** Changes on every request, so asking for the same place again flashes it again. */
+  serial: number;
+}

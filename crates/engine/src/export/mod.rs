@@ -132,3 +132,47 @@ pub fn export_to_path(store: &Store, document: &DocumentRecord, format: Format, 
         }
     }
 }
+
+/// A writer that keeps up to `limit` bytes and then refuses more, so a preview stops reading pages.
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+    full: bool,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.limit.saturating_sub(self.bytes.len());
+        if room == 0 {
+            self.full = true;
+            return Err(std::io::Error::new(std::io::ErrorKind::WriteZero, "preview is full"));
+        }
+        let n = room.min(buf.len());
+        self.bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The first `max_bytes` of `document` in a streaming `format` (what the window's preview shows), cut at a
+/// character boundary, with a last line saying so where it was cut.
+pub fn preview(store: &Store, document: &DocumentRecord, format: Format, max_bytes: usize) -> Result<String> {
+    let mut out = Capped { bytes: Vec::new(), limit: max_bytes, full: false };
+    match export(store, document, format, &mut out) {
+        Ok(()) => {}
+        Err(_) if out.full => {}
+        Err(e) => return Err(e),
+    }
+    let mut text = String::from_utf8_lossy(&out.bytes).into_owned();
+    if out.full {
+        // A cut inside a character leaves a replacement character at the end.
+        while text.ends_with('\u{FFFD}') {
+            text.pop();
+        }
+        text.push_str(&format!("\n\n… (the preview shows the first {} KB)\n", max_bytes >> 10));
+    }
+    Ok(text)
+}

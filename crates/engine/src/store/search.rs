@@ -1,4 +1,4 @@
-//! What search reads from the store: full-text matches from `passages` (FTS5, BM25 order, with snippets)
+//! What search reads from the store: full-text matches from `passages` (FTS5, BM25 order; snippets apart)
 //! and the chunks' embeddings, one row at a time. Ranking and fusion are in [`crate::search`].
 
 use rusqlite::{params, OptionalExtension};
@@ -41,33 +41,51 @@ pub struct KeywordMatch {
     pub key: PassageKey,
     /// SQLite's BM25 (lower is better).
     pub bm25: f64,
-    /// The passage around the matches, each match between [`MATCH_START`] and [`MATCH_END`].
-    pub snippet: String,
+    /// The passage's row, for its snippet ([`Store::keyword_snippet`]).
+    pub rowid: i64,
+}
+
+/// The rowids of one document's passages, or of all (see the store's version 3: `document << 40 | …`).
+fn rowid_range(document: Option<i64>) -> (i64, i64) {
+    match document {
+        Some(d) => (d << 40, ((d + 1) << 40) - 1),
+        None => (0, i64::MAX),
+    }
 }
 
 impl Store {
-    /// Up to `limit` passages matching the FTS5 `query`, best first, of one document or of all.
+    /// Up to `limit` passages matching the FTS5 `query`, best first, of one document or of all. Scores only:
+    /// snippets are made for the few results shown ([`Store::keyword_snippet`]), not for every candidate.
     pub fn keyword_matches(&self, query: &str, document: Option<i64>, limit: usize) -> Result<Vec<KeywordMatch>> {
+        let (low, high) = rowid_range(document);
         self.read(|c| {
-            let mut statement = c.prepare_cached(&format!(
-                "SELECT document, page, chunk, region, bm25(passages), snippet(passages, 0, char(2), char(3), '…', 24)
-                 FROM passages WHERE passages MATCH ?1 AND (?2 IS NULL OR document = ?2)
-                 AND EXISTS (SELECT 1 FROM pages p WHERE p.document = passages.document AND p.page = passages.page)
-                 ORDER BY bm25(passages) LIMIT ?3"
-            ))?;
-            let rows = statement.query_map(params![query, document, limit as i64], |r| {
+            let mut statement = c.prepare_cached(
+                "SELECT rowid, document, page, chunk, region, bm25(passages) FROM passages
+                 WHERE passages MATCH ?1 AND rowid BETWEEN ?2 AND ?3 ORDER BY bm25(passages) LIMIT ?4",
+            )?;
+            let rows = statement.query_map(params![query, low, high, limit as i64], |r| {
                 Ok(KeywordMatch {
+                    rowid: r.get(0)?,
                     key: PassageKey {
-                        document: r.get(0)?,
-                        page: r.get::<_, i64>(1)? as usize,
-                        chunk: r.get::<_, Option<i64>>(2)?.map(|v| v as usize),
-                        region: r.get::<_, Option<i64>>(3)?.map(|v| v as usize),
+                        document: r.get(1)?,
+                        page: r.get::<_, i64>(2)? as usize,
+                        chunk: r.get::<_, Option<i64>>(3)?.map(|v| v as usize),
+                        region: r.get::<_, Option<i64>>(4)?.map(|v| v as usize),
                     },
-                    bm25: r.get(4)?,
-                    snippet: r.get(5)?,
+                    bm25: r.get(5)?,
                 })
             })?;
             rows.collect()
+        })
+    }
+
+    /// The passage `rowid` around the matches of `query`, about `tokens` tokens, each match between
+    /// [`MATCH_START`] and [`MATCH_END`].
+    pub fn keyword_snippet(&self, query: &str, rowid: i64, tokens: usize) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT snippet(passages, 0, char(2), char(3), '…', ?3) FROM passages WHERE passages MATCH ?1 AND rowid = ?2")?
+                .query_row(params![query, rowid, tokens.clamp(1, 64) as i64], |r| r.get(0))
+                .optional()
         })
     }
 

@@ -1,0 +1,97 @@
+// Search and export end to end: process the fixture (layout, text and embeddings), find a passage by its
+// words, follow the result to its page (the region flashes), then preview the Markdown export.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.resolve(here, '..', 'artifacts');
+const fixture = process.env.FOLIO_FIXTURE ? path.basename(process.env.FOLIO_FIXTURE) : 'three-pages.pdf';
+
+async function newestJobState() {
+  return browser.execute(() => {
+    const el = document.querySelector('[data-testid="job"]');
+    return el ? el.getAttribute('data-state') : null;
+  });
+}
+
+describe('Search and export', () => {
+  it('processes the fixture with layout, text and embeddings', async function () {
+    this.timeout(300000);
+    await browser.waitUntil(
+      async () =>
+        browser.execute((n) => {
+          const doc = Array.from(document.querySelectorAll('[data-testid="document"]')).find((d) => (d.getAttribute('title') || '').endsWith(n));
+          if (doc) doc.click();
+          return !!doc;
+        }, fixture),
+      { timeout: 60000, interval: 250, timeoutMsg: `no [data-testid="document"] for ${fixture} within 60 s` },
+    );
+    await browser.execute(() => {
+      for (const s of ['orientation', 'layout', 'ocr', 'table', 'embed']) {
+        const box = document.querySelector(`[data-testid="stage-${s}"]`);
+        if (box.checked !== ['layout', 'ocr', 'embed'].includes(s)) box.click();
+      }
+    });
+    const button = await $('[data-testid="process-document"]');
+    await button.waitForEnabled({ timeout: 30000 });
+    await button.click();
+    await browser.waitUntil(async () => (await newestJobState()) === 'done', {
+      timeout: 240000,
+      interval: 500,
+      timeoutMsg: 'the job did not finish within 240 s',
+    });
+  });
+
+  it('finds a passage by its words, with the matches marked', async () => {
+    await browser.keys(['Control', 'f']);
+    const input = await $('[data-testid="search-input"]');
+    await input.waitForDisplayed({ timeout: 10000 });
+    await input.setValue('invoice total');
+    await $('[data-testid="search-go"]').click();
+    await browser.waitUntil(async () => (await $$('[data-testid="search-result"]')).length > 0, {
+      timeout: 60000,
+      interval: 250,
+      timeoutMsg: 'no search result within 60 s',
+    });
+    const marks = await browser.execute(() =>
+      Array.from(document.querySelectorAll('[data-testid="search-result"] mark')).map((m) => m.textContent.toLowerCase()),
+    );
+    if (!marks.includes('invoice')) throw new Error(`expected "invoice" marked in a snippet, marked: ${marks.join(', ')}`);
+  });
+
+  it('follows a result to its page and flashes the region', async () => {
+    const wanted = await browser.execute(() => {
+      const hits = Array.from(document.querySelectorAll('[data-testid="search-result"]'));
+      const last = hits[hits.length - 1];
+      last.click();
+      return Number.parseInt(last.getAttribute('data-page') || '0', 10);
+    });
+    await browser.waitUntil(
+      async () => (await browser.execute(() => document.querySelector('[data-testid="page-indicator"]').textContent)).includes(`Page ${wanted} /`),
+      { timeout: 10000, interval: 200, timeoutMsg: `the viewer did not go to page ${wanted}` },
+    );
+    const flash = await $('[data-testid="search-flash"]');
+    await flash.waitForExist({ timeout: 10000, timeoutMsg: 'no [data-testid="search-flash"] on the page' });
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser.saveScreenshot(path.join(artifacts, 'search-result.png'));
+  });
+
+  it('previews the Markdown export, the document text shown as text', async () => {
+    await browser.keys('Escape');
+    await $('[data-testid="open-export"]').click();
+    const dialog = await $('[data-testid="export-dialog"]');
+    await dialog.waitForDisplayed({ timeout: 10000 });
+    await $('[data-testid="export-format-md"]').click();
+    await $('[data-testid="export-preview-button"]').click();
+    const preview = await $('[data-testid="export-preview"]');
+    await preview.waitForDisplayed({ timeout: 30000 });
+    const text = await preview.getText();
+    if (!text.includes('<!-- page 1 -->') || !/Chapter 1/.test(text)) throw new Error(`unexpected preview: ${text.slice(0, 300)}`);
+    // The preview is text: nothing inside it became an element.
+    const children = await browser.execute(() => document.querySelector('[data-testid="export-preview"]').children.length);
+    if (children !== 0) throw new Error('the preview holds elements');
+    await browser.saveScreenshot(path.join(artifacts, 'export-preview.png'));
+    await browser.keys('Escape');
+  });
+});
