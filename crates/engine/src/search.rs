@@ -4,7 +4,8 @@
 //! The query is embedded with the same model the pipeline used, through the [`ModelHub`] (loaded once,
 //! so only the first semantic query pays the load). The embeddings are scanned from one contiguous block
 //! of f32 held by the [`Searcher`], read from the store again when the store changes; the block has a byte
-//! bound ([`SearchOptions::max_index_bytes`]) past which the scan streams from the store instead.
+//! bound ([`SearchOptions::max_index_bytes`]) past which the scan streams from the store instead, and it is
+//! counted in the memory gauges (`search_index_bytes`), so the memory panel shows it.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -298,7 +299,7 @@ impl Searcher {
         Searcher { store, hub, embed, options, index: Mutex::new(None) }
     }
 
-    /// Bytes the embeddings block holds now (what the memory panel counts for search).
+    /// Bytes the embeddings block holds now (what the memory panel draws as "Search index").
     pub fn index_bytes(&self) -> usize {
         self.index.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |i| i.vectors.len() * 4 + i.keys.len() * std::mem::size_of::<PassageKey>())
     }
@@ -428,6 +429,7 @@ impl Searcher {
         let mut guard = self.index.lock().unwrap_or_else(|p| p.into_inner());
         if guard.as_ref().is_none_or(|i| i.generation != generation) {
             *guard = None;
+            self.hub.gauges().search_index_bytes.store(0, std::sync::atomic::Ordering::Relaxed);
             let rows = self.store.embedding_count(EMBEDDING_DIM)?;
             if rows * EMBEDDING_DIM * 4 <= self.options.max_index_bytes {
                 let mut index = VectorIndex { generation, vectors: Vec::with_capacity(rows * EMBEDDING_DIM), keys: Vec::with_capacity(rows) };
@@ -435,6 +437,8 @@ impl Searcher {
                     index.keys.push(key);
                     index.vectors.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
                 })?;
+                let bytes = index.vectors.capacity() * 4 + index.keys.capacity() * std::mem::size_of::<PassageKey>();
+                self.hub.gauges().search_index_bytes.store(bytes as u64, std::sync::atomic::Ordering::Relaxed);
                 *guard = Some(index);
             }
         }

@@ -111,15 +111,15 @@ describe('normalizeModels', () => {
 
 describe('bands', () => {
   it('has one "models" band when no model is named', () => {
-    expect(bandKeys([attribute(sample())])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
-    expect(bandKeys([])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
+    expect(bandKeys([attribute(sample())])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other']);
+    expect(bandKeys([])).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other']);
   });
 
   it('has one band per named model, plus "models" only when some bytes are unattributed', () => {
     const full = attribute(sample({ models: { b: 300 * MB, a: 100 * MB } }));
-    expect(bandKeys([full])).toEqual(['model:a', 'model:b', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
+    expect(bandKeys([full])).toEqual(['model:a', 'model:b', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other']);
     const part = attribute(sample({ models: { b: 100 * MB } }));
-    expect(bandKeys([full, part])).toEqual(['model:a', 'model:b', 'models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
+    expect(bandKeys([full, part])).toEqual(['model:a', 'model:b', 'models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other']);
   });
 
   it('labels bands', () => {
@@ -133,8 +133,8 @@ describe('bands', () => {
     const keys = bandKeys([a]);
     const cols = stackColumns([a], keys, 1 / 1000, 1 / MB);
     expect(cols[0]).toEqual([2]);
-    // m 400, cache 500, pdfium 550, in flight 580, no arena reserve or libraries, other up to 1000
-    expect(cols.slice(1, -1).map((c) => c[0])).toEqual([400, 500, 550, 580, 580, 580, 1000]);
+    // m 400, cache 500, pdfium 550, in flight 580, no arena reserve, search index or libraries, other up to 1000
+    expect(cols.slice(1, -1).map((c) => c[0])).toEqual([400, 500, 550, 580, 580, 580, 580, 1000]);
     expect(cols[cols.length - 1]).toEqual([1000]);
     expect(bandValue(a, 'model:m')).toBe(400 * MB);
     expect(bandValue(a, 'model:none')).toBe(0);
@@ -234,14 +234,15 @@ describe('componentRows', () => {
   });
 
   it('lists one "Models" row, then every fixed part, with the cache limit', () => {
-    const s = sample({ arena_free_bytes: 20 * MB, libraries_bytes: 10 * MB });
+    const s = sample({ arena_free_bytes: 20 * MB, search_index_bytes: 15 * MB, libraries_bytes: 10 * MB });
     const rows = componentRows(attribute(s), s);
-    expect(rows.map((r) => r.key)).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other']);
+    expect(rows.map((r) => r.key)).toEqual(['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other']);
     expect(rows[0]).toEqual({ key: 'models', label: 'Models', bytes: 400 * MB });
     expect(rows[1]).toEqual({ key: 'page_cache', label: 'Page cache', bytes: 100 * MB, extra: '/ 256.0 MB' });
     // No arena bound in the sample: no "/ …" beside the reserve.
     expect(rows[4]).toEqual({ key: 'arena_free', label: 'Arena reserve', bytes: 20 * MB, extra: undefined });
-    expect(rows[6]).toEqual({ key: 'other', label: 'Other', bytes: (1000 - 400 - 100 - 50 - 30 - 20 - 10) * MB });
+    expect(rows[5]).toEqual({ key: 'search_index', label: 'Search index', bytes: 15 * MB });
+    expect(rows[7]).toEqual({ key: 'other', label: 'Other', bytes: (1000 - 400 - 100 - 50 - 30 - 20 - 15 - 10) * MB });
   });
 
   it('lists named models, and the unattributed rest as "Models (other)"', () => {

@@ -18,6 +18,8 @@ export interface Attribution {
   inFlight: number;
   /** Free memory the inference arena keeps for the next inference. */
   arenaFree: number;
+  /** The search's block of embeddings, held between queries. */
+  searchIndex: number;
   /** Resident code, libraries and mapped files. */
   libraries: number;
   /** RSS minus everything above, never negative. */
@@ -26,7 +28,7 @@ export interface Attribution {
 
 /** Bands of the stacked graph, bottom to top. Model bands are `model:<name>`. */
 export const BAND_MODELS_OTHER = 'models';
-export const FIXED_BANDS = ['page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other'] as const;
+export const FIXED_BANDS = ['page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other'] as const;
 
 export const BAND_LABELS: Record<string, string> = {
   models: 'Models',
@@ -34,6 +36,7 @@ export const BAND_LABELS: Record<string, string> = {
   pdfium: 'PDFium',
   in_flight: 'In flight',
   arena_free: 'Arena reserve',
+  search_index: 'Search index',
   libraries: 'Code & libraries',
   other: 'Other',
 };
@@ -51,6 +54,7 @@ const BAND_COLORS: Record<string, string> = {
   pdfium: '#5fd38d',
   in_flight: '#e6b450',
   arena_free: '#7fb4d0',
+  search_index: '#c3e88d',
   libraries: '#9aa5ce',
   other: '#6c737d',
 };
@@ -107,13 +111,14 @@ export function attribute(sample: MemorySample, known?: [string, number][]): Att
   const pdfium = nonNeg(sample.pdfium_bytes);
   const inFlight = nonNeg(sample.in_flight_bytes);
   const arenaFree = nonNeg(sample.arena_free_bytes);
+  const searchIndex = nonNeg(sample.search_index_bytes);
   const libraries = nonNeg(sample.libraries_bytes);
   // The engine's figure; only a sample from an older back end leaves it to be worked out here.
   const other =
     typeof sample.other_bytes === 'number' && Number.isFinite(sample.other_bytes)
       ? nonNeg(sample.other_bytes)
-      : Math.max(0, rss - modelsTotal - pageCache - pdfium - inFlight - arenaFree - libraries);
-  return { t_ms: sample.t_ms, rss, models, modelsOther, modelsTotal, pageCache, pdfium, inFlight, arenaFree, libraries, other };
+      : Math.max(0, rss - modelsTotal - pageCache - pdfium - inFlight - arenaFree - searchIndex - libraries);
+  return { t_ms: sample.t_ms, rss, models, modelsOther, modelsTotal, pageCache, pdfium, inFlight, arenaFree, searchIndex, libraries, other };
 }
 
 /** Value of one band in an attribution. */
@@ -129,6 +134,8 @@ export function bandValue(a: Attribution, key: string): number {
       return a.inFlight;
     case 'arena_free':
       return a.arenaFree;
+    case 'search_index':
+      return a.searchIndex;
     case 'libraries':
       return a.libraries;
     case 'other':
@@ -323,6 +330,7 @@ export function componentRows(a: Attribution | null, sample: MemorySample | null
   rows.push({ key: 'in_flight', label: 'In flight', bytes: a.inFlight });
   const arenaLimit = sample?.arena_free_limit_bytes ?? 0;
   rows.push({ key: 'arena_free', label: 'Arena reserve', bytes: a.arenaFree, extra: arenaLimit > 0 ? `/ ${formatMB(arenaLimit)}` : undefined });
+  rows.push({ key: 'search_index', label: 'Search index', bytes: a.searchIndex });
   rows.push({ key: 'libraries', label: 'Code & libraries', bytes: a.libraries });
   rows.push({ key: 'other', label: 'Other', bytes: a.other });
   return rows;

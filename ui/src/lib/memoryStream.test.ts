@@ -101,7 +101,7 @@ describe('MemoryTimeline', () => {
     expect(t.frame(800, 1_000_000).markers).toHaveLength(1);
     expect(new MemoryTimeline().frame(800, 1_000_000)).toEqual({
       atts: [],
-      keys: ['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'libraries', 'other'],
+      keys: ['models', 'page_cache', 'pdfium', 'in_flight', 'arena_free', 'search_index', 'libraries', 'other'],
       markers: [],
     });
   });

@@ -45,6 +45,8 @@ export interface MemorySample {
   arena_free_bytes?: number;
   /** Its bound (0 or absent: none). */
   arena_free_limit_bytes?: number;
+  /** The search's block of embeddings, held between queries. */
+  search_index_bytes?: number;
   /** Resident code, libraries and mapped files. */
   libraries_bytes?: number;
   /** Optional per-model breakdown of `models_bytes` (name → bytes, or [name, bytes] pairs). */

@@ -33,6 +33,8 @@ pub struct MemoryGauges {
     pub per_model: Mutex<Vec<(String, u64)>>,
     /// Page images and tensors inside the pipeline right now (see [`InFlight`]).
     pub in_flight_bytes: AtomicU64,
+    /// The search's block of embeddings held between queries (see `search::Searcher`).
+    pub search_index_bytes: AtomicU64,
 }
 
 /// A buffer on its way between pipeline stages, counted in the "in flight" gauge from the moment it is
@@ -89,6 +91,8 @@ pub struct MemorySample {
     pub in_flight_bytes: u64,
     /// Memory the inference arena holds free for the next inference (bounded; see `ModelHub`).
     pub arena_free_bytes: u64,
+    /// The search's embeddings block (bounded by `SearchOptions::max_index_bytes`).
+    pub search_index_bytes: u64,
     /// Its bound (0: none).
     pub arena_free_limit_bytes: u64,
     /// Resident pages of the program, its libraries and other mapped files.
@@ -108,6 +112,7 @@ pub struct Attribution {
     pub pdfium: u64,
     pub in_flight: u64,
     pub arena_free: u64,
+    pub search_index: u64,
     pub libraries: u64,
     pub other: u64,
 }
@@ -121,6 +126,7 @@ pub struct AttributionMb {
     pub pdfium: f64,
     pub in_flight: f64,
     pub arena_free: f64,
+    pub search_index: f64,
     pub libraries: f64,
     pub other: f64,
 }
@@ -139,6 +145,7 @@ impl Attribution {
             pdfium: mb2(self.pdfium),
             in_flight: mb2(self.in_flight),
             arena_free: mb2(self.arena_free),
+            search_index: mb2(self.search_index),
             libraries: mb2(self.libraries),
             other: mb2(self.other),
         }
@@ -167,6 +174,7 @@ impl MemorySample {
             models_bytes: gauges.models_bytes.load(Ordering::Relaxed) + gauges.transient_models_bytes.load(Ordering::Relaxed),
             in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed) + arena.in_use_bytes.saturating_sub(models_in_arena),
             arena_free_bytes: arena.free_bytes(),
+            search_index_bytes: gauges.search_index_bytes.load(Ordering::Relaxed),
             arena_free_limit_bytes: gauges.arena_free_limit_bytes.load(Ordering::Relaxed),
             libraries_bytes: process.file_bytes,
             models: gauges.per_model.lock().unwrap().clone(),
@@ -182,7 +190,13 @@ impl MemorySample {
     }
 
     pub fn attribution(&self) -> Attribution {
-        let named = self.models_bytes + self.page_cache_bytes + self.pdfium_bytes + self.in_flight_bytes + self.arena_free_bytes + self.libraries_bytes;
+        let named = self.models_bytes
+            + self.page_cache_bytes
+            + self.pdfium_bytes
+            + self.in_flight_bytes
+            + self.arena_free_bytes
+            + self.search_index_bytes
+            + self.libraries_bytes;
         Attribution {
             rss: self.rss_bytes,
             models: self.models_bytes,
@@ -190,6 +204,7 @@ impl MemorySample {
             pdfium: self.pdfium_bytes,
             in_flight: self.in_flight_bytes,
             arena_free: self.arena_free_bytes,
+            search_index: self.search_index_bytes,
             libraries: self.libraries_bytes,
             other: self.rss_bytes.saturating_sub(named),
         }
