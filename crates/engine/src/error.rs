@@ -73,6 +73,9 @@ pub enum Error {
     #[error("the export could not be written: {detail}")]
     Export { detail: String },
 
+    #[error("{reason}")]
+    NotADocument { reason: String },
+
     #[error("search failed: {detail}")]
     Search { detail: String },
 

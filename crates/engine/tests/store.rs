@@ -152,14 +152,23 @@ fn a_version_1_store_keeps_its_lines_and_gains_words() {
         hash
     };
     {
-        // Back to version 1's tables: lines without their words.
+        // Back to version 1's tables: lines without their words, pages without their size, no passages.
         let c = Connection::open(&db).unwrap();
-        c.execute_batch("ALTER TABLE lines DROP COLUMN words; PRAGMA user_version = 1;").unwrap();
+        c.execute_batch(
+            "ALTER TABLE lines DROP COLUMN words; ALTER TABLE pages DROP COLUMN width; ALTER TABLE pages DROP COLUMN height;
+             DROP TABLE passages; PRAGMA user_version = 1;",
+        )
+        .unwrap();
     }
     let store = Store::open(&db).unwrap();
     let page = store.page(&hash, 1).unwrap().expect("the page survives the migration");
     assert_eq!(page.lines[0].text, "Heading <b>&amp;</b>");
     assert!(page.lines[0].words.is_empty(), "lines stored before words were kept have none");
+    // Version 3 built the passages of the pages already stored: the page is found by its words.
+    let c = Connection::open(&db).unwrap();
+    let found: i64 = c.query_row("SELECT COUNT(*) FROM passages WHERE passages MATCH 'heading'", [], |r| r.get(0)).unwrap();
+    assert_eq!(found, 1);
+    drop(c);
     store.put_page(None, &full_page(&document, 1)).unwrap();
     assert_eq!(store.page(&hash, 1).unwrap().unwrap().lines[0].words, full_page(&document, 1).lines[0].words);
 }

@@ -360,12 +360,13 @@ fn a_full_disk_stops_the_job_with_the_error_and_keeps_what_was_committed() {
     let store = Arc::new(folio_engine::store::Store::open(&dir.path().join("folio.sqlite")).unwrap());
     let worker = worker(SentinelOptions::default());
     worker.attach_store(Arc::clone(&store));
-    // Each page carries 100 KB of text, and the store has room for about one page more.
+    // Each page carries 100 KB of text (kept twice: as its line and in the full-text index), and the store
+    // has room for about one page more.
     worker.set_hook("pad", Box::new(|page| {
         page.lines = vec![folio_engine::stages::OcrLine { text: "x".repeat(100_000), score: 1.0, polygon: [[0.0; 2]; 4], source: Default::default(), words: Vec::new() }];
         Ok(0.0)
     }));
-    store.limit_size(store.file_bytes() + 160_000).unwrap();
+    store.limit_size(store.file_bytes() + 450_000).unwrap();
     let document = Arc::new(source::open_path(&fixture("pages"), &OpenOptions::default()).documents.remove(0));
     let events = worker.subscribe();
     let job = worker.submit(JobSpec::new(vec![Arc::clone(&document)], None, Vec::new(), 20.0)).unwrap();

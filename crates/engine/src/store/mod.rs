@@ -227,7 +227,7 @@ impl Store {
         if path.exists() {
             let opened = crate::document::source::open_path(path, &Default::default());
             if let Some(problem) = opened.problems.into_iter().next().filter(|_| opened.documents.is_empty()) {
-                return Err(Error::Export { detail: problem.message });
+                return Err(Error::NotADocument { reason: problem.message });
             }
             if let Some(document) = opened.documents.into_iter().next() {
                 return self.find_document(&document.content_hash()?);
