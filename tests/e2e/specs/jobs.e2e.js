@@ -77,6 +77,13 @@ describe('Folio jobs', () => {
       return !!doc;
     }, name);
     if (!picked) throw new Error(`no [data-testid="document"] for ${name}`);
+    // OCR every page: the fixture's pages have a text layer, which alone would finish a page in a fraction of
+    // a second, before the cancel below could catch the job running.
+    await browser.execute(() => {
+      const select = document.querySelector('[data-testid="text-layer-select"]');
+      select.value = 'ocr';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
     const button = await $('[data-testid="process-document"]');
     await button.waitForEnabled({ timeout: 30000 });
     await button.click();

@@ -36,7 +36,7 @@ describe('Search and export', () => {
     const button = await $('[data-testid="process-document"]');
     await button.waitForEnabled({ timeout: 30000 });
     await button.click();
-    await browser.waitUntil(async () => (await newestJobState()) === 'done', {
+    await browser.waitUntil(async () => (await newestJobState()) === 'finished', {
       timeout: 240000,
       interval: 500,
       timeoutMsg: 'the job did not finish within 240 s',

@@ -104,8 +104,9 @@ pub fn page(page: &Page) -> Vec<String> {
             "figure" => out.push(format!("*[Figure on page {}]*", page.page)),
             "figure_caption" | "table_caption" if !text.trim().is_empty() => out.push(format!("*{}*", escape(&text))),
             "table" => {
-                // Tables are stored in the order of their regions.
-                match tables.next().map(|t| table(&blocks::grid(t))).filter(|t| !t.is_empty()) {
+                // A table keeps its region's box; failing that, tables are in the order of their regions.
+                let found = block.region.and_then(|r| page.tables.iter().find(|t| t.bbox == r.bbox)).or_else(|| tables.next());
+                match found.map(|t| table(&blocks::grid(t))).filter(|t| !t.is_empty()) {
                     Some(t) => out.push(t),
                     None if !text.trim().is_empty() => out.push(escape(&text)),
                     None => {}
