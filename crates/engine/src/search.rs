@@ -170,9 +170,16 @@ impl Ord for Scored {
 /// The `k` rows of `vectors` (rows of `query.len()` values) most similar to `query`, best first, as (row,
 /// similarity). One pass, no allocation per row.
 pub fn top_k_cosine(query: &[f32], vectors: &[f32], k: usize) -> Vec<(usize, f32)> {
+    top_k_cosine_where(query, vectors, k, |_| true)
+}
+
+/// [`top_k_cosine`] over the rows `keep` accepts.
+pub fn top_k_cosine_where(query: &[f32], vectors: &[f32], k: usize, keep: impl Fn(usize) -> bool) -> Vec<(usize, f32)> {
     let mut heap = BinaryHeap::with_capacity(k + 1);
     for (row, v) in vectors.chunks_exact(query.len()).enumerate() {
-        push_bounded(&mut heap, Scored(dot(query, v), row), k);
+        if keep(row) {
+            push_bounded(&mut heap, Scored(dot(query, v), row), k);
+        }
     }
     let mut best: Vec<(usize, f32)> = heap.into_iter().map(|Scored(s, row)| (row, s)).collect();
     best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -445,17 +452,7 @@ impl Searcher {
         if let Some(index) = guard.as_ref() {
             let found = match document {
                 None => top_k_cosine(vector, &index.vectors, limit),
-                Some(doc) => {
-                    let mut heap = BinaryHeap::with_capacity(limit + 1);
-                    for (row, v) in index.vectors.chunks_exact(EMBEDDING_DIM).enumerate() {
-                        if index.keys[row].document == doc {
-                            push_bounded(&mut heap, Scored(dot(vector, v), row), limit);
-                        }
-                    }
-                    let mut best: Vec<(usize, f32)> = heap.into_iter().map(|Scored(s, row)| (row, s)).collect();
-                    best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                    best
-                }
+                Some(doc) => top_k_cosine_where(vector, &index.vectors, limit, |row| index.keys[row].document == doc),
             };
             return Ok((found.into_iter().map(|(row, s)| (index.keys[row], s)).collect(), index.keys.len()));
         }

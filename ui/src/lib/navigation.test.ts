@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampPage, keyToNavAction, navigate } from './navigation';
+import { clampPage, closesOnEscape, keyToNavAction, navigate } from './navigation';
 
 describe('clampPage', () => {
   it('clamps into range', () => {
@@ -44,5 +44,21 @@ describe('navigate', () => {
   it('is safe on empty documents', () => {
     expect(navigate('last', 0, 0)).toBe(0);
     expect(navigate('next', 0, 0)).toBe(0);
+  });
+});
+
+describe('closesOnEscape', () => {
+  it('closes on Escape only, and keeps the key from going further', () => {
+    let closed = 0;
+    const handler = closesOnEscape(() => closed++);
+    const key = (k: string) => {
+      const e = { key: k, defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      handler(e as unknown as KeyboardEvent);
+      return e.defaultPrevented;
+    };
+    expect(key('Enter')).toBe(false);
+    expect(closed).toBe(0);
+    expect(key('Escape')).toBe(true);
+    expect(closed).toBe(1);
   });
 });

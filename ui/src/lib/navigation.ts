@@ -42,3 +42,13 @@ export function navigate(action: NavAction, current: number, pageCount: number):
       return clampPage(pageCount - 1, pageCount);
   }
 }
+
+/** A keydown handler that calls `close` on Escape (panels and dialogs). */
+export function closesOnEscape(close: () => void): (e: KeyboardEvent) => void {
+  return (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+    }
+  };
+}
