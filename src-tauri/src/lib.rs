@@ -76,6 +76,7 @@ pub fn run() {
             commands::jobs::jobs_batch_sizes,
             commands::jobs::jobs_autotune,
             commands::jobs::page_result,
+            commands::jobs::page_text,
             commands::jobs::analyse_page,
             commands::store::store_jobs,
             commands::store::store_unfinished_jobs,

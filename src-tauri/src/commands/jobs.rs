@@ -1,4 +1,6 @@
 use folio_engine::control::autotune::{autotune, TuneOptions, TuneReport};
+use folio_engine::export::blocks::{reading_order, TextBlock};
+use folio_engine::export::json::Page as ExportPage;
 use folio_engine::models::Recogniser;
 use folio_engine::text::TextLayerMode;
 use folio_engine::worker::{JobId, JobSpec};
@@ -88,4 +90,12 @@ pub fn analyse_page(state: State<'_, AppState>, doc_id: u64, page: usize) -> Res
 pub fn page_result(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<Option<PageResult>, Error> {
     let document = state.library.document(doc_id)?;
     Ok(state.store.page(&document.content_hash()?, page)?)
+}
+
+/// The stored page's text in reading order: its lines (by index) grouped by region, for the side panel.
+#[tauri::command]
+pub fn page_text(state: State<'_, AppState>, doc_id: u64, page: usize) -> Result<Vec<TextBlock>, Error> {
+    let document = state.library.document(doc_id)?;
+    let stored = state.store.page(&document.content_hash()?, page)?;
+    Ok(stored.map(|result| reading_order(&ExportPage::of(&result))).unwrap_or_default())
 }

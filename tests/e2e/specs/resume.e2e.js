@@ -72,10 +72,18 @@ describe('Resume after a crash', () => {
     const button = await $('[data-testid="process-document"]');
     await button.waitForEnabled({ timeout: 30000 });
     await button.click();
-    await browser.waitUntil(async () => (jobId = await browser.execute(() => document.querySelector('[data-testid="job"]')?.getAttribute('data-job-id'))) != null, {
-      timeout: 30000,
-      timeoutMsg: 'no job appeared',
-    });
+    // The store is shared with the other specs of the run: the job is the one over this folder that runs.
+    await browser.waitUntil(
+      async () =>
+        (jobId = await browser.execute(() => {
+          const jobs = Array.from(document.querySelectorAll('[data-testid="job"]'));
+          const mine = jobs.find(
+            (j) => ['queued', 'running'].includes(j.getAttribute('data-state') || '') && (j.querySelector('.title')?.textContent || '').includes('twelve-pages'),
+          );
+          return mine ? mine.getAttribute('data-job-id') : null;
+        })) != null,
+      { timeout: 30000, timeoutMsg: 'no running job over twelve-pages appeared' },
+    );
   });
 
   it('is killed with the app after a few pages', async function () {

@@ -77,8 +77,35 @@ describe('Search and export', () => {
     await browser.saveScreenshot(path.join(artifacts, 'search-result.png'));
   });
 
-  it('previews the Markdown export, the document text shown as text', async () => {
+  it('inspects the page: a class toggled off, a line chosen in the text panel is highlighted on the page', async () => {
     await browser.keys('Escape');
+    const toggle = await $('[data-testid="overlay-toggle"]');
+    await toggle.waitForExist({ timeout: 30000, timeoutMsg: 'no overlay-toggle: the page has no result' });
+    if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+    await $('[data-testid="overlay-legend"]').waitForDisplayed({ timeout: 10000 });
+    const titles = () => browser.execute(() => document.querySelectorAll('[data-testid="overlay-region"][data-class="title"]').length);
+    if ((await titles()) < 1) throw new Error('no title region drawn');
+    await $('[data-testid="class-toggle-title"]').click();
+    await browser.waitUntil(async () => (await titles()) === 0, { timeout: 5000, timeoutMsg: 'title regions still drawn after the toggle' });
+    await $('[data-testid="class-toggle-title"]').click();
+
+    const line = await $('[data-testid="text-panel"] [data-testid="text-line"]');
+    await line.waitForDisplayed({ timeout: 15000, timeoutMsg: 'the text panel lists no line' });
+    const index = await line.getAttribute('data-line');
+    await line.click();
+    await browser.waitUntil(
+      async () =>
+        browser.execute((i) => {
+          const polygon = document.querySelector(`[data-testid="overlay-line"][data-index="${i}"]`);
+          return !!polygon && polygon.classList.contains('selected');
+        }, index),
+      { timeout: 5000, timeoutMsg: `line ${index} is not highlighted on the page` },
+    );
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser.saveScreenshot(path.join(artifacts, 'inspect-line.png'));
+  });
+
+  it('previews the Markdown export, the document text shown as text', async () => {
     await $('[data-testid="open-export"]').click();
     const dialog = await $('[data-testid="export-dialog"]');
     await dialog.waitForDisplayed({ timeout: 10000 });

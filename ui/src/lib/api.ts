@@ -17,6 +17,7 @@ import type {
   SearchResults,
   StoredPage,
   StoreInfo,
+  TextBlock,
   TextLayerMode,
   WorkerEvent,
 } from './types';
@@ -143,6 +144,11 @@ export function analysePage(docId: number, page: number): Promise<number> {
  */
 export function pageResult(docId: number, page: number): Promise<PageResult | null> {
   return invoke<PageResult | null>('page_result', { docId, page });
+}
+
+/** `page_text({ docId, page })` with a 1-based page: its lines (by index) grouped by region, in reading order. */
+export function pageText(docId: number, page: number): Promise<TextBlock[]> {
+  return invoke<TextBlock[]>('page_text', { docId, page });
 }
 
 /** `store_jobs()`: every stored job, unfinished ones first in queue order, then the others newest first. */

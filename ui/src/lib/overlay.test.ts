@@ -63,7 +63,7 @@ describe('overlayShapes', () => {
     expect(s.regions).toHaveLength(1);
     expect(s.regions[0]).toMatchObject({ x: 50, y: 100, w: 100, h: 100, label: 'text' });
     expect(s.regions[0].title).toContain('90%');
-    expect(s.lines).toEqual([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)', source: 'ocr' }]);
+    expect(s.lines).toEqual([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)', source: 'ocr', index: 0, score: 0.8 }]);
   });
 
   it('tells text-layer lines from OCR lines', () => {

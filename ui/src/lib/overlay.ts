@@ -34,6 +34,8 @@ export function unrotate([x, y]: Point, rotation: number, w: number, h: number):
 }
 
 export interface OverlayBox {
+  /** The region's class (tables: "table"), for the legend's toggles. */
+  cls: string;
   x: number;
   y: number;
   w: number;
@@ -48,6 +50,10 @@ export interface OverlayPolygon {
   title: string;
   /** Recognised from the pixels (`ocr`) or taken from the text layer (`pdf`). */
   source: 'ocr' | 'pdf';
+  /** The line's index in the page's lines (what the side panel selects by). */
+  index: number;
+  /** The recogniser's confidence (1 for text-layer lines). */
+  score: number;
 }
 
 export interface OverlayShapes {
@@ -118,9 +124,9 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
     const b = boxFrom(r.bbox, rotation, w, h, k);
     if (!b) continue;
     const text = r.text ? `\n${r.text.slice(0, 200)}` : '';
-    shapes.regions.push({ ...b, label: r.class, title: `${r.class} (${pct(r.score)})${text}`, color: classColor(r.class) });
+    shapes.regions.push({ ...b, cls: r.class, label: r.class, title: `${r.class} (${pct(r.score)})${text}`, color: classColor(r.class) });
   }
-  for (const l of result.lines ?? []) {
+  for (const [index, l] of (result.lines ?? []).entries()) {
     const pts = (l.polygon ?? []).filter(finitePoint);
     if (pts.length < 2) continue;
     const points = pts
@@ -129,12 +135,12 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
       .join(' ');
     // A text-layer line has no recogniser's confidence to show.
     const source = l.source === 'pdf' ? 'pdf' : 'ocr';
-    shapes.lines.push({ points, title: source === 'pdf' ? `${l.text} (text layer)` : `${l.text} (${pct(l.score)})`, source });
+    shapes.lines.push({ points, title: source === 'pdf' ? `${l.text} (text layer)` : `${l.text} (${pct(l.score)})`, source, index, score: l.score });
   }
   for (const t of result.tables ?? []) {
     const b = boxFrom(t.bbox, rotation, w, h, k);
     if (!b) continue;
-    shapes.tables.push({ ...b, label: 'table', title: `table, ${t.cells?.length ?? 0} cells`, color: classColor('table') });
+    shapes.tables.push({ ...b, cls: 'table', label: 'table', title: `table, ${t.cells?.length ?? 0} cells`, color: classColor('table') });
   }
   return shapes;
 }

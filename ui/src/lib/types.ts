@@ -352,3 +352,11 @@ export interface PageTarget {
   /** Changes on every request, so asking for the same place again flashes it again. */
   serial: number;
 }
+
+/** A block of a page's text in reading order (`page_text`): a region and its lines, by index. */
+export interface TextBlock {
+  /** The region's place in reading order; null for lines outside every region. */
+  region: number | null;
+  class: string | null;
+  lines: number[];
+}

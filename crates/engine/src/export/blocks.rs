@@ -38,6 +38,28 @@ pub fn blocks(page: &Page) -> Vec<Block<'_>> {
     out
 }
 
+/// A block of the page's text as the window's side panel lists it: the region (its place in reading order
+/// and its class; none for the lines outside every region) and its lines, by their index in the page's lines.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TextBlock {
+    pub region: Option<usize>,
+    pub class: Option<String>,
+    pub lines: Vec<usize>,
+}
+
+/// The page's text in reading order, as line indices grouped by region (the grouping the exports use).
+pub fn reading_order(page: &Page) -> Vec<TextBlock> {
+    let index_of = |line: &Line| page.lines.iter().position(|l| std::ptr::eq(l, line)).unwrap_or(0);
+    blocks(page)
+        .into_iter()
+        .map(|b| TextBlock {
+            region: b.region.map(|r| r.order),
+            class: b.region.map(|r| r.class.clone()),
+            lines: b.lines.iter().map(|l| index_of(l)).collect(),
+        })
+        .collect()
+}
+
 /// The box around several boxes.
 pub fn union(boxes: impl Iterator<Item = BBox>) -> BBox {
     boxes.fold([f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY], |a, b| {
@@ -188,6 +210,39 @@ mod tests {
         assert_eq!(r[0], vec!["a & <script>x</script>", "b", ""]);
         assert_eq!(r[1], vec!["c", "d", ""]);
         assert_eq!(r[2], vec!["", "e", ""]);
+    }
+
+    #[test]
+    fn reading_order_groups_line_indices_by_region_and_keeps_the_rest() {
+        let line = |text: &str, y: f32| Line {
+            text: text.into(),
+            polygon: [[10.0, y], [90.0, y], [90.0, y + 8.0], [10.0, y + 8.0]],
+            bbox: [10.0, y, 90.0, y + 8.0],
+            confidence: 0.9,
+            source: crate::stages::LineSource::Ocr,
+            words: Vec::new(),
+        };
+        let region = |order: usize, class: &str, y0: f32, y1: f32| Region { order, class: class.into(), bbox: [0.0, y0, 100.0, y1], score: 0.9, text: String::new() };
+        let page = Page {
+            page: 1,
+            status: "done".into(),
+            error: None,
+            dpi: 150.0,
+            width: 100,
+            height: 200,
+            rotation: 0,
+            route: None,
+            route_reason: None,
+            stages: Vec::new(),
+            // Lines in the order they were stored: the second region's line first.
+            lines: vec![line("body", 60.0), line("title", 10.0), line("stray", 150.0)],
+            regions: vec![region(0, "title", 0.0, 30.0), region(1, "text", 50.0, 80.0), region(2, "figure", 90.0, 120.0)],
+            tables: Vec::new(),
+            chunks: Vec::new(),
+        };
+        let order = reading_order(&page);
+        assert_eq!(order.iter().map(|b| (b.region, b.lines.clone())).collect::<Vec<_>>(), vec![(Some(0), vec![1]), (Some(1), vec![0]), (Some(2), vec![]), (None, vec![2])]);
+        assert_eq!(order[0].class.as_deref(), Some("title"));
     }
 
     #[test]
