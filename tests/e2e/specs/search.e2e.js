@@ -78,16 +78,21 @@ describe('Search and export', () => {
   });
 
   it('inspects the page: a class toggled off, a line chosen in the text panel is highlighted on the page', async () => {
-    await browser.keys('Escape');
+    // Close the search panel: the page and the text panel get its room.
+    await $('[data-testid="search-panel"] button.close').click();
     const toggle = await $('[data-testid="overlay-toggle"]');
     await toggle.waitForExist({ timeout: 30000, timeoutMsg: 'no overlay-toggle: the page has no result' });
     if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
     await $('[data-testid="overlay-legend"]').waitForDisplayed({ timeout: 10000 });
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser.saveScreenshot(path.join(artifacts, 'inspect-legend.png'));
     const titles = () => browser.execute(() => document.querySelectorAll('[data-testid="overlay-region"][data-class="title"]').length);
     if ((await titles()) < 1) throw new Error('no title region drawn');
-    await $('[data-testid="class-toggle-title"]').click();
+    // The chip (its label) is what a user clicks.
+    const chip = await $('[data-testid="class-chip-title"]');
+    await chip.click();
     await browser.waitUntil(async () => (await titles()) === 0, { timeout: 5000, timeoutMsg: 'title regions still drawn after the toggle' });
-    await $('[data-testid="class-toggle-title"]').click();
+    await chip.click();
 
     const line = await $('[data-testid="text-panel"] [data-testid="text-line"]');
     await line.waitForDisplayed({ timeout: 15000, timeoutMsg: 'the text panel lists no line' });
