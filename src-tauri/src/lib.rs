@@ -87,6 +87,10 @@ pub fn run() {
             commands::store::store_page_statuses,
             commands::store::store_info,
             commands::search::search,
+            commands::models::models_status,
+            commands::models::models_unload,
+            commands::models::models_set_idle_unload,
+            commands::models::models_idle_unload,
             commands::export::export_document,
             commands::export::export_preview,
         ])

@@ -323,11 +323,11 @@ impl Searcher {
 
         let (mut embed_ms, mut model_loaded) = (0.0, false);
         let vector = if query.mode != SearchMode::Keyword {
-            let loads_before = self.hub.load_count(crate::models::ModelId::Embedding);
+            let loads_before = self.hub.stats(crate::models::ModelId::Embedding).load_count;
             let started = Instant::now();
             let vector = self.embed.embed(&[query.text.as_str()])?.pop().unwrap_or_default();
             embed_ms = started.elapsed().as_secs_f64() * 1e3;
-            model_loaded = self.hub.load_count(crate::models::ModelId::Embedding) > loads_before;
+            model_loaded = self.hub.stats(crate::models::ModelId::Embedding).load_count > loads_before;
             Some(vector)
         } else {
             None

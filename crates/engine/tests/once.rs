@@ -76,6 +76,32 @@ fn unload_frees_the_session_and_the_next_get_loads_again() {
 }
 
 #[test]
+fn the_idle_policy_unloads_only_what_went_unused_and_only_when_on() {
+    let hub = ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default()));
+    let events = hub.subscribe();
+    drop(hub.get(ModelId::OcrCls).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(120));
+    assert!(hub.unload_expired().is_empty(), "off by default");
+    hub.set_idle_unload(Some(std::time::Duration::from_millis(100)));
+    let status = |id| hub.statuses().into_iter().find(|s| s.model == id).unwrap();
+    assert!(status(ModelId::OcrCls).loaded && status(ModelId::OcrCls).idle_ms.unwrap() >= 100);
+    assert_eq!(status(ModelId::Layout).idle_ms, None, "never used");
+    assert_eq!(hub.unload_expired(), vec![ModelId::OcrCls]);
+    let unloaded = status(ModelId::OcrCls);
+    assert!(!unloaded.loaded && unloaded.load_count == 1 && unloaded.bytes > 0, "{unloaded:?}");
+    let reasons: Vec<String> = events.try_iter().filter_map(|e| match e {
+        folio_engine::models::HubEvent::Unloaded { reason, .. } => Some(reason),
+        _ => None,
+    }).collect();
+    assert_eq!(reasons, vec!["idle".to_string()], "the unload is an event the memory graph marks");
+    // Used again just now: not idle.
+    drop(hub.get(ModelId::OcrCls).unwrap());
+    assert!(hub.unload_expired().is_empty());
+    hub.set_idle_unload(None);
+    assert_eq!(hub.idle_unload(), None);
+}
+
+#[test]
 fn concurrent_first_callers_share_one_load() {
     let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default())));
     let models: Vec<_> = (0..6)

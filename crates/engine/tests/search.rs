@@ -58,7 +58,7 @@ fn words_and_meaning_find_their_passage_and_the_block_is_counted() {
     assert_eq!(pages(&searcher, "How do I restart my internet box?", SearchMode::Semantic)[0], 3);
     assert_eq!(pages(&searcher, "paintings in a gallery", SearchMode::Semantic)[0], 4);
     assert_eq!(pages(&searcher, "vacation days", SearchMode::Hybrid)[0], 5);
-    assert_eq!(hub.load_count(ModelId::Embedding), 1, "the model is loaded once for the store and every query");
+    assert_eq!(hub.stats(ModelId::Embedding).load_count, 1, "the model is loaded once for the store and every query");
 
     let held = gauges.search_index_bytes.load(Ordering::Relaxed);
     assert_eq!(held as usize, searcher.index_bytes());

@@ -4,5 +4,6 @@ pub mod export;
 pub mod jobs;
 pub mod library;
 pub mod memory;
+pub mod models;
 pub mod search;
 pub mod store;

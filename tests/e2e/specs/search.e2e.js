@@ -125,5 +125,36 @@ describe('Search and export', () => {
     if (children !== 0) throw new Error('the preview holds elements');
     await browser.saveScreenshot(path.join(artifacts, 'export-preview.png'));
     await browser.keys('Escape');
+    await $('[data-testid="export-dialog"]').waitForExist({ reverse: true, timeout: 5000, timeoutMsg: 'Escape did not close the export dialog' });
+  });
+
+  it('unloads a model from the models panel, and the memory graph marks it', async () => {
+    await $('[data-testid="open-models"]').click();
+    const row = await $('[data-testid="model-row"][data-model="embedding"]');
+    await row.waitForExist({ timeout: 10000, timeoutMsg: 'no embedding row in the models panel' });
+    await browser.waitUntil(async () => (await row.getAttribute('data-state')) === 'loaded', {
+      timeout: 10000,
+      timeoutMsg: 'the embedding model is not shown loaded after the search',
+    });
+    const markers = () =>
+      browser.execute(() => {
+        const el = document.querySelector('[data-testid="memory-markers"]');
+        return { count: Number.parseInt(el.getAttribute('data-count') || '0', 10), kinds: (el.getAttribute('data-kinds') || '').split(',') };
+      });
+    const before = await markers();
+    await $('[data-testid="model-unload-embedding"]').click();
+    await browser.waitUntil(async () => (await row.getAttribute('data-state')) === 'not loaded', {
+      timeout: 10000,
+      timeoutMsg: 'the embedding model still shows loaded',
+    });
+    await browser.waitUntil(
+      async () => {
+        const now = await markers();
+        return now.count > before.count && now.kinds.includes('model_unloaded');
+      },
+      { timeout: 15000, interval: 250, timeoutMsg: 'no model-unloaded marker on the memory graph' },
+    );
+    await browser.saveScreenshot(path.join(artifacts, 'models-unload.png'));
+    await browser.keys('Escape');
   });
 });

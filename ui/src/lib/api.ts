@@ -10,6 +10,7 @@ import type {
   ExportWritten,
   JobRecord,
   LibrarySnapshot,
+  ModelStatus,
   MemorySample,
   PageResult,
   Requeued,
@@ -149,6 +150,26 @@ export function pageResult(docId: number, page: number): Promise<PageResult | nu
 /** `page_text({ docId, page })` with a 1-based page: its lines (by index) grouped by region, in reading order. */
 export function pageText(docId: number, page: number): Promise<TextBlock[]> {
   return invoke<TextBlock[]>('page_text', { docId, page });
+}
+
+/** `models_status()`: every model with its state, loads, bytes and time since last use. */
+export function modelsStatus(): Promise<ModelStatus[]> {
+  return invoke<ModelStatus[]>('models_status');
+}
+
+/** `models_unload({ model })`: unload it now; false when it was not loaded. */
+export function modelsUnload(model: string): Promise<boolean> {
+  return invoke<boolean>('models_unload', { model });
+}
+
+/** `models_set_idle_unload({ seconds })`: unload models unused that long (null: never). */
+export function modelsSetIdleUnload(seconds: number | null): Promise<void> {
+  return invoke<void>('models_set_idle_unload', { seconds });
+}
+
+/** `models_idle_unload()`: the idle-unload setting in seconds, or null. */
+export function modelsIdleUnload(): Promise<number | null> {
+  return invoke<number | null>('models_idle_unload');
 }
 
 /** `store_jobs()`: every stored job, unfinished ones first in queue order, then the others newest first. */

@@ -360,3 +360,15 @@ export interface TextBlock {
   class: string | null;
   lines: number[];
 }
+
+/** A model as the models panel shows it (`models_status`). */
+export interface ModelStatus {
+  model: string;
+  name: string;
+  loaded: boolean;
+  load_count: number;
+  load_ms: number;
+  bytes: number;
+  /** Milliseconds since it was last used; null when it never was. */
+  idle_ms: number | null;
+}

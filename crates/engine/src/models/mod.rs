@@ -494,6 +494,23 @@ pub struct ModelHub {
     /// to when even the models it needs do not fit beside the work.
     uncached: Mutex<std::collections::HashSet<ModelId>>,
     gate: Arc<LoadGate>,
+    /// Unload a model unused this long, in milliseconds (0: never).
+    idle_unload_ms: AtomicU64,
+}
+
+/// A model as the models panel shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelStatus {
+    pub model: ModelId,
+    pub name: &'static str,
+    pub loaded: bool,
+    pub load_count: u64,
+    /// How long the last load took.
+    pub load_ms: f64,
+    /// What the last load kept.
+    pub bytes: u64,
+    /// Milliseconds since it was last used (`None` when it never was).
+    pub idle_ms: Option<u64>,
 }
 
 /// A model's loads, as reports print them.
@@ -530,11 +547,6 @@ impl ModelHub {
                 (id.name().to_string(), LoadReport { load_count: s.load_count, load_ms, bytes: s.bytes })
             })
             .collect()
-    }
-
-    /// How many times `id` has been loaded in this process.
-    pub fn load_count(&self, id: ModelId) -> u64 {
-        self.entries[&id].stats.lock().unwrap_or_else(|p| p.into_inner()).load_count
     }
 
     /// The shared arena now (`None` without one).
@@ -583,6 +595,7 @@ impl ModelHub {
             paths: Mutex::new(HashMap::new()),
             uncached: Mutex::new(std::collections::HashSet::new()),
             gate: Arc::new(LoadGate::default()),
+            idle_unload_ms: AtomicU64::new(0),
         }
     }
 
@@ -599,6 +612,13 @@ impl ModelHub {
 
     /// The shared model, loading it on first use. Concurrent first callers wait for the one load.
     pub fn get(&self, id: ModelId) -> Result<Arc<Model>> {
+        let model = self.get_or_load(id);
+        // Last used when handed out, after any load: a slow load is not idle time.
+        *self.entries[&id].last_used.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        model
+    }
+
+    fn get_or_load(&self, id: ModelId) -> Result<Arc<Model>> {
         let entry = &self.entries[&id];
         *entry.last_used.lock().unwrap() = Instant::now();
         let slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
@@ -750,6 +770,42 @@ impl ModelHub {
             .filter(|id| {
                 let idle = now.duration_since(*self.entries[id].last_used.lock().unwrap()) >= ttl;
                 idle && self.unload(*id, "idle")
+            })
+            .collect()
+    }
+
+    /// Unload models unused for `after` (checked by the worker's control loop), or never (`None`).
+    pub fn set_idle_unload(&self, after: Option<Duration>) {
+        let ms = after.map_or(0, |d| (d.as_millis() as u64).max(1));
+        self.idle_unload_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn idle_unload(&self) -> Option<Duration> {
+        Some(self.idle_unload_ms.load(Ordering::Relaxed)).filter(|&ms| ms > 0).map(Duration::from_millis)
+    }
+
+    /// Unloads the models unused for longer than the idle-unload setting; none when it is off.
+    pub fn unload_expired(&self) -> Vec<ModelId> {
+        self.idle_unload().map(|ttl| self.unload_idle(ttl)).unwrap_or_default()
+    }
+
+    /// Every model with its state, loads, bytes and time since last use, in pipeline order.
+    pub fn statuses(&self) -> Vec<ModelStatus> {
+        let now = Instant::now();
+        ModelId::ALL
+            .iter()
+            .map(|&id| {
+                let stats = self.stats(id);
+                let last = *self.entries[&id].last_used.lock().unwrap_or_else(|p| p.into_inner());
+                ModelStatus {
+                    model: id,
+                    name: id.name(),
+                    loaded: stats.loaded,
+                    load_count: stats.load_count,
+                    load_ms: (stats.load_ms * 100.0).round() / 100.0,
+                    bytes: stats.bytes,
+                    idle_ms: (stats.load_count > 0).then(|| now.duration_since(last).as_millis() as u64),
+                }
             })
             .collect()
     }

@@ -921,6 +921,8 @@ fn budget_loop(shared: Arc<Shared>) {
     let mut recent: VecDeque<u64> = VecDeque::with_capacity(window);
     while !shared.shutdown.load(Ordering::Relaxed) {
         std::thread::sleep(shared.options.control_period);
+        // The idle-unload setting, when the user has turned it on (each unload is an event and a marker).
+        shared.hub.unload_expired();
         let Some((_, control)) = shared.current.lock().unwrap().clone() else {
             recent.clear();
             continue;
