@@ -86,6 +86,7 @@ pub fn run() {
             commands::store::store_move_job,
             commands::store::store_page_statuses,
             commands::store::store_info,
+            commands::store::correct_line,
             commands::search::search,
             commands::models::models_status,
             commands::models::models_unload,

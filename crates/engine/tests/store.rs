@@ -156,7 +156,7 @@ fn a_version_1_store_keeps_its_lines_and_gains_words() {
         let c = Connection::open(&db).unwrap();
         c.execute_batch(
             "ALTER TABLE lines DROP COLUMN words; ALTER TABLE pages DROP COLUMN width; ALTER TABLE pages DROP COLUMN height;
-             DROP TABLE passages; PRAGMA user_version = 1;",
+             DROP TABLE passages; DROP TABLE corrections; PRAGMA user_version = 1;",
         )
         .unwrap();
     }
@@ -280,4 +280,43 @@ fn the_json_export_holds_every_page_in_order() {
 
 fn statuses(store: &Store, hash: &str) -> Vec<(usize, String)> {
     store.page_statuses(hash).unwrap().into_iter().map(|s| (s.page, s.status)).collect()
+}
+
+#[test]
+fn a_corrected_line_is_read_exported_and_searched_with_the_original_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("page.png");
+    png(&image, 70);
+    let document = open(&image);
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    let hash = store.register(&document).unwrap();
+    store.put_page(None, &full_page(&document, 1)).unwrap();
+
+    let corrected = store.correct_line(&hash, 1, 0, "Heading <i>fixed</i> & checked").unwrap().expect("the line exists");
+    assert_eq!(corrected.lines[0].text, "Heading <i>fixed</i> & checked");
+    assert_eq!(corrected.edits[0].original, "Heading <b>&amp;</b>", "what was found is kept");
+    assert!(corrected.lines[0].words.is_empty());
+    assert_eq!(corrected.regions[0].text, "Heading <i>fixed</i> & checked", "the region's text follows its line");
+    assert!(store.correct_line(&hash, 1, 7, "no such line").unwrap().is_none());
+    assert!(store.correct_line(&hash, 2, 0, "no such page").unwrap().is_none());
+
+    // Read back, exported, searched.
+    assert_eq!(store.page(&hash, 1).unwrap().unwrap().lines[0].text, "Heading <i>fixed</i> & checked");
+    let record = store.find_document(&hash).unwrap().unwrap();
+    let mut json = Vec::new();
+    export::export(&store, &record, Format::Json, &mut json).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["pages"][0]["lines"][0]["edited"], true);
+    assert_eq!(json["pages"][0]["lines"][0]["original_text"], "Heading <b>&amp;</b>");
+    let mut md = Vec::new();
+    export::export(&store, &record, Format::Md, &mut md).unwrap();
+    assert!(String::from_utf8(md).unwrap().contains("Heading &lt;i&gt;fixed&lt;/i&gt; &amp; checked"));
+    assert_eq!(store.keyword_matches("\"checked\"", None, 5).unwrap().len(), 1, "search finds the corrected text");
+
+    // Processed again: new results, and the correction made to the old ones goes with them.
+    store.put_page(None, &full_page(&document, 1)).unwrap();
+    let again = store.page(&hash, 1).unwrap().unwrap();
+    assert_eq!(again.lines[0].text, "Heading <b>&amp;</b>");
+    assert!(again.edits.is_empty());
+    assert!(store.keyword_matches("\"checked\"", None, 5).unwrap().is_empty());
 }

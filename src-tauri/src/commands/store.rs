@@ -64,3 +64,15 @@ pub fn store_page_statuses(state: State<'_, AppState>, doc_id: u64) -> Result<Ve
 pub fn store_info(state: State<'_, AppState>) -> Value {
     json!({ "path": state.store.path(), "read_only": state.store.is_read_only(), "imported_pages": state.store.imported_pages() })
 }
+
+/// Corrects a line's text on a stored page (`page` 1-based, `line` its index in the page's lines): kept
+/// beside what was found, and used by search and every export. Returns the page as it now reads.
+#[tauri::command]
+#[tracing::instrument(skip(state, text))]
+pub fn correct_line(state: State<'_, AppState>, doc_id: u64, page: usize, line: usize, text: String) -> Result<folio_engine::pipeline::PageResult, Error> {
+    let document = state.library.document(doc_id)?;
+    state
+        .store
+        .correct_line(&document.content_hash()?, page, line, &text)?
+        .ok_or_else(|| Error::Invalid(format!("{} has no stored line {} on page {page}", document.name, line + 1)))
+}

@@ -110,6 +110,29 @@ describe('Search and export', () => {
     await browser.saveScreenshot(path.join(artifacts, 'inspect-line.png'));
   });
 
+  it('corrects a line in the text panel', async () => {
+    // The line's double-click opens its editor (dispatched: WebKitWebDriver has no double-click action).
+    await browser.execute(() => {
+      const line = document.querySelector('[data-testid="text-panel"] [data-testid="text-line"]');
+      line.dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+    });
+    const editor = await $('[data-testid="line-editor"]');
+    await editor.waitForDisplayed({ timeout: 5000, timeoutMsg: 'double-click did not open the line editor' });
+    await browser.execute(() => {
+      const input = document.querySelector('[data-testid="line-editor"]');
+      input.value = 'Corrected <b> line & more';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    });
+    await browser.waitUntil(
+      async () =>
+        browser.execute(() =>
+          Array.from(document.querySelectorAll('[data-testid="text-panel"] [data-testid="text-line"]')).some((l) => l.textContent.trim() === 'Corrected <b> line & more'),
+        ),
+      { timeout: 10000, timeoutMsg: 'the corrected text is not in the text panel' },
+    );
+  });
+
   it('previews the Markdown export, the document text shown as text', async () => {
     await $('[data-testid="open-export"]').click();
     const dialog = await $('[data-testid="export-dialog"]');
@@ -120,6 +143,8 @@ describe('Search and export', () => {
     await preview.waitForDisplayed({ timeout: 30000 });
     const text = await preview.getText();
     if (!text.includes('<!-- page 1 -->') || !/Chapter 1/.test(text)) throw new Error(`unexpected preview: ${text.slice(0, 300)}`);
+    // The correction is in the export, escaped like every document text.
+    if (!text.includes('Corrected &lt;b&gt; line &amp; more')) throw new Error(`the corrected line is not in the Markdown: ${text.slice(0, 600)}`);
     // The preview is text: nothing inside it became an element.
     const children = await browser.execute(() => document.querySelector('[data-testid="export-preview"]').children.length);
     if (children !== 0) throw new Error('the preview holds elements');

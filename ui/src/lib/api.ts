@@ -172,6 +172,11 @@ export function modelsIdleUnload(): Promise<number | null> {
   return invoke<number | null>('models_idle_unload');
 }
 
+/** `correct_line({ docId, page, line, text })`: a line's corrected text, kept beside what was found. */
+export function correctLine(docId: number, page: number, line: number, text: string): Promise<PageResult> {
+  return invoke<PageResult>('correct_line', { docId, page, line, text });
+}
+
 /** `store_jobs()`: every stored job, unfinished ones first in queue order, then the others newest first. */
 export function storeJobs(): Promise<JobRecord[]> {
   return invoke<JobRecord[]>('store_jobs');

@@ -12,6 +12,7 @@ const result = {
     { class: 'text', bbox: [0, 0, 1, 1], score: 0.9, text: '' },
   ],
   lines: [line('Body <b>', 0.55), line('Heading', 0.98), line('From the PDF', 1, 'pdf'), line('stray', 0.3)],
+  edits: [{ line: 2, original: 'From the PFD' }],
 } as unknown as PageResult;
 
 describe('inspection', () => {
@@ -44,8 +45,8 @@ describe('inspection', () => {
     );
     expect(blocks.map((b) => b.heading)).toEqual(['title', 'text', 'outside regions']);
     expect(blocks[1].lines).toEqual([
-      { index: 0, text: 'Body <b>', confidence: '55%', low: true },
-      { index: 2, text: 'From the PDF', confidence: 'text layer', low: false },
+      { index: 0, text: 'Body <b>', confidence: '55%', low: true, original: null },
+      { index: 2, text: 'From the PDF', confidence: 'text layer', low: false, original: 'From the PFD' },
     ]);
     expect(blocks[2].lines.map((l) => l.index)).toEqual([3]);
     expect(panelText(blocks)).toBe('Heading\n\nBody <b>\nFrom the PDF\n\nstray');

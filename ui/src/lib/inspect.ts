@@ -29,6 +29,8 @@ export interface PanelLine {
   /** "92%" for a recognised line, "text layer" for one from the PDF's own text. */
   confidence: string;
   low: boolean;
+  /** The text that was found, where a user corrected it. */
+  original: string | null;
 }
 
 export interface PanelBlock {
@@ -38,8 +40,9 @@ export interface PanelBlock {
 }
 
 /** The side panel's blocks: the engine's reading order, each line with its text and confidence. */
-export function panelBlocks(blocks: TextBlock[], result: Pick<PageResult, 'lines'> | null, threshold: number): PanelBlock[] {
+export function panelBlocks(blocks: TextBlock[], result: Pick<PageResult, 'lines' | 'edits'> | null, threshold: number): PanelBlock[] {
   const lines = result?.lines ?? [];
+  const edits = result?.edits ?? [];
   return blocks
     .filter((b) => b.lines.length > 0)
     .map((b, i) => ({
@@ -54,6 +57,7 @@ export function panelBlocks(blocks: TextBlock[], result: Pick<PageResult, 'lines
             text: line.text,
             confidence: line.source === 'pdf' ? 'text layer' : `${Math.round(line.score * 100)}%`,
             low: isLowConfidence(line, threshold),
+            original: edits.find((e) => e.line === index)?.original ?? null,
           };
         }),
     }));

@@ -151,6 +151,8 @@ export interface PageResult {
   error?: string;
   /** Each stage the job ran, with what it did on this page. */
   outcomes?: StageOutcome[];
+  /** Lines a user corrected, with the text that was found. */
+  edits?: { line: number; original: string }[];
 }
 
 /** What one stage did with one page. */

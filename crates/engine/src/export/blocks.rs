@@ -221,6 +221,8 @@ mod tests {
             confidence: 0.9,
             source: crate::stages::LineSource::Ocr,
             words: Vec::new(),
+            edited: false,
+            original_text: None,
         };
         let region = |order: usize, class: &str, y0: f32, y1: f32| Region { order, class: class.into(), bbox: [0.0, y0, 100.0, y1], score: 0.9, text: String::new() };
         let page = Page {
@@ -254,6 +256,8 @@ mod tests {
             confidence: 0.9,
             source: crate::stages::LineSource::Ocr,
             words: Vec::new(),
+            edited: false,
+            original_text: None,
         };
         let w = words(&line);
         assert_eq!(w.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), vec!["ab", "cdef"]);

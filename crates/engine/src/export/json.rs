@@ -25,6 +25,11 @@ pub struct Line {
     pub source: LineSource,
     /// The line's words in reading order (their texts joined by single spaces give the line's text).
     pub words: Vec<Word>,
+    /// Whether a user corrected the text; `original_text` is then what was found.
+    #[serde(default)]
+    pub edited: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,7 +104,9 @@ impl Page {
             lines: result
                 .lines
                 .iter()
-                .map(|l| Line {
+                .enumerate()
+                .map(|(i, l)| (l, result.edits.iter().find(|e| e.line == i)))
+                .map(|(l, edit)| Line {
                     text: l.text.clone(),
                     polygon: l.polygon,
                     bbox: polygon_bbox(&l.polygon),
@@ -110,6 +117,8 @@ impl Page {
                         .iter()
                         .map(|w| Word { text: w.text.clone(), polygon: w.polygon, bbox: polygon_bbox(&w.polygon), confidence: w.score })
                         .collect(),
+                    edited: edit.is_some(),
+                    original_text: edit.map(|e| e.original.clone()),
                 })
                 .collect(),
             regions: result

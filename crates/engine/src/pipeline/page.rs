@@ -67,9 +67,20 @@ pub struct PageResult {
     /// Each stage the job asked for, in order, with what it did on this page.
     #[serde(default)]
     pub outcomes: Vec<StageOutcome>,
+    /// The lines a user corrected, with the text that was found (the store keeps both; the line holds the
+    /// correction).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<LineEdit>,
     /// The text recogniser the job's OCR ran with (what the store records as the page's OCR model).
     #[serde(skip)]
     pub recogniser: Recogniser,
+}
+
+/// A line a user corrected: its index in the page's lines and the text that was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineEdit {
+    pub line: usize,
+    pub original: String,
 }
 
 impl PageResult {
@@ -91,6 +102,7 @@ impl PageResult {
             route_reason: None,
             error: None,
             outcomes: Vec::new(),
+            edits: Vec::new(),
             recogniser: Recogniser::default(),
         }
     }

@@ -220,6 +220,23 @@ impl Store {
         })
     }
 
+    /// Corrects line `line` (0-based) of `page` (1-based) of the document with this hash to `text`; the text
+    /// that was found is kept. Returns the page as it now reads, or `None` when there is no such stored page
+    /// or line.
+    pub fn correct_line(&self, hash: &str, page: usize, line: usize, text: &str) -> Result<Option<PageResult>> {
+        let done = self.write(|tx| {
+            let Some(id) = tx.prepare_cached("SELECT id FROM documents WHERE hash = ?1")?.query_row(params![hash], |r| r.get::<_, i64>(0)).optional()? else {
+                return Ok(false);
+            };
+            pages::correct_line(tx, id, page, line, text)
+        })?;
+        if done {
+            self.page(hash, page)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// The document a user names: a file or folder that exists (known by its content, wherever it is now),
     /// a document hash, or a path the store has seen.
     pub fn resolve_document(&self, key: &str) -> Result<Option<DocumentRecord>> {

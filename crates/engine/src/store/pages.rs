@@ -66,7 +66,8 @@ pub(crate) fn register(connection: &Connection, hash: &str, kind: &str, name: &s
 /// Writes one page, replacing what the store held for it. The caller holds the transaction.
 pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result: &PageResult) -> rusqlite::Result<()> {
     let page = result.page as i64;
-    for table in ["regions", "lines", "page_tables", "chunks", "embeddings"] {
+    // Processed again: the old results go, and the corrections made to them.
+    for table in ["regions", "lines", "page_tables", "chunks", "embeddings", "corrections"] {
         connection.prepare_cached(&format!("DELETE FROM {table} WHERE document = ?1 AND page = ?2"))?.execute(params![document, page])?;
     }
     let first = passage_rowid(document, page, 0);
@@ -245,5 +246,52 @@ pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str,
             Ok(Chunk { text: r.get(0)?, embedding, region: r.get::<_, Option<i64>>(1)?.map(|i| i as usize) })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    apply_corrections(connection, document, &mut result)?;
     Ok(Some(result))
+}
+
+/// A line's text as the user corrected it.
+pub const LINE_TEXT: &str = "line_text";
+
+/// Puts the page's corrections on its results: each corrected line takes its new text (its words split
+/// from it again), the original noted in `edits`, and the regions' text follows its lines.
+fn apply_corrections(connection: &Connection, document: i64, result: &mut PageResult) -> rusqlite::Result<()> {
+    let mut statement = connection.prepare_cached("SELECT target, value FROM corrections WHERE document = ?1 AND page = ?2 AND kind = ?3 ORDER BY target")?;
+    let corrections: Vec<(usize, String)> =
+        statement.query_map(params![document, result.page as i64, LINE_TEXT], |r| Ok((r.get::<_, i64>(0)? as usize, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    for (index, text) in corrections {
+        let Some(line) = result.lines.get_mut(index) else { continue };
+        let original = std::mem::replace(&mut line.text, text);
+        // The words' boxes belonged to the text that was found; the exports split the new text along the line.
+        line.words.clear();
+        result.edits.push(crate::pipeline::LineEdit { line: index, original });
+    }
+    if !result.edits.is_empty() && !result.regions.is_empty() {
+        crate::stages::reading_order::assign_text(&mut result.regions, &result.lines);
+    }
+    Ok(())
+}
+
+/// Records that line `line` of a stored page reads `text` (replacing an earlier correction of it), and
+/// makes the page's searchable text follow: the passages are rebuilt from the corrected regions and lines.
+pub fn correct_line(connection: &Connection, document: i64, page: usize, line: usize, text: &str) -> rusqlite::Result<bool> {
+    let lines: i64 = connection
+        .prepare_cached("SELECT COUNT(*) FROM lines WHERE document = ?1 AND page = ?2")?
+        .query_row(params![document, page as i64], |r| r.get(0))?;
+    if line as i64 >= lines {
+        return Ok(false);
+    }
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO corrections (document, page, kind, target, value, edited_at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})
+             ON CONFLICT (document, page, kind, target) DO UPDATE SET value = excluded.value, edited_at = excluded.edited_at"
+        ))?
+        .execute(params![document, page as i64, LINE_TEXT, line as i64, text])?;
+    let Some(mut corrected) = read_page(connection, document, page, "", "")? else { return Ok(false) };
+    let first = passage_rowid(document, page as i64, 0);
+    connection.prepare_cached("DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2")?.execute(params![first, first | 0xFFFF])?;
+    // The chunks' text is what was embedded; a corrected page is searched by its corrected regions and lines.
+    corrected.chunks.clear();
+    put_passages(connection, document, &corrected)?;
+    Ok(true)
 }

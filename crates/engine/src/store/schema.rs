@@ -12,11 +12,13 @@
 //!   each page's chunks, or where it has none its regions' text, or where it has neither its lines. Built
 //!   from the pages already stored. Each page's image size in pixels (`pages.width`, `pages.height`; 0 for
 //!   pages stored before).
+//! - version 4: `corrections`, what a user changed on a page (a line's text), kept beside what was found and
+//!   applied when the page is read; a page processed again drops its corrections with its old results.
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 /// The version this build writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 const V1: &str = "
 CREATE TABLE documents (
@@ -153,6 +155,19 @@ INSERT INTO passages (rowid, text, document, page, chunk, region)
     GROUP BY document, page;
 ";
 
+const V4: &str = "
+CREATE TABLE corrections (
+    document INTEGER NOT NULL,
+    page INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    edited_at TEXT NOT NULL,
+    PRIMARY KEY (document, page, kind, target),
+    FOREIGN KEY (document, page) REFERENCES pages(document, page) ON DELETE CASCADE
+) WITHOUT ROWID;
+";
+
 /// Why a file cannot be brought to [`VERSION`].
 #[derive(Debug)]
 pub enum MigrationError {
@@ -199,10 +214,11 @@ pub fn migrate(connection: &mut Connection) -> Result<usize, MigrationError> {
                 tx.execute_batch(V1)?;
                 tx.execute_batch(V2)?;
                 tx.execute_batch(V3)?;
+                tx.execute_batch(V4)?;
                 if v0 {
                     imported += super::legacy::import_v0(&tx, "pages_v0")?;
                 }
-                3
+                4
             }
             1 => {
                 tx.execute_batch(V2)?;
@@ -211,6 +227,10 @@ pub fn migrate(connection: &mut Connection) -> Result<usize, MigrationError> {
             2 => {
                 tx.execute_batch(V3)?;
                 3
+            }
+            3 => {
+                tx.execute_batch(V4)?;
+                4
             }
             _ => unreachable!("every version below VERSION has a migration"),
         };
