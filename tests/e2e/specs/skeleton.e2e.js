@@ -92,6 +92,17 @@ describe('Folio skeleton', () => {
     if (!Array.isArray(errors) || errors.length > 0) throw new Error(`uncaught errors in the window: ${JSON.stringify(errors)}`);
   });
 
+  it('lists the keyboard shortcuts on ?, and Escape closes the list', async () => {
+    await browser.execute(() => document.activeElement?.blur());
+    await browser.keys('?');
+    const help = await $('[data-testid="help-overlay"]');
+    await help.waitForDisplayed({ timeout: 5000, timeoutMsg: '? did not open the shortcuts' });
+    const text = await help.getText();
+    for (const key of ['Ctrl+F', 'Ctrl+E', 'PageDown', 'Esc']) if (!text.includes(key)) throw new Error(`the shortcuts do not list ${key}: ${text}`);
+    await browser.keys('Escape');
+    await help.waitForExist({ reverse: true, timeout: 5000, timeoutMsg: 'Escape did not close the shortcuts' });
+  });
+
   it('saves a screenshot', async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     const file = path.join(artifacts, 'skeleton.png');

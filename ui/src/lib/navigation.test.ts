@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampPage, closesOnEscape, keyToNavAction, navigate } from './navigation';
+import { clampPage, closesOnEscape, isHelpKey, keyToNavAction, navigate, SHORTCUTS } from './navigation';
 
 describe('clampPage', () => {
   it('clamps into range', () => {
@@ -60,5 +60,17 @@ describe('closesOnEscape', () => {
     expect(closed).toBe(0);
     expect(key('Escape')).toBe(true);
     expect(closed).toBe(1);
+  });
+});
+
+describe('shortcuts', () => {
+  it('lists every key the window handles, and ? opens the list', () => {
+    const keys = SHORTCUTS.map((s) => s.keys).join(' ');
+    for (const key of ['PageDown', 'PageUp', 'Home', 'End', 'Ctrl+F', 'Ctrl+E', 'F2', 'Esc', '?']) expect(keys).toContain(key);
+    // Every navigation key listed is one keyToNavAction knows.
+    for (const key of ['PageDown', 'j', 'PageUp', 'k', 'Home', 'End']) expect(keyToNavAction(key)).not.toBeNull();
+    expect(isHelpKey({ key: '?', ctrlKey: false, metaKey: false, altKey: false })).toBe(true);
+    expect(isHelpKey({ key: '?', ctrlKey: true, metaKey: false, altKey: false })).toBe(false);
+    expect(isHelpKey({ key: '/', ctrlKey: false, metaKey: false, altKey: false })).toBe(false);
   });
 });

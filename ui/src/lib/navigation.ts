@@ -52,3 +52,20 @@ export function closesOnEscape(close: () => void): (e: KeyboardEvent) => void {
     }
   };
 }
+
+/** Every keyboard shortcut of the window, as the help overlay (`?`) lists them. */
+export const SHORTCUTS: { keys: string; what: string }[] = [
+  { keys: '→  PageDown  j  Space', what: 'Next page' },
+  { keys: '←  PageUp  k', what: 'Previous page' },
+  { keys: 'Home  End', what: 'First and last page' },
+  { keys: 'Ctrl+F', what: 'Search every processed document' },
+  { keys: 'Ctrl+E', what: 'Export the document shown' },
+  { keys: 'F2 or double-click', what: 'Correct the line chosen in the text panel (Enter saves, Esc cancels)' },
+  { keys: 'Esc', what: 'Close the panel or dialog' },
+  { keys: '?', what: 'This list' },
+];
+
+/** Whether a key press asks for the help overlay (`?`, however the layout types it). */
+export function isHelpKey(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): boolean {
+  return e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey;
+}
