@@ -313,6 +313,11 @@ fn a_corrected_line_is_read_exported_and_searched_with_the_original_kept() {
     assert!(String::from_utf8(md).unwrap().contains("Heading &lt;i&gt;fixed&lt;/i&gt; &amp; checked"));
     assert_eq!(store.keyword_matches("\"checked\"", None, 5).unwrap().len(), 1, "search finds the corrected text");
 
+    // The overview counts it.
+    let status = &store.page_statuses(&hash).unwrap()[0];
+    assert_eq!((status.lines, status.ocr_lines, status.edited), (1, 1, 1));
+    assert!((status.mean_confidence.unwrap() - 0.875).abs() < 1e-6);
+
     // Processed again: new results, and the correction made to the old ones goes with them.
     store.put_page(None, &full_page(&document, 1)).unwrap();
     let again = store.page(&hash, 1).unwrap().unwrap();

@@ -133,6 +133,35 @@ describe('Search and export', () => {
     );
   });
 
+  it('lists every page in the overview, filters the corrected one and goes to it', async () => {
+    const corrected = await browser.execute(() => {
+      const text = document.querySelector('[data-testid="page-indicator"]').textContent;
+      return Number.parseInt(/Page (\d+)/.exec(text)[1], 10);
+    });
+    await $('[data-testid="open-overview"]').click();
+    const overview = await $('[data-testid="document-overview"]');
+    await overview.waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(
+      async () => browser.execute(() => Array.from(document.querySelectorAll('[data-testid="overview-row"]')).filter((r) => r.getAttribute('data-status') === 'done').length === 3),
+      { timeout: 10000, timeoutMsg: 'the overview does not list three done pages' },
+    );
+    await browser.execute(() => {
+      const select = document.querySelector('[data-testid="overview-filter"]');
+      select.value = 'edited';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await browser.waitUntil(
+      async () => browser.execute((p) => {
+        const rows = Array.from(document.querySelectorAll('[data-testid="overview-row"]'));
+        return rows.length === 1 && rows[0].getAttribute('data-page') === String(p);
+      }, corrected),
+      { timeout: 5000, timeoutMsg: `the corrected filter does not show page ${corrected} alone` },
+    );
+    await browser.saveScreenshot(path.join(artifacts, 'overview.png'));
+    await browser.execute(() => document.querySelector('[data-testid="overview-row"] button').click());
+    await overview.waitForExist({ reverse: true, timeout: 5000, timeoutMsg: 'going to a page did not close the overview' });
+  });
+
   it('previews the Markdown export, the document text shown as text', async () => {
     await $('[data-testid="open-export"]').click();
     const dialog = await $('[data-testid="export-dialog"]');

@@ -290,6 +290,11 @@ export interface StoredPage {
   /** Null where its job asked for no text. */
   route: Route | null;
   route_reason: string | null;
+  /** Its lines, the OCR ones among them, their mean confidence (null without OCR lines), lines corrected. */
+  lines?: number;
+  ocr_lines?: number;
+  mean_confidence?: number | null;
+  edited?: number;
 }
 
 /** How `search` finds passages. */

@@ -56,14 +56,21 @@ fn classify(path: &Path, e: rusqlite::Error) -> Error {
     }
 }
 
-/// A stored page's status (`done` or `failed`) and where its text came from (`text`, `ocr`, `mixed`; `None`
-/// when its job asked for no text).
+/// A stored page's status (`done` or `failed`), where its text came from (`text`, `ocr`, `mixed`; `None`
+/// when its job asked for no text), and what it holds.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PageStatus {
     pub page: usize,
     pub status: String,
     pub route: Option<String>,
     pub route_reason: Option<String>,
+    /// Its lines (text-layer and OCR), the OCR ones among them, and their mean confidence (none without OCR
+    /// lines): what the document overview lists and filters on.
+    pub lines: usize,
+    pub ocr_lines: usize,
+    pub mean_confidence: Option<f64>,
+    /// Lines a user corrected.
+    pub edited: usize,
 }
 
 /// A document as the store knows it.
@@ -279,10 +286,24 @@ impl Store {
     pub fn page_statuses(&self, hash: &str) -> Result<Vec<PageStatus>> {
         self.read(|c| {
             let mut statement = c.prepare_cached(
-                "SELECT p.page, p.status, p.route, p.route_reason FROM pages p JOIN documents d ON d.id = p.document WHERE d.hash = ?1 ORDER BY p.page",
+                "SELECT p.page, p.status, p.route, p.route_reason,
+                        (SELECT COUNT(*) FROM lines l WHERE l.document = p.document AND l.page = p.page),
+                        (SELECT COUNT(*) FROM lines l WHERE l.document = p.document AND l.page = p.page AND l.source = 'ocr'),
+                        (SELECT AVG(confidence) FROM lines l WHERE l.document = p.document AND l.page = p.page AND l.source = 'ocr'),
+                        (SELECT COUNT(*) FROM corrections c WHERE c.document = p.document AND c.page = p.page)
+                 FROM pages p JOIN documents d ON d.id = p.document WHERE d.hash = ?1 ORDER BY p.page",
             )?;
             let rows = statement.query_map(params![hash], |r| {
-                Ok(PageStatus { page: r.get::<_, i64>(0)? as usize, status: r.get(1)?, route: r.get(2)?, route_reason: r.get(3)? })
+                Ok(PageStatus {
+                    page: r.get::<_, i64>(0)? as usize,
+                    status: r.get(1)?,
+                    route: r.get(2)?,
+                    route_reason: r.get(3)?,
+                    lines: r.get::<_, i64>(4)? as usize,
+                    ocr_lines: r.get::<_, i64>(5)? as usize,
+                    mean_confidence: r.get(6)?,
+                    edited: r.get::<_, i64>(7)? as usize,
+                })
             })?;
             rows.collect()
         })
