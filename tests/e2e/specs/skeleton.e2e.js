@@ -92,6 +92,28 @@ describe('Folio skeleton', () => {
     if (!Array.isArray(errors) || errors.length > 0) throw new Error(`uncaught errors in the window: ${JSON.stringify(errors)}`);
   });
 
+  it('fits the whole page, and Ctrl+wheel zooms from there', async () => {
+    await $('[data-testid="zoom-page"]').click();
+    await browser.waitUntil(
+      async () =>
+        browser.execute(() => {
+          const page = document.querySelector('[data-testid="page-image"]').parentElement.getBoundingClientRect();
+          const viewer = document.querySelector('section.viewer').getBoundingClientRect();
+          return page.height > 0 && page.height <= viewer.height + 1;
+        }),
+      { timeout: 5000, timeoutMsg: 'Fit page leaves the page taller than the viewer' },
+    );
+    const before = await browser.execute(() => document.querySelector('[data-testid="page-image"]').parentElement.getBoundingClientRect().width);
+    await browser.execute(() => {
+      const viewer = document.querySelector('section.viewer');
+      viewer.dispatchEvent(new WheelEvent('wheel', { deltaY: -100, ctrlKey: true, bubbles: true, cancelable: true }));
+    });
+    await $('[data-testid="zoom-scale"]').waitForDisplayed({ timeout: 5000, timeoutMsg: 'Ctrl+wheel did not zoom' });
+    const after = await browser.execute(() => document.querySelector('[data-testid="page-image"]').parentElement.getBoundingClientRect().width);
+    if (!(after > before)) throw new Error(`Ctrl+wheel up should enlarge the page (${before} → ${after})`);
+    await $('button=Fit width').click();
+  });
+
   it('lists the keyboard shortcuts on ?, and Escape closes the list', async () => {
     await browser.execute(() => document.activeElement?.blur());
     await browser.keys('?');

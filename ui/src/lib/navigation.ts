@@ -61,6 +61,7 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'Ctrl+F', what: 'Search every processed document' },
   { keys: 'Ctrl+E', what: 'Export the document shown' },
   { keys: 'F2 or double-click', what: 'Correct the line chosen in the text panel (Enter saves, Esc cancels)' },
+  { keys: 'Ctrl+wheel', what: 'Zoom the page (drag it to pan)' },
   { keys: 'Esc', what: 'Close the panel or dialog' },
   { keys: '?', what: 'This list' },
 ];

@@ -55,7 +55,8 @@ export interface MemorySample {
   other_bytes?: number;
 }
 
-export type ZoomMode = 'fit' | 'actual';
+/** Fit width, fit the whole page, 100%, or a scale of 100% (Ctrl+wheel). */
+export type ZoomMode = 'fit' | 'page' | 'actual' | number;
 
 /** An error shown in the dismissible banner. */
 export interface BannerError {
