@@ -87,6 +87,7 @@ pub fn run() {
             commands::store::store_page_statuses,
             commands::store::store_info,
             commands::store::correct_line,
+            commands::store::correct_region,
             commands::search::search,
             commands::models::models_status,
             commands::models::models_unload,

@@ -8,6 +8,7 @@ use folio_engine::document::source::{open_path, Document, OpenOptions};
 use folio_engine::export::{self, Format};
 use folio_engine::pipeline::{Outcome, PageResult, StageOutcome};
 use folio_engine::stages::{Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell, Word};
+use folio_engine::store::pages::Correction;
 use folio_engine::store::{schema, JobDocument, Store, StoredSpec};
 use folio_engine::Error;
 use rusqlite::Connection;
@@ -292,13 +293,13 @@ fn a_corrected_line_is_read_exported_and_searched_with_the_original_kept() {
     let hash = store.register(&document).unwrap();
     store.put_page(None, &full_page(&document, 1)).unwrap();
 
-    let corrected = store.correct_line(&hash, 1, 0, "Heading <i>fixed</i> & checked").unwrap().expect("the line exists");
+    let corrected = store.correct(&hash, 1, &Correction::LineText { line: 0, text: "Heading <i>fixed</i> & checked".into() }).unwrap().expect("the line exists");
     assert_eq!(corrected.lines[0].text, "Heading <i>fixed</i> & checked");
     assert_eq!(corrected.edits[0].original, "Heading <b>&amp;</b>", "what was found is kept");
     assert!(corrected.lines[0].words.is_empty());
     assert_eq!(corrected.regions[0].text, "Heading <i>fixed</i> & checked", "the region's text follows its line");
-    assert!(store.correct_line(&hash, 1, 7, "no such line").unwrap().is_none());
-    assert!(store.correct_line(&hash, 2, 0, "no such page").unwrap().is_none());
+    assert!(store.correct(&hash, 1, &Correction::LineText { line: 7, text: "no such line".into() }).unwrap().is_none());
+    assert!(store.correct(&hash, 2, &Correction::LineText { line: 0, text: "no such page".into() }).unwrap().is_none());
 
     // Read back, exported, searched.
     assert_eq!(store.page(&hash, 1).unwrap().unwrap().lines[0].text, "Heading <i>fixed</i> & checked");
@@ -313,9 +314,20 @@ fn a_corrected_line_is_read_exported_and_searched_with_the_original_kept() {
     assert!(String::from_utf8(md).unwrap().contains("Heading &lt;i&gt;fixed&lt;/i&gt; &amp; checked"));
     assert_eq!(store.keyword_matches("\"checked\"", None, 5).unwrap().len(), 1, "search finds the corrected text");
 
+    // A region's class, corrected the same way; the overview and the JSON say so.
+    let reclassed = store.correct(&hash, 1, &Correction::RegionClass { region: 1, class: "figure".into() }).unwrap().unwrap();
+    assert_eq!(reclassed.regions[1].class, "figure");
+    assert_eq!(reclassed.region_edits[0].original_class, "table");
+    assert!(store.correct(&hash, 1, &Correction::RegionClass { region: 9, class: "text".into() }).unwrap().is_none());
+    let mut json = Vec::new();
+    export::export(&store, &record, Format::Json, &mut json).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["pages"][0]["regions"][1]["class"], "figure");
+    assert_eq!(json["pages"][0]["regions"][1]["original_class"], "table");
+
     // The overview counts it.
     let status = &store.page_statuses(&hash).unwrap()[0];
-    assert_eq!((status.lines, status.ocr_lines, status.edited), (1, 1, 1));
+    assert_eq!((status.lines, status.ocr_lines, status.edited), (1, 1, 2));
     assert!((status.mean_confidence.unwrap() - 0.875).abs() < 1e-6);
 
     // Processed again: new results, and the correction made to the old ones goes with them.

@@ -1,6 +1,8 @@
 //! The document store from the window: jobs (listed, resumed, discarded, retried, reordered), each page's
 //! status, and where the store is.
 
+use folio_engine::pipeline::PageResult;
+use folio_engine::store::pages::Correction;
 use folio_engine::store::{JobRecord, PageStatus};
 use folio_engine::worker::resume::Requeued;
 use folio_engine::worker::JobId;
@@ -69,10 +71,22 @@ pub fn store_info(state: State<'_, AppState>) -> Value {
 /// beside what was found, and used by search and every export. Returns the page as it now reads.
 #[tauri::command]
 #[tracing::instrument(skip(state, text))]
-pub fn correct_line(state: State<'_, AppState>, doc_id: u64, page: usize, line: usize, text: String) -> Result<folio_engine::pipeline::PageResult, Error> {
+pub fn correct_line(state: State<'_, AppState>, doc_id: u64, page: usize, line: usize, text: String) -> Result<PageResult, Error> {
+    correct(&state, doc_id, page, Correction::LineText { line, text })
+}
+
+/// Changes a region's class on a stored page (`region` its place in the page's regions), kept beside what
+/// layout analysis found. Returns the page as it now reads.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn correct_region(state: State<'_, AppState>, doc_id: u64, page: usize, region: usize, class: String) -> Result<PageResult, Error> {
+    correct(&state, doc_id, page, Correction::RegionClass { region, class })
+}
+
+fn correct(state: &AppState, doc_id: u64, page: usize, correction: Correction) -> Result<PageResult, Error> {
     let document = state.library.document(doc_id)?;
     state
         .store
-        .correct_line(&document.content_hash()?, page, line, &text)?
-        .ok_or_else(|| Error::Invalid(format!("{} has no stored line {} on page {page}", document.name, line + 1)))
+        .correct(&document.content_hash()?, page, &correction)?
+        .ok_or_else(|| Error::Invalid(format!("{} has no such stored line or region on page {page}", document.name)))
 }

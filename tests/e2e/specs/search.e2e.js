@@ -133,6 +133,20 @@ describe('Search and export', () => {
     );
   });
 
+  it("changes a region's class in the text panel, and the overlay follows", async () => {
+    const region = await browser.execute(() => {
+      const select = document.querySelector('[data-testid="text-panel"] select[data-testid^="region-class-"]');
+      const id = select.getAttribute('data-testid');
+      select.value = 'reference';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      return id;
+    });
+    await browser.waitUntil(
+      async () => browser.execute(() => document.querySelectorAll('[data-testid="overlay-region"][data-class="reference"]').length > 0),
+      { timeout: 10000, timeoutMsg: `no reference region drawn after changing ${region}` },
+    );
+  });
+
   it('lists every page in the overview, filters the corrected one and goes to it', async () => {
     const corrected = await browser.execute(() => {
       const text = document.querySelector('[data-testid="page-indicator"]').textContent;

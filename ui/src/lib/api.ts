@@ -177,6 +177,11 @@ export function correctLine(docId: number, page: number, line: number, text: str
   return invoke<PageResult>('correct_line', { docId, page, line, text });
 }
 
+/** `correct_region({ docId, page, region, class })`: a region's class changed, kept beside what was found. */
+export function correctRegion(docId: number, page: number, region: number, cls: string): Promise<PageResult> {
+  return invoke<PageResult>('correct_region', { docId, page, region, class: cls });
+}
+
 /** `store_jobs()`: every stored job, unfinished ones first in queue order, then the others newest first. */
 export function storeJobs(): Promise<JobRecord[]> {
   return invoke<JobRecord[]>('store_jobs');

@@ -13,6 +13,7 @@ const result = {
   ],
   lines: [line('Body <b>', 0.55), line('Heading', 0.98), line('From the PDF', 1, 'pdf'), line('stray', 0.3)],
   edits: [{ line: 2, original: 'From the PFD' }],
+  region_edits: [{ region: 1, original_class: 'table' }],
 } as unknown as PageResult;
 
 describe('inspection', () => {
@@ -44,6 +45,11 @@ describe('inspection', () => {
       0.6,
     );
     expect(blocks.map((b) => b.heading)).toEqual(['title', 'text', 'outside regions']);
+    expect(blocks.map((b) => [b.region, b.cls, b.originalClass])).toEqual([
+      [0, 'title', null],
+      [1, 'text', 'table'],
+      [null, null, null],
+    ]);
     expect(blocks[1].lines).toEqual([
       { index: 0, text: 'Body <b>', confidence: '55%', low: true, original: null },
       { index: 2, text: 'From the PDF', confidence: 'text layer', low: false, original: 'From the PFD' },

@@ -36,18 +36,34 @@ export interface PanelLine {
 export interface PanelBlock {
   key: string;
   heading: string;
+  /** The region's place in the page's regions (null for lines outside every region), its class, and the
+   * class layout analysis found where a user changed it. */
+  region: number | null;
+  cls: string | null;
+  originalClass: string | null;
   lines: PanelLine[];
 }
 
+/** The classes a region can be given (the layout model's). */
+export const LAYOUT_CLASSES = ['text', 'title', 'figure', 'figure_caption', 'table', 'table_caption', 'header', 'footer', 'reference', 'equation'];
+
 /** The side panel's blocks: the engine's reading order, each line with its text and confidence. */
-export function panelBlocks(blocks: TextBlock[], result: Pick<PageResult, 'lines' | 'edits'> | null, threshold: number): PanelBlock[] {
+export function panelBlocks(
+  blocks: TextBlock[],
+  result: Pick<PageResult, 'lines' | 'edits' | 'region_edits'> | null,
+  threshold: number,
+): PanelBlock[] {
   const lines = result?.lines ?? [];
   const edits = result?.edits ?? [];
+  const regionEdits = result?.region_edits ?? [];
   return blocks
     .filter((b) => b.lines.length > 0)
     .map((b, i) => ({
       key: b.region === null ? `rest-${i}` : `region-${b.region}`,
       heading: b.class ? b.class.replace(/_/g, ' ') : 'outside regions',
+      region: b.region,
+      cls: b.class,
+      originalClass: regionEdits.find((e) => e.region === b.region)?.original_class ?? null,
       lines: b.lines
         .filter((index) => index >= 0 && index < lines.length)
         .map((index) => {

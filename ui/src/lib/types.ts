@@ -154,6 +154,8 @@ export interface PageResult {
   outcomes?: StageOutcome[];
   /** Lines a user corrected, with the text that was found. */
   edits?: { line: number; original: string }[];
+  /** Regions whose class a user changed, with the class that was found. */
+  region_edits?: { region: number; original_class: string }[];
 }
 
 /** What one stage did with one page. */

@@ -224,7 +224,14 @@ mod tests {
             edited: false,
             original_text: None,
         };
-        let region = |order: usize, class: &str, y0: f32, y1: f32| Region { order, class: class.into(), bbox: [0.0, y0, 100.0, y1], score: 0.9, text: String::new() };
+        let region = |order: usize, class: &str, y0: f32, y1: f32| Region {
+            order,
+            class: class.into(),
+            bbox: [0.0, y0, 100.0, y1],
+            score: 0.9,
+            text: String::new(),
+            original_class: None,
+        };
         let page = Page {
             page: 1,
             status: "done".into(),

@@ -49,6 +49,9 @@ pub struct Region {
     pub bbox: BBox,
     pub score: f32,
     pub text: String,
+    /// The class layout analysis found, where a user changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_class: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,7 +128,14 @@ impl Page {
                 .regions
                 .iter()
                 .enumerate()
-                .map(|(order, r)| Region { order, class: r.class.clone(), bbox: r.bbox, score: r.score, text: r.text.clone() })
+                .map(|(order, r)| Region {
+                    order,
+                    class: r.class.clone(),
+                    bbox: r.bbox,
+                    score: r.score,
+                    text: r.text.clone(),
+                    original_class: result.region_edits.iter().find(|e| e.region == order).map(|e| e.original_class.clone()),
+                })
                 .collect(),
             tables: result.tables.clone(),
             chunks: result

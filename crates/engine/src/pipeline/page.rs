@@ -71,6 +71,9 @@ pub struct PageResult {
     /// correction).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edits: Vec<LineEdit>,
+    /// The regions whose class a user changed, with the class that was found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub region_edits: Vec<RegionEdit>,
     /// The text recogniser the job's OCR ran with (what the store records as the page's OCR model).
     #[serde(skip)]
     pub recogniser: Recogniser,
@@ -81,6 +84,13 @@ pub struct PageResult {
 pub struct LineEdit {
     pub line: usize,
     pub original: String,
+}
+
+/// A region whose class a user changed: its place in the page's regions and the class that was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionEdit {
+    pub region: usize,
+    pub original_class: String,
 }
 
 impl PageResult {
@@ -103,6 +113,7 @@ impl PageResult {
             error: None,
             outcomes: Vec::new(),
             edits: Vec::new(),
+            region_edits: Vec::new(),
             recogniser: Recogniser::default(),
         }
     }

@@ -69,7 +69,7 @@ pub struct PageStatus {
     pub lines: usize,
     pub ocr_lines: usize,
     pub mean_confidence: Option<f64>,
-    /// Lines a user corrected.
+    /// Lines and regions a user corrected.
     pub edited: usize,
 }
 
@@ -227,15 +227,14 @@ impl Store {
         })
     }
 
-    /// Corrects line `line` (0-based) of `page` (1-based) of the document with this hash to `text`; the text
-    /// that was found is kept. Returns the page as it now reads, or `None` when there is no such stored page
-    /// or line.
-    pub fn correct_line(&self, hash: &str, page: usize, line: usize, text: &str) -> Result<Option<PageResult>> {
+    /// Records `correction` on `page` (1-based) of the document with this hash; what was found is kept.
+    /// Returns the page as it now reads, or `None` when there is no such stored page, line or region.
+    pub fn correct(&self, hash: &str, page: usize, correction: &pages::Correction) -> Result<Option<PageResult>> {
         let done = self.write(|tx| {
             let Some(id) = tx.prepare_cached("SELECT id FROM documents WHERE hash = ?1")?.query_row(params![hash], |r| r.get::<_, i64>(0)).optional()? else {
                 return Ok(false);
             };
-            pages::correct_line(tx, id, page, line, text)
+            pages::correct(tx, id, page, correction)
         })?;
         if done {
             self.page(hash, page)

@@ -250,21 +250,48 @@ pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str,
     Ok(Some(result))
 }
 
-/// A line's text as the user corrected it.
-pub const LINE_TEXT: &str = "line_text";
+/// What a user corrected on a stored page; the store keeps it beside what was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Correction {
+    /// Line `line` (its index in the page's lines) reads `text`.
+    LineText { line: usize, text: String },
+    /// Region `region` (its place in the page's regions) is of class `class`.
+    RegionClass { region: usize, class: String },
+}
+
+impl Correction {
+    fn parts(&self) -> (&'static str, usize, &str) {
+        match self {
+            Correction::LineText { line, text } => ("line_text", *line, text),
+            Correction::RegionClass { region, class } => ("region_class", *region, class),
+        }
+    }
+}
 
 /// Puts the page's corrections on its results: each corrected line takes its new text (its words split
-/// from it again), the original noted in `edits`, and the regions' text follows its lines.
+/// from it again) and each corrected region its class, what was found noted in `edits` and `region_edits`;
+/// the regions' text follows their lines.
 fn apply_corrections(connection: &Connection, document: i64, result: &mut PageResult) -> rusqlite::Result<()> {
-    let mut statement = connection.prepare_cached("SELECT target, value FROM corrections WHERE document = ?1 AND page = ?2 AND kind = ?3 ORDER BY target")?;
-    let corrections: Vec<(usize, String)> =
-        statement.query_map(params![document, result.page as i64, LINE_TEXT], |r| Ok((r.get::<_, i64>(0)? as usize, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-    for (index, text) in corrections {
-        let Some(line) = result.lines.get_mut(index) else { continue };
-        let original = std::mem::replace(&mut line.text, text);
-        // The words' boxes belonged to the text that was found; the exports split the new text along the line.
-        line.words.clear();
-        result.edits.push(crate::pipeline::LineEdit { line: index, original });
+    let mut statement = connection.prepare_cached("SELECT kind, target, value FROM corrections WHERE document = ?1 AND page = ?2 ORDER BY kind, target")?;
+    let corrections: Vec<(String, usize, String)> = statement
+        .query_map(params![document, result.page as i64], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (kind, index, value) in corrections {
+        match kind.as_str() {
+            "line_text" => {
+                let Some(line) = result.lines.get_mut(index) else { continue };
+                let original = std::mem::replace(&mut line.text, value);
+                // The words' boxes belonged to the text that was found; the exports split the new text along the line.
+                line.words.clear();
+                result.edits.push(crate::pipeline::LineEdit { line: index, original });
+            }
+            "region_class" => {
+                let Some(region) = result.regions.get_mut(index) else { continue };
+                let original_class = std::mem::replace(&mut region.class, value);
+                result.region_edits.push(crate::pipeline::RegionEdit { region: index, original_class });
+            }
+            _ => {}
+        }
     }
     if !result.edits.is_empty() && !result.regions.is_empty() {
         crate::stages::reading_order::assign_text(&mut result.regions, &result.lines);
@@ -272,13 +299,16 @@ fn apply_corrections(connection: &Connection, document: i64, result: &mut PageRe
     Ok(())
 }
 
-/// Records that line `line` of a stored page reads `text` (replacing an earlier correction of it), and
+/// Records `correction` on a stored page (replacing an earlier correction of the same line or region), and
 /// makes the page's searchable text follow: the passages are rebuilt from the corrected regions and lines.
-pub fn correct_line(connection: &Connection, document: i64, page: usize, line: usize, text: &str) -> rusqlite::Result<bool> {
-    let lines: i64 = connection
-        .prepare_cached("SELECT COUNT(*) FROM lines WHERE document = ?1 AND page = ?2")?
+/// False when the page has no such line or region.
+pub fn correct(connection: &Connection, document: i64, page: usize, correction: &Correction) -> rusqlite::Result<bool> {
+    let (kind, target, value) = correction.parts();
+    let table = if kind == "line_text" { "lines" } else { "regions" };
+    let count: i64 = connection
+        .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE document = ?1 AND page = ?2"))?
         .query_row(params![document, page as i64], |r| r.get(0))?;
-    if line as i64 >= lines {
+    if target as i64 >= count {
         return Ok(false);
     }
     connection
@@ -286,7 +316,7 @@ pub fn correct_line(connection: &Connection, document: i64, page: usize, line: u
             "INSERT INTO corrections (document, page, kind, target, value, edited_at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})
              ON CONFLICT (document, page, kind, target) DO UPDATE SET value = excluded.value, edited_at = excluded.edited_at"
         ))?
-        .execute(params![document, page as i64, LINE_TEXT, line as i64, text])?;
+        .execute(params![document, page as i64, kind, target as i64, value])?;
     let Some(mut corrected) = read_page(connection, document, page, "", "")? else { return Ok(false) };
     let first = passage_rowid(document, page as i64, 0);
     connection.prepare_cached("DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2")?.execute(params![first, first | 0xFFFF])?;
