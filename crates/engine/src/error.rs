@@ -76,9 +76,6 @@ pub enum Error {
     #[error("{reason}")]
     NotADocument { reason: String },
 
-    #[error("search failed: {detail}")]
-    Search { detail: String },
-
     #[error("job {job} cannot be run again: {detail}")]
     Resume { job: u64, detail: String },
 

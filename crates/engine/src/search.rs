@@ -19,7 +19,10 @@ use crate::stages::embed::{EmbedOptions, EmbedStage, EMBEDDING_DIM};
 use crate::stages::BBox;
 use crate::store::search::{KeywordMatch, PassageKey, MATCH_END, MATCH_START};
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::Result;
+
+/// The most results one search returns.
+pub const MAX_RESULTS: usize = 1000;
 
 /// How results are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -230,19 +233,21 @@ pub fn reciprocal_rank_fusion<T: Copy + Eq + std::hash::Hash>(lists: &[&[T]], k:
     fused
 }
 
-/// The user's words as an FTS5 query: each word (or each "quoted phrase") quoted, so that nothing typed is
-/// read as FTS5 syntax; words are joined with `joiner` (`AND` or `OR`). `None` when no word is left.
+/// The user's words as an FTS5 query: each word (or each "quoted phrase") a quoted string, so that nothing
+/// typed is read as FTS5 syntax and each is cut into tokens by the index's own tokenizer (a word with
+/// combining marks stays one word); joined with `joiner` (`AND` or `OR`). `None` when no word is left.
 pub fn fts_query(text: &str, joiner: &str) -> Option<String> {
+    let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let has_word = |s: &str| s.chars().any(char::is_alphanumeric);
     let mut terms = Vec::new();
     for (i, part) in text.split('"').enumerate() {
-        let words = part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
         if i % 2 == 1 {
-            let phrase: Vec<&str> = words.collect();
-            if !phrase.is_empty() {
-                terms.push(format!("\"{}\"", phrase.join(" ")));
+            let phrase = part.split_whitespace().collect::<Vec<_>>().join(" ");
+            if has_word(&phrase) {
+                terms.push(quoted(&phrase));
             }
         } else {
-            terms.extend(words.map(|w| format!("\"{w}\"")));
+            terms.extend(part.split_whitespace().filter(|w| has_word(w)).map(quoted));
         }
     }
     (!terms.is_empty()).then(|| terms.join(&format!(" {joiner} ")))
@@ -311,11 +316,19 @@ impl Searcher {
         self.index.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |i| i.vectors.len() * 4 + i.keys.len() * std::mem::size_of::<PassageKey>())
     }
 
-    /// Runs one search.
+    /// Runs one search. A query with no word in it, or one narrowed to a document the store does not hold
+    /// (not processed yet), finds nothing.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
-        let k = if query.k == 0 { 10 } else { query.k };
+        let k = if query.k == 0 { 10 } else { query.k.min(MAX_RESULTS) };
+        let nothing = || SearchResults { query: query.text.clone(), mode: query.mode, results: Vec::new(), embed_ms: 0.0, model_loaded: false, search_ms: 0.0, chunks_scanned: 0 };
+        if !query.text.chars().any(char::is_alphanumeric) {
+            return Ok(nothing());
+        }
         let document = match &query.document {
-            Some(key) => Some(self.store.find_document(key)?.ok_or_else(|| Error::Search { detail: format!("the store holds no document {key}") })?.id),
+            Some(key) => match self.store.find_document(key)? {
+                Some(record) => Some(record.id),
+                None => return Ok(nothing()),
+            },
             None => None,
         };
         let filtered = query.route.is_some() || query.class.is_some();
@@ -515,8 +528,10 @@ mod tests {
     fn typed_text_never_becomes_fts_syntax() {
         assert_eq!(fts_query("unwind protect", "AND").unwrap(), "\"unwind\" AND \"protect\"");
         assert_eq!(fts_query("say \"exact phrase\" now", "OR").unwrap(), "\"say\" OR \"exact phrase\" OR \"now\"");
-        assert_eq!(fts_query("NEAR(a* OR b) -c ^d", "AND").unwrap(), "\"NEAR\" AND \"a\" AND \"OR\" AND \"b\" AND \"c\" AND \"d\"");
+        assert_eq!(fts_query("NEAR(a* OR b) -c ^d", "AND").unwrap(), "\"NEAR(a*\" AND \"OR\" AND \"b)\" AND \"-c\" AND \"^d\"");
         assert_eq!(fts_query("*** ()", "AND"), None);
+        // A word with combining marks stays one word (the tokenizer keeps them in it).
+        assert_eq!(fts_query("हिन्दी", "AND").unwrap(), "\"हिन्दी\"");
     }
 
     #[test]

@@ -117,3 +117,46 @@ fn filters_markup_and_fts_syntax_in_queries() {
     assert_eq!(keyword("invoice", Some("title")).results.len(), 1);
     assert!(keyword("invoice", Some("table")).results.is_empty());
 }
+
+#[test]
+fn lines_outside_every_region_and_corrected_text_are_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("page.png");
+    image::RgbImage::from_pixel(32, 32, image::Rgb([250; 3])).save(&image).unwrap();
+    let document = open_path(&image, &OpenOptions::default()).documents.remove(0);
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    let hash = store.register(&document).unwrap();
+    let line = |text: &str, y: f32| folio_engine::stages::OcrLine {
+        text: text.into(),
+        score: 0.9,
+        polygon: [[10.0, y], [100.0, y], [100.0, y + 10.0], [10.0, y + 10.0]],
+        source: Default::default(),
+        words: Vec::new(),
+    };
+    let mut page = PageResult::empty(image.display().to_string(), 1, 150.0);
+    page.doc_hash = hash.clone();
+    page.lines = vec![line("inside the region", 20.0), line("a marginal zebra note", 300.0)];
+    page.regions = vec![LayoutRegion { class: "text".into(), bbox: [0.0, 0.0, 200.0, 100.0], score: 0.9, text: "inside the region".into() }];
+    store.put_page(None, &page).unwrap();
+    // No embeddings ran: the region's text and the line outside it are both searchable.
+    assert_eq!(store.keyword_matches("\"zebra\"", None, 5).unwrap().len(), 1);
+    assert_eq!(store.keyword_matches("\"region\"", None, 5).unwrap().len(), 1);
+    // A corrected line outside the region is searched by its new text.
+    store.correct(&hash, 1, &folio_engine::store::pages::Correction::LineText { line: 1, text: "a marginal giraffe note".into() }).unwrap().unwrap();
+    assert!(store.keyword_matches("\"zebra\"", None, 5).unwrap().is_empty());
+    assert_eq!(store.keyword_matches("\"giraffe\"", None, 5).unwrap().len(), 1);
+}
+
+#[test]
+fn a_query_without_words_or_for_an_unprocessed_document_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::new(MemoryGauges::default())));
+    let (store, _) = store_with_passages(dir.path(), &hub, 2);
+    let searcher = Searcher::new(Arc::new(store), Arc::clone(&hub), SearchOptions::default());
+    let loads = hub.stats(ModelId::Embedding).load_count;
+    let empty = searcher.search(&SearchQuery { text: "  *** ".into(), k: 5, ..Default::default() }).unwrap();
+    assert!(empty.results.is_empty());
+    assert_eq!(hub.stats(ModelId::Embedding).load_count, loads, "no embedding for a query without words");
+    let elsewhere = searcher.search(&SearchQuery { text: "invoice".into(), k: usize::MAX, document: Some("0".repeat(64)), mode: SearchMode::Keyword, ..Default::default() }).unwrap();
+    assert!(elsewhere.results.is_empty());
+}

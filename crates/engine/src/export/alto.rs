@@ -53,7 +53,7 @@ fn page<W: Write>(w: &mut Writer<W>, p: &Page) -> std::io::Result<()> {
                     w.write_event(Event::Empty(BytesStart::new("SP")))?;
                 }
                 let mut string = start("String", &format!("word_{}_{}_{}_{}", p.page, b + 1, l + 1, k + 1), &word.bbox);
-                string.push_attribute(("CONTENT", word.text.as_str()));
+                string.push_attribute(("CONTENT", blocks::xml_text(&word.text).as_ref()));
                 string.push_attribute(("WC", format!("{:.2}", word.confidence.clamp(0.0, 1.0)).as_str()));
                 w.write_event(Event::Empty(string))?;
             }
@@ -79,7 +79,7 @@ pub fn write(store: &Store, document: &DocumentRecord, out: &mut dyn Write) -> R
         .write_inner_content(|w| {
             w.create_element("MeasurementUnit").write_text_content(BytesText::new("pixel"))?;
             w.create_element("sourceImageInformation").write_inner_content(|w| {
-                w.create_element("fileName").write_text_content(BytesText::new(document.last_path()))?;
+                w.create_element("fileName").write_text_content(BytesText::new(&blocks::xml_text(document.last_path())))?;
                 Ok(())
             })?;
             w.create_element("OCRProcessing").with_attribute(("ID", "ocr_1")).write_inner_content(|w| {

@@ -18,19 +18,27 @@ pub struct Block<'a> {
 pub fn blocks(page: &Page) -> Vec<Block<'_>> {
     let centre = |b: &BBox| [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
     let inside = |b: &BBox, p: [f32; 2]| p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
-    let mut taken = vec![false; page.lines.len()];
-    let mut out = Vec::new();
-    for region in &page.regions {
-        let mut lines = Vec::new();
-        for (i, line) in page.lines.iter().enumerate() {
-            if !taken[i] && inside(&region.bbox, centre(&line.bbox)) {
-                taken[i] = true;
-                lines.push(line);
-            }
-        }
-        out.push(Block { region: Some(region), bbox: region.bbox, lines });
-    }
-    let rest: Vec<&Line> = page.lines.iter().zip(&taken).filter(|(_, t)| !**t).map(|(l, _)| l).collect();
+    let area = |b: &BBox| (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0);
+    // Each line belongs to the smallest region its centre is in (the rule that fills regions' text).
+    let owner: Vec<Option<usize>> = page
+        .lines
+        .iter()
+        .map(|line| {
+            let c = centre(&line.bbox);
+            (0..page.regions.len()).filter(|&r| inside(&page.regions[r].bbox, c)).min_by(|&a, &b| area(&page.regions[a].bbox).total_cmp(&area(&page.regions[b].bbox)))
+        })
+        .collect();
+    let mut out: Vec<Block<'_>> = page
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(r, region)| Block {
+            region: Some(region),
+            bbox: region.bbox,
+            lines: page.lines.iter().zip(&owner).filter(|(_, o)| **o == Some(r)).map(|(l, _)| l).collect(),
+        })
+        .collect();
+    let rest: Vec<&Line> = page.lines.iter().zip(&owner).filter(|(_, o)| o.is_none()).map(|(l, _)| l).collect();
     if !rest.is_empty() {
         let bbox = union(rest.iter().map(|l| l.bbox));
         out.push(Block { region: None, lines: rest, bbox });
@@ -58,6 +66,17 @@ pub fn reading_order(page: &Page) -> Vec<TextBlock> {
             lines: b.lines.iter().map(|l| index_of(l)).collect(),
         })
         .collect()
+}
+
+/// Text as XML 1.0 can hold it: control characters other than tab, line feed and carriage return (which
+/// PDF text layers and OCR can carry) left out. Escaping is the XML writer's.
+pub fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| !(c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if text.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+    }
 }
 
 /// The box around several boxes.
@@ -252,6 +271,42 @@ mod tests {
         let order = reading_order(&page);
         assert_eq!(order.iter().map(|b| (b.region, b.lines.clone())).collect::<Vec<_>>(), vec![(Some(0), vec![1]), (Some(1), vec![0]), (Some(2), vec![]), (None, vec![2])]);
         assert_eq!(order[0].class.as_deref(), Some("title"));
+    }
+
+    #[test]
+    fn a_line_belongs_to_the_smallest_region_around_it_and_xml_text_drops_control_characters() {
+        let line = Line {
+            text: "inner".into(),
+            polygon: [[20.0, 20.0], [40.0, 20.0], [40.0, 28.0], [20.0, 28.0]],
+            bbox: [20.0, 20.0, 40.0, 28.0],
+            confidence: 0.9,
+            source: crate::stages::LineSource::Ocr,
+            words: Vec::new(),
+            edited: false,
+            original_text: None,
+        };
+        let region = |order: usize, bbox: BBox| Region { order, class: "text".into(), bbox, score: 0.9, text: String::new(), original_class: None };
+        let page = Page {
+            page: 1,
+            status: "done".into(),
+            error: None,
+            dpi: 150.0,
+            width: 200,
+            height: 200,
+            rotation: 0,
+            route: None,
+            route_reason: None,
+            stages: Vec::new(),
+            lines: vec![line],
+            // The outer region comes first in reading order; the line is in the inner one.
+            regions: vec![region(0, [0.0, 0.0, 200.0, 200.0]), region(1, [10.0, 10.0, 60.0, 40.0])],
+            tables: Vec::new(),
+            chunks: Vec::new(),
+        };
+        let order = reading_order(&page);
+        assert_eq!(order.iter().map(|b| b.lines.clone()).collect::<Vec<_>>(), vec![vec![], vec![0]]);
+        assert_eq!(xml_text("a\u{1}b\tc\u{FFFE}"), "ab\tc");
+        assert!(matches!(xml_text("plain <b>"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn page<W: Write>(w: &mut Writer<W>, document: &DocumentRecord, p: &Page) -> std
     let (width, height) = blocks::page_size(p);
     let title = format!(
         "image \"{}\"; bbox 0 0 {width} {height}; ppageno {}; scan_res {} {}",
-        document.last_path().replace('"', "'"),
+        blocks::xml_text(document.last_path()).replace('"', "'"),
         p.page - 1,
         p.dpi.round() as i64,
         p.dpi.round() as i64
@@ -52,7 +52,7 @@ fn page<W: Write>(w: &mut Writer<W>, document: &DocumentRecord, p: &Page) -> std
                                         let word_title = format!("{}; {}", bbox(&word.bbox), wconf(word.confidence));
                                         w.create_element("span")
                                             .with_attributes([("class", "ocrx_word"), ("id", word_id.as_str()), ("title", word_title.as_str())])
-                                            .write_text_content(BytesText::new(&word.text))?;
+                                            .write_text_content(BytesText::new(&blocks::xml_text(&word.text)))?;
                                     }
                                     Ok(())
                                 })?;
@@ -81,7 +81,7 @@ pub fn write(store: &Store, document: &DocumentRecord, out: &mut dyn Write) -> R
     .map_err(io)?;
     w.create_element("head")
         .write_inner_content(|w| {
-            w.create_element("title").write_text_content(BytesText::new(&document.name))?;
+            w.create_element("title").write_text_content(BytesText::new(&blocks::xml_text(&document.name)))?;
             w.create_element("meta").with_attributes([("http-equiv", "Content-Type"), ("content", "text/html;charset=utf-8")]).write_empty()?;
             let system = format!("folio {}", env!("CARGO_PKG_VERSION"));
             w.create_element("meta").with_attributes([("name", "ocr-system"), ("content", system.as_str())]).write_empty()?;

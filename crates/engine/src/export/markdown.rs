@@ -91,7 +91,8 @@ fn table(grid: &[Vec<GridCell>]) -> String {
 /// One page as Markdown paragraphs.
 pub fn page(page: &Page) -> Vec<String> {
     let mut out = Vec::new();
-    let mut tables = page.tables.iter();
+    // Each table printed once: by its region's box, or else the next one not printed yet.
+    let mut used = vec![false; page.tables.len()];
     for block in blocks::blocks(page) {
         let text = match block.region {
             Some(r) if !r.text.trim().is_empty() => r.text.clone(),
@@ -105,8 +106,12 @@ pub fn page(page: &Page) -> Vec<String> {
             "figure_caption" | "table_caption" if !text.trim().is_empty() => out.push(format!("*{}*", escape(&text))),
             "table" => {
                 // A table keeps its region's box; failing that, tables are in the order of their regions.
-                let found = block.region.and_then(|r| page.tables.iter().find(|t| t.bbox == r.bbox)).or_else(|| tables.next());
-                match found.map(|t| table(&blocks::grid(t))).filter(|t| !t.is_empty()) {
+                let by_box = block.region.and_then(|r| (0..page.tables.len()).find(|&i| !used[i] && page.tables[i].bbox == r.bbox));
+                let found = by_box.or_else(|| (0..page.tables.len()).find(|&i| !used[i]));
+                if let Some(i) = found {
+                    used[i] = true;
+                }
+                match found.map(|i| table(&blocks::grid(&page.tables[i]))).filter(|t| !t.is_empty()) {
                     Some(t) => out.push(t),
                     None if !text.trim().is_empty() => out.push(escape(&text)),
                     None => {}

@@ -138,6 +138,8 @@ pub fn write(store: &Store, document: &DocumentRecord, path: &Path) -> Result<Pd
                 return Ok(());
             }
             let mut pdf_page = pdf.pages().get((page.page - 1) as PdfPageIndex).map_err(pdf_error)?;
+            // One regeneration of the page's content after all its words, not one per word.
+            pdf_page.set_content_regeneration_strategy(PdfPageContentRegenerationStrategy::Manual);
             let rotate = rotate_degrees(pdf_page.rotation().unwrap_or(PdfPageRenderRotation::None));
             let (dw, dh) = (pdf_page.width().value, pdf_page.height().value);
             let user = if rotate % 180 == 90 { (dh, dw) } else { (dw, dh) };
@@ -172,6 +174,7 @@ pub fn write(store: &Store, document: &DocumentRecord, path: &Path) -> Result<Pd
         let dpi = stored.get(&number).map(|p| p.dpi).filter(|d| *d > 0.0).unwrap_or(72.0);
         let (w, h) = (image.width() as f32 * 72.0 / dpi, image.height() as f32 * 72.0 / dpi);
         let mut pdf_page = pdf.pages_mut().create_page_at_end(PdfPagePaperSize::Custom(PdfPoints::new(w), PdfPoints::new(h))).map_err(pdf_error)?;
+        pdf_page.set_content_regeneration_strategy(PdfPageContentRegenerationStrategy::Manual);
         let object = PdfPageImageObject::new_with_size(&pdf, &image, PdfPoints::new(w), PdfPoints::new(h)).map_err(pdf_error)?;
         pdf_page.objects_mut().add_image_object(object).map_err(pdf_error)?;
         report.pages += 1;

@@ -141,8 +141,8 @@ fn passage_rowid(document: i64, page: i64, n: i64) -> i64 {
     (document << 40) | (page << 16) | (n & 0xFFFF)
 }
 
-/// The page's searchable passages: its chunks; where it has none, its regions' text; where it has neither,
-/// its lines as one passage.
+/// The page's searchable passages: its chunks; where it has none, its regions' text and the lines outside
+/// every region; where it has no regions, its lines as one passage.
 fn put_passages(connection: &Connection, document: i64, result: &PageResult) -> rusqlite::Result<()> {
     let page = result.page as i64;
     let mut insert = connection.prepare_cached("INSERT INTO passages (rowid, text, document, page, chunk, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
@@ -150,15 +150,27 @@ fn put_passages(connection: &Connection, document: i64, result: &PageResult) -> 
         for (i, c) in result.chunks.iter().enumerate().filter(|(_, c)| !c.text.trim().is_empty()) {
             insert.execute(params![passage_rowid(document, page, i as i64), c.text, document, page, i as i64, c.region.map(|r| r as i64)])?;
         }
-    } else if result.regions.iter().any(|r| !r.text.trim().is_empty()) {
+    } else if !result.regions.is_empty() {
         for (i, r) in result.regions.iter().enumerate().filter(|(_, r)| !r.text.trim().is_empty()) {
             insert.execute(params![passage_rowid(document, page, i as i64), r.text, document, page, None::<i64>, i as i64])?;
+        }
+        let outside = lines_outside_regions(result);
+        if !outside.trim().is_empty() {
+            let n = result.regions.len() as i64;
+            insert.execute(params![passage_rowid(document, page, n), outside, document, page, None::<i64>, None::<i64>])?;
         }
     } else if !result.lines.is_empty() {
         let text: Vec<&str> = result.lines.iter().map(|l| l.text.as_str()).collect();
         insert.execute(params![passage_rowid(document, page, 0), text.join("\n"), document, page, None::<i64>, None::<i64>])?;
     }
     Ok(())
+}
+
+/// The text of the page's lines that fall in no region (the rule that fills regions' text), one per row.
+fn lines_outside_regions(result: &PageResult) -> String {
+    let mut regions = result.regions.clone();
+    let outside = crate::stages::reading_order::assign_text(&mut regions, &result.lines);
+    outside.iter().map(|&i| result.lines[i].text.as_str()).collect::<Vec<_>>().join("\n")
 }
 
 fn text_error(e: serde_json::Error) -> rusqlite::Error {
@@ -308,7 +320,7 @@ pub fn correct(connection: &Connection, document: i64, page: usize, correction: 
     let count: i64 = connection
         .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE document = ?1 AND page = ?2"))?
         .query_row(params![document, page as i64], |r| r.get(0))?;
-    if target as i64 >= count {
+    if i64::try_from(target).map_or(true, |t| t >= count) {
         return Ok(false);
     }
     connection
@@ -320,8 +332,23 @@ pub fn correct(connection: &Connection, document: i64, page: usize, correction: 
     let Some(mut corrected) = read_page(connection, document, page, "", "")? else { return Ok(false) };
     let first = passage_rowid(document, page as i64, 0);
     connection.prepare_cached("DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2")?.execute(params![first, first | 0xFFFF])?;
-    // The chunks' text is what was embedded; a corrected page is searched by its corrected regions and lines.
-    corrected.chunks.clear();
+    // A chunk's text is what was embedded; the corrected page is searched by words in its corrected text,
+    // under the same chunk keys (so a passage found both ways is one): the first chunk of each region takes
+    // the region's corrected text, the first chunk outside every region the corrected lines there.
+    let outside = lines_outside_regions(&corrected);
+    let mut seen = std::collections::HashSet::new();
+    let texts: Vec<String> = corrected
+        .chunks
+        .iter()
+        .map(|c| match c.region {
+            _ if !seen.insert(c.region) => String::new(),
+            Some(r) => corrected.regions.get(r).map(|region| region.text.clone()).unwrap_or_default(),
+            None => outside.clone(),
+        })
+        .collect();
+    for (chunk, text) in corrected.chunks.iter_mut().zip(texts) {
+        chunk.text = text;
+    }
     put_passages(connection, document, &corrected)?;
     Ok(true)
 }

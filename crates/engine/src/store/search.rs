@@ -115,12 +115,19 @@ impl Store {
         })
     }
 
-    /// A chunk's text.
+    /// A chunk's text as search shows it: its passage's (a corrected page's corrected text), else the chunk's
+    /// own.
     pub fn chunk_text(&self, document: i64, page: usize, chunk: usize) -> Result<Option<String>> {
+        let rowid = (document << 40) | ((page as i64) << 16) | (chunk as i64 & 0xFFFF);
         self.read(|c| {
-            c.prepare_cached("SELECT text FROM chunks WHERE document = ?1 AND page = ?2 AND ord = ?3")?
-                .query_row(params![document, page as i64, chunk as i64], |r| r.get(0))
-                .optional()
+            let passage: Option<String> = c.prepare_cached("SELECT text FROM passages WHERE rowid = ?1")?.query_row(params![rowid], |r| r.get(0)).optional()?;
+            match passage {
+                Some(text) => Ok(Some(text)),
+                None => c
+                    .prepare_cached("SELECT text FROM chunks WHERE document = ?1 AND page = ?2 AND ord = ?3")?
+                    .query_row(params![document, page as i64, chunk as i64], |r| r.get(0))
+                    .optional(),
+            }
         })
     }
 
@@ -146,7 +153,11 @@ impl Store {
                 .unwrap_or((None, 0.0));
             let (class, bbox) = match region {
                 Some(region) => c
-                    .prepare_cached("SELECT class, x0, y0, x1, y1 FROM regions WHERE document = ?1 AND page = ?2 AND ord = ?3")?
+                    .prepare_cached(
+                        "SELECT COALESCE(c.value, r.class), r.x0, r.y0, r.x1, r.y1 FROM regions r
+                         LEFT JOIN corrections c ON c.document = r.document AND c.page = r.page AND c.kind = 'region_class' AND c.target = r.ord
+                         WHERE r.document = ?1 AND r.page = ?2 AND r.ord = ?3",
+                    )?
                     .query_row(params![document, page as i64, region as i64], |r| {
                         Ok((Some(r.get::<_, String>(0)?), Some([r.get::<_, f64>(1)? as f32, r.get::<_, f64>(2)? as f32, r.get::<_, f64>(3)? as f32, r.get::<_, f64>(4)? as f32])))
                     })
