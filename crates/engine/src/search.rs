@@ -143,6 +143,12 @@ struct VectorIndex {
     keys: Vec<PassageKey>,
 }
 
+impl VectorIndex {
+    fn bytes(&self) -> usize {
+        self.vectors.capacity() * 4 + self.keys.capacity() * std::mem::size_of::<PassageKey>()
+    }
+}
+
 /// Finds passages in a store; holds the embeddings block between queries.
 pub struct Searcher {
     store: Arc<Store>,
@@ -313,7 +319,7 @@ impl Searcher {
 
     /// Bytes the embeddings block holds now (what the memory panel draws as "Search index").
     pub fn index_bytes(&self) -> usize {
-        self.index.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, |i| i.vectors.len() * 4 + i.keys.len() * std::mem::size_of::<PassageKey>())
+        self.index.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map_or(0, VectorIndex::bytes)
     }
 
     /// Runs one search. A query with no word in it, or one narrowed to a document the store does not hold
@@ -457,8 +463,7 @@ impl Searcher {
                     index.keys.push(key);
                     index.vectors.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
                 })?;
-                let bytes = index.vectors.capacity() * 4 + index.keys.capacity() * std::mem::size_of::<PassageKey>();
-                self.hub.gauges().search_index_bytes.store(bytes as u64, std::sync::atomic::Ordering::Relaxed);
+                self.hub.gauges().search_index_bytes.store(index.bytes() as u64, std::sync::atomic::Ordering::Relaxed);
                 *guard = Some(index);
             }
         }
@@ -478,9 +483,14 @@ impl Searcher {
                 *v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             }
             let similarity = dot(vector, &row);
-            if heap.len() < limit || heap.peek().is_some_and(|w: &Scored| similarity > w.0) {
+            // `limit` slots of keys at most: a row that enters a full heap takes the slot of the one it evicts.
+            if heap.len() < limit {
                 keys.push(key);
-                push_bounded(&mut heap, Scored(similarity, keys.len() - 1), limit);
+                heap.push(Scored(similarity, keys.len() - 1));
+            } else if heap.peek().is_some_and(|w: &Scored| similarity > w.0) {
+                let Scored(_, slot) = heap.pop().expect("a full heap has a worst row");
+                keys[slot] = key;
+                heap.push(Scored(similarity, slot));
             }
             scanned += 1;
         })?;

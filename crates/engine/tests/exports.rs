@@ -223,3 +223,20 @@ fn a_preview_stops_at_its_size_and_says_so() {
     let cut = export::preview(&store, &record, Format::Md, 40).unwrap();
     assert!(cut.starts_with(&whole[..40]) && cut.contains("the preview shows the first"), "{cut}");
 }
+
+#[test]
+fn a_folder_of_page_images_becomes_a_searchable_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, record) = fixture(dir.path());
+    let target = dir.path().join("scans.pdf");
+    let written = export::export_to_path(&store, &record, Format::Pdf, &target).unwrap();
+    let report = written.pdf.unwrap();
+    assert_eq!((report.pages, report.pages_with_ocr_text), (2, 2), "text-layer lines are not written again, OCR lines are");
+    let pdfium = folio_engine::native::pdfium().unwrap();
+    let pdf = pdfium.load_pdf_from_file(&target, None).unwrap();
+    assert_eq!(pdf.pages().len(), 2);
+    let first = pdf.pages().get(0).unwrap().text().unwrap().all();
+    assert!(first.contains("Getting started") && first.contains("<script>alert('x')</script>"), "{first}");
+    let second = pdf.pages().get(1).unwrap().text().unwrap().all();
+    assert!(second.contains("Plain lines only") && !second.contains("from the text layer"), "{second}");
+}

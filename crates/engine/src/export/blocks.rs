@@ -14,20 +14,23 @@ pub struct Block<'a> {
     pub bbox: BBox,
 }
 
-/// The page's blocks in reading order; regions without lines are kept (figures, tables without text).
-pub fn blocks(page: &Page) -> Vec<Block<'_>> {
+/// Each line's region: the smallest its centre is in (the rule that fills regions' text), or none.
+fn owners(page: &Page) -> Vec<Option<usize>> {
     let centre = |b: &BBox| [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
     let inside = |b: &BBox, p: [f32; 2]| p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
     let area = |b: &BBox| (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0);
-    // Each line belongs to the smallest region its centre is in (the rule that fills regions' text).
-    let owner: Vec<Option<usize>> = page
-        .lines
+    page.lines
         .iter()
         .map(|line| {
             let c = centre(&line.bbox);
             (0..page.regions.len()).filter(|&r| inside(&page.regions[r].bbox, c)).min_by(|&a, &b| area(&page.regions[a].bbox).total_cmp(&area(&page.regions[b].bbox)))
         })
-        .collect();
+        .collect()
+}
+
+/// The page's blocks in reading order; regions without lines are kept (figures, tables without text).
+pub fn blocks(page: &Page) -> Vec<Block<'_>> {
+    let owner = owners(page);
     let mut out: Vec<Block<'_>> = page
         .regions
         .iter()
@@ -57,15 +60,19 @@ pub struct TextBlock {
 
 /// The page's text in reading order, as line indices grouped by region (the grouping the exports use).
 pub fn reading_order(page: &Page) -> Vec<TextBlock> {
-    let index_of = |line: &Line| page.lines.iter().position(|l| std::ptr::eq(l, line)).unwrap_or(0);
-    blocks(page)
-        .into_iter()
-        .map(|b| TextBlock {
-            region: b.region.map(|r| r.order),
-            class: b.region.map(|r| r.class.clone()),
-            lines: b.lines.iter().map(|l| index_of(l)).collect(),
-        })
-        .collect()
+    let owner = owners(page);
+    let indices = |region: Option<usize>| (0..page.lines.len()).filter(|&i| owner[i] == region).collect::<Vec<_>>();
+    let mut out: Vec<TextBlock> = page
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(r, region)| TextBlock { region: Some(region.order), class: Some(region.class.clone()), lines: indices(Some(r)) })
+        .collect();
+    let rest = indices(None);
+    if !rest.is_empty() {
+        out.push(TextBlock { region: None, class: None, lines: rest });
+    }
+    out
 }
 
 /// Text as XML 1.0 can hold it: control characters other than tab, line feed and carriage return (which

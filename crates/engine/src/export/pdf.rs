@@ -162,23 +162,19 @@ pub fn write(store: &Store, document: &DocumentRecord, path: &Path) -> Result<Pd
     let images = opened.documents.into_iter().next().ok_or_else(missing)?;
     let mut pdf = pdfium.create_new_pdf().map_err(pdf_error)?;
     let font = pdf.fonts_mut().helvetica();
-    let mut stored: std::collections::HashMap<usize, Page> = std::collections::HashMap::new();
     for number in 1..=images.page_count() {
         // One page's results and one image in memory at a time.
-        stored.clear();
-        if let Some(result) = store.page(&document.hash, number)? {
-            stored.insert(number, Page::of(&result));
-        }
+        let stored = store.page(&document.hash, number)?.map(|result| Page::of(&result));
         let file = images.page_files.get(number - 1).ok_or_else(missing)?;
         let image = image::open(file).map_err(|e| Error::Export { detail: format!("{}: {e}", file.display()) })?;
-        let dpi = stored.get(&number).map(|p| p.dpi).filter(|d| *d > 0.0).unwrap_or(72.0);
+        let dpi = stored.as_ref().map(|p| p.dpi).filter(|d| *d > 0.0).unwrap_or(72.0);
         let (w, h) = (image.width() as f32 * 72.0 / dpi, image.height() as f32 * 72.0 / dpi);
         let mut pdf_page = pdf.pages_mut().create_page_at_end(PdfPagePaperSize::Custom(PdfPoints::new(w), PdfPoints::new(h))).map_err(pdf_error)?;
         pdf_page.set_content_regeneration_strategy(PdfPageContentRegenerationStrategy::Manual);
         let object = PdfPageImageObject::new_with_size(&pdf, &image, PdfPoints::new(w), PdfPoints::new(h)).map_err(pdf_error)?;
         pdf_page.objects_mut().add_image_object(object).map_err(pdf_error)?;
         report.pages += 1;
-        if let Some(page) = stored.get(&number) {
+        if let Some(page) = &stored {
             let place = Placement { turn: page.rotation, rendered: (image.width() as f32, image.height() as f32), scale: 72.0 / dpi, rotate: 0, user: (w, h) };
             let added = add_words(&pdf, &mut pdf_page, font, page, &place)?;
             if added > 0 {

@@ -620,7 +620,6 @@ impl ModelHub {
 
     fn get_or_load(&self, id: ModelId) -> Result<Arc<Model>> {
         let entry = &self.entries[&id];
-        *entry.last_used.lock().unwrap() = Instant::now();
         let slot = entry.slot.lock().unwrap_or_else(|p| p.into_inner());
         let uncached = self.uncached.lock().unwrap().contains(&id);
         if let Some(model) = slot.as_ref() {

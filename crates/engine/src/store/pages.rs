@@ -137,7 +137,7 @@ pub fn put_page(connection: &Connection, document: i64, job: Option<u64>, result
 }
 
 /// The rowid of passage `n` of a page (see the store's version 3).
-fn passage_rowid(document: i64, page: i64, n: i64) -> i64 {
+pub(crate) fn passage_rowid(document: i64, page: i64, n: i64) -> i64 {
     (document << 40) | (page << 16) | (n & 0xFFFF)
 }
 

@@ -3,6 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use super::pages::passage_rowid;
 use super::{document_record, DocumentRecord, Store};
 use crate::Result;
 
@@ -48,7 +49,7 @@ pub struct KeywordMatch {
 /// The rowids of one document's passages, or of all (see the store's version 3: `document << 40 | …`).
 fn rowid_range(document: Option<i64>) -> (i64, i64) {
     match document {
-        Some(d) => (d << 40, ((d + 1) << 40) - 1),
+        Some(d) => (passage_rowid(d, 0, 0), passage_rowid(d + 1, 0, 0) - 1),
         None => (0, i64::MAX),
     }
 }
@@ -118,7 +119,7 @@ impl Store {
     /// A chunk's text as search shows it: its passage's (a corrected page's corrected text), else the chunk's
     /// own.
     pub fn chunk_text(&self, document: i64, page: usize, chunk: usize) -> Result<Option<String>> {
-        let rowid = (document << 40) | ((page as i64) << 16) | (chunk as i64 & 0xFFFF);
+        let rowid = passage_rowid(document, page as i64, chunk as i64);
         self.read(|c| {
             let passage: Option<String> = c.prepare_cached("SELECT text FROM passages WHERE rowid = ?1")?.query_row(params![rowid], |r| r.get(0)).optional()?;
             match passage {
