@@ -54,7 +54,7 @@ fn pages(document: &Document) -> Vec<PageResult> {
     first.tables = vec![Table {
         bbox: [40.0, 500.0, 520.0, 700.0],
         html: "<html><body><table><tr><td colspan=\"2\">Total & <b>sum</b></td></tr><tr><td>a|b</td><td><script>x</script></td></tr></table></body></html>".into(),
-        cells: vec![TableCell { polygon: quad(40.0, 500.0, 520.0, 600.0), text: "Total & sum".into() }],
+        cells: vec![TableCell { polygon: quad(40.0, 500.0, 520.0, 600.0), text: "Total & sum".into() , row: 0, col: 0, row_span: 1, col_span: 1 }],
     }];
     first.outcomes = vec![StageOutcome { stage: "ocr".into(), outcome: Outcome::Done, ms: 1.0 }];
     let mut second = PageResult::empty(document.path.display().to_string(), 2, 150.0);

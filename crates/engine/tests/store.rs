@@ -40,7 +40,7 @@ fn full_page(document: &Document, page: usize) -> PageResult {
     result.tables = vec![Table {
         bbox: [0.0, 10.0, 40.0, 30.0],
         html: "<table><tr><td>a &lt; b</td></tr></table>".into(),
-        cells: vec![TableCell { polygon: [[0.0, 10.0], [40.0, 10.0], [40.0, 30.0], [0.0, 30.0]], text: "a < b".into() }],
+        cells: vec![TableCell { polygon: [[0.0, 10.0], [40.0, 10.0], [40.0, 30.0], [0.0, 30.0]], text: "a < b".into() , row: 0, col: 0, row_span: 1, col_span: 1 }],
     }];
     result.chunks = vec![Chunk { text: "Heading".into(), embedding: vec![0.25, -0.5, 1.0e-7], region: Some(0) }];
     result.outcomes = vec![

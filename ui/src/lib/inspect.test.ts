@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLowConfidence, lowConfidenceCount, panelBlocks, panelText, regionClasses } from './inspect';
+import { isLowConfidence, lowConfidenceCount, panelBlocks, panelText, regionClasses, stepLine, tableRows, tablesOf } from './inspect';
 import type { OcrLine, PageResult } from './types';
 
 const line = (text: string, score: number, source: 'ocr' | 'pdf' = 'ocr'): OcrLine =>
@@ -56,5 +56,58 @@ describe('inspection', () => {
     ]);
     expect(blocks[2].lines.map((l) => l.index)).toEqual([3]);
     expect(panelText(blocks)).toBe('Heading\n\nBody <b>\nFrom the PDF\n\nstray');
+  });
+});
+
+describe('tables and line steps', () => {
+  const poly: [number, number][] = [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ];
+  it('lays a table out by its cells\' places, spans kept, text as given', () => {
+    const rows = tableRows({
+      cells: [
+        { polygon: poly, text: 'b', row: 0, col: 1, row_span: 1, col_span: 2 },
+        { polygon: poly, text: 'a', row: 0, col: 0 },
+        { polygon: poly, text: '<script>', row: 1, col: 0, row_span: 1, col_span: 1 },
+      ],
+    });
+    expect(rows).toEqual([
+      [
+        { text: 'a', rowSpan: 1, colSpan: 1 },
+        { text: 'b', rowSpan: 1, colSpan: 2 },
+      ],
+      [{ text: '<script>', rowSpan: 1, colSpan: 1 }],
+    ]);
+    // Cells without places (older results): no grid to show.
+    expect(tableRows({ cells: [{ polygon: poly, text: 'x' }, { polygon: poly, text: 'y' }] })).toBeNull();
+    expect(tableRows({ cells: [] })).toBeNull();
+  });
+  it('finds the tables of a region by its box', () => {
+    const r: Pick<PageResult, 'regions' | 'tables'> = {
+      regions: [
+        { class: 'text', bbox: [0, 0, 10, 10], score: 1, text: '' },
+        { class: 'table', bbox: [0, 20, 10, 40], score: 1, text: '' },
+      ],
+      tables: [{ bbox: [0, 20, 10, 40], html: '', cells: [] }],
+    };
+    expect(tablesOf(r, 1)).toHaveLength(1);
+    expect(tablesOf(r, 0)).toHaveLength(0);
+    expect(tablesOf(r, null)).toHaveLength(0);
+  });
+  it('steps through lines in reading order and stops at the ends', () => {
+    const blocks = [
+      { key: 'a', heading: '', region: 0, cls: 'text', originalClass: null, lines: [3, 1].map((index) => ({ index, text: '', confidence: '', low: false, original: null })) },
+      { key: 'b', heading: '', region: 1, cls: 'text', originalClass: null, lines: [0].map((index) => ({ index, text: '', confidence: '', low: false, original: null })) },
+    ];
+    expect(stepLine(blocks, null, 1)).toBe(3);
+    expect(stepLine(blocks, null, -1)).toBe(0);
+    expect(stepLine(blocks, 3, 1)).toBe(1);
+    expect(stepLine(blocks, 1, 1)).toBe(0);
+    expect(stepLine(blocks, 0, 1)).toBe(0);
+    expect(stepLine(blocks, 3, -1)).toBe(3);
+    expect(stepLine([], null, 1)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 // What the inspection tools decide: which region classes a page has, which lines are of low confidence,
 // and what the side panel lists. The grouping of lines into regions comes from the engine (`page_text`).
-import type { OcrLine, PageResult, TextBlock } from './types';
+import type { OcrLine, PageResult, TableResult, TextBlock } from './types';
 
 /** Each region class on the page with how many regions have it, in the order they first appear. */
 export function regionClasses(result: Pick<PageResult, 'regions'> | null): { cls: string; count: number }[] {
@@ -82,4 +82,45 @@ export function panelBlocks(
 /** The panel's text for copying: blocks apart by a blank line, lines on their own lines. */
 export function panelText(blocks: PanelBlock[]): string {
   return blocks.map((b) => b.lines.map((l) => l.text).join('\n')).join('\n\n');
+}
+
+/** One cell of a table as the side panel lays it out. */
+export interface GridCellView {
+  text: string;
+  rowSpan: number;
+  colSpan: number;
+}
+
+/**
+ * A table's rows for the side panel, from its cells' places in the grid (the engine's), each row in column
+ * order. Null where the cells have no places (results stored before cells had them).
+ */
+export function tableRows(table: Pick<TableResult, 'cells'>): GridCellView[][] | null {
+  const cells = table.cells ?? [];
+  if (cells.length === 0) return null;
+  const placed = cells.some((c) => (c.row ?? 0) > 0 || (c.col ?? 0) > 0);
+  if (!placed && cells.length > 1) return null;
+  const rows: { col: number; cell: GridCellView }[][] = [];
+  for (const c of cells) {
+    const r = Math.max(0, Math.trunc(c.row ?? 0));
+    while (rows.length <= r) rows.push([]);
+    rows[r].push({ col: c.col ?? 0, cell: { text: c.text, rowSpan: Math.max(1, c.row_span ?? 1), colSpan: Math.max(1, c.col_span ?? 1) } });
+  }
+  return rows.map((row) => row.sort((a, b) => a.col - b.col).map((e) => e.cell));
+}
+
+/** The page's tables that belong to region `region` (the table stage keeps the region's box as the table's). */
+export function tablesOf(result: Pick<PageResult, 'regions' | 'tables'>, region: number | null): TableResult[] {
+  const r = region === null ? undefined : result.regions?.[region];
+  if (!r) return [];
+  return (result.tables ?? []).filter((t) => t.bbox.length >= 4 && t.bbox.every((v, i) => i >= 4 || Math.abs(v - r.bbox[i]) < 0.5));
+}
+
+/** The line `step` lines after `current` in the panel's reading order (the first or last when none is chosen). */
+export function stepLine(blocks: PanelBlock[], current: number | null, step: 1 | -1): number | null {
+  const order = blocks.flatMap((b) => b.lines.map((l) => l.index));
+  if (order.length === 0) return null;
+  const at = current === null ? -1 : order.indexOf(current);
+  if (at < 0) return step > 0 ? order[0] : order[order.length - 1];
+  return order[Math.min(order.length - 1, Math.max(0, at + step))];
 }

@@ -54,6 +54,21 @@ export function readout(a: Attribution | undefined, keys: readonly string[], new
   return parts.join(' · ');
 }
 
+/** The axes' colours (the theme's `--plot-*` variables). */
+export interface PlotPalette {
+  axis: string;
+  grid: string;
+  tick: string;
+}
+
+export const DARK_PALETTE: PlotPalette = { axis: '#8b9098', grid: 'rgba(255,255,255,0.06)', tick: 'rgba(255,255,255,0.12)' };
+
+/** The palette of the theme shown, from its CSS variables (the dark one where a variable is missing). */
+export function themePalette(read: (name: string) => string): PlotPalette {
+  const pick = (name: string, fallback: string) => read(name).trim() || fallback;
+  return { axis: pick('--plot-axis', DARK_PALETTE.axis), grid: pick('--plot-grid', DARK_PALETTE.grid), tick: pick('--plot-tick', DARK_PALETTE.tick) };
+}
+
 /** What the plot calls back: `draw` after each repaint (for the markers), `setCursor` as the cursor moves. */
 export interface PlotHooks {
   draw: (u: uPlot) => void;
@@ -64,10 +79,15 @@ export interface PlotHooks {
  * Options for a plot of the bands `keys` (bottom to top): one series per band, each filled down to the
  * band below it (the bottom one to zero), then RSS and the dashed budget line; x counts back from the newest.
  */
-export function plotOptions(keys: readonly string[], size: { width: number; height: number }, hooks: PlotHooks): uPlot.Options {
-  const axisColor = '#8b9098';
-  const grid = { stroke: 'rgba(255,255,255,0.06)', width: 1 };
-  const ticks = { stroke: 'rgba(255,255,255,0.12)', width: 1, size: 4 };
+export function plotOptions(
+  keys: readonly string[],
+  size: { width: number; height: number },
+  hooks: PlotHooks,
+  palette: PlotPalette = DARK_PALETTE,
+): uPlot.Options {
+  const axisColor = palette.axis;
+  const grid = { stroke: palette.grid, width: 1 };
+  const ticks = { stroke: palette.tick, width: 1, size: 4 };
   const stacked: uPlot.Series[] = keys.map((key, i) => ({
     label: bandLabel(key),
     stroke: withAlpha(bandColor(key, i), 0.7),

@@ -16,10 +16,12 @@ describe('clampPage', () => {
 
 describe('keyToNavAction', () => {
   it('maps next keys', () => {
-    for (const k of ['ArrowRight', 'PageDown', 'j', ' ']) expect(keyToNavAction(k)).toBe('next');
+    for (const k of ['ArrowRight', 'PageDown', ' ']) expect(keyToNavAction(k)).toBe('next');
   });
   it('maps previous keys', () => {
-    for (const k of ['ArrowLeft', 'PageUp', 'k']) expect(keyToNavAction(k)).toBe('prev');
+    for (const k of ['ArrowLeft', 'PageUp']) expect(keyToNavAction(k)).toBe('prev');
+    // j and k step through lines, not pages.
+    for (const k of ['j', 'k']) expect(keyToNavAction(k)).toBeNull();
   });
   it('maps Home/End', () => {
     expect(keyToNavAction('Home')).toBe('first');
@@ -68,7 +70,7 @@ describe('shortcuts', () => {
     const keys = SHORTCUTS.map((s) => s.keys).join(' ');
     for (const key of ['PageDown', 'PageUp', 'Home', 'End', 'Ctrl+F', 'Ctrl+E', 'F2', 'Esc', '?']) expect(keys).toContain(key);
     // Every navigation key listed is one keyToNavAction knows.
-    for (const key of ['PageDown', 'j', 'PageUp', 'k', 'Home', 'End']) expect(keyToNavAction(key)).not.toBeNull();
+    for (const key of ['PageDown', 'PageUp', 'Home', 'End']) expect(keyToNavAction(key)).not.toBeNull();
     expect(isHelpKey({ key: '?', ctrlKey: false, metaKey: false, altKey: false })).toBe(true);
     expect(isHelpKey({ key: '?', ctrlKey: true, metaKey: false, altKey: false })).toBe(false);
     expect(isHelpKey({ key: '/', ctrlKey: false, metaKey: false, altKey: false })).toBe(false);

@@ -12,13 +12,11 @@ export function keyToNavAction(key: string): NavAction | null {
   switch (key) {
     case 'ArrowRight':
     case 'PageDown':
-    case 'j':
     case ' ':
     case 'Spacebar':
       return 'next';
     case 'ArrowLeft':
     case 'PageUp':
-    case 'k':
       return 'prev';
     case 'Home':
       return 'first';
@@ -55,8 +53,10 @@ export function closesOnEscape(close: () => void): (e: KeyboardEvent) => void {
 
 /** Every keyboard shortcut of the window, as the help overlay (`?`) lists them. */
 export const SHORTCUTS: { keys: string; what: string }[] = [
-  { keys: '→  PageDown  j  Space', what: 'Next page' },
-  { keys: '←  PageUp  k', what: 'Previous page' },
+  { keys: '→  PageDown  Space', what: 'Next page' },
+  { keys: '←  PageUp', what: 'Previous page' },
+  { keys: 'j  k', what: 'Next and previous line in reading order (analysis shown)' },
+  { keys: 'Arrow keys, the page focused (click it)', what: 'Pan the page' },
   { keys: 'Home  End', what: 'First and last page' },
   { keys: 'Ctrl+F', what: 'Search every processed document' },
   { keys: 'Ctrl+E', what: 'Export the document shown' },

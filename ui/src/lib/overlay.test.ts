@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_DPI, hasShapes, overlayScale, overlayShapes, resultDpi, stageStatuses, unrotate } from './overlay';
+import { cellLabel, FALLBACK_DPI, hasShapes, overlayScale, overlayShapes, resultDpi, rotationNote, stageStatuses, unrotate } from './overlay';
 import type { PageResult } from './types';
 
 function result(over: Partial<PageResult> = {}): PageResult {
@@ -63,7 +63,50 @@ describe('overlayShapes', () => {
     expect(s.regions).toHaveLength(1);
     expect(s.regions[0]).toMatchObject({ x: 50, y: 100, w: 100, h: 100, label: 'text' });
     expect(s.regions[0].title).toContain('90%');
-    expect(s.lines).toEqual([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)', source: 'ocr', index: 0, score: 0.8 }]);
+    expect(s.lines).toMatchObject([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)', source: 'ocr', index: 0, score: 0.8 }]);
+  });
+
+  it('numbers regions in reading order and gives each line its hover text and box', () => {
+    const two = result({
+      regions: [
+        { class: 'title', bbox: [100, 100, 300, 150], score: 0.9, text: 'T' },
+        { class: 'text', bbox: [100, 200, 300, 400], score: 0.9, text: 'Hello' },
+      ],
+    });
+    const s = overlayShapes(two, page, 600);
+    expect(s.regions.map((r) => [r.order, r.label])).toEqual([
+      [1, 'title'],
+      [2, 'text'],
+    ]);
+    expect(s.regions[1].title.startsWith('2. text')).toBe(true);
+    expect(s.lines[0]).toMatchObject({ text: 'Hello', confidence: '80%', x: 50, y: 100, w: 100, h: 10 });
+  });
+
+  it('draws table cells with their row and column', () => {
+    const cell = (row: number, col: number, text: string, col_span = 1) => ({
+      polygon: [
+        [100 + col * 50, 200 + row * 20],
+        [150 + col * 50, 200 + row * 20],
+        [150 + col * 50, 220 + row * 20],
+        [100 + col * 50, 220 + row * 20],
+      ] as [number, number][],
+      text,
+      row,
+      col,
+      row_span: 1,
+      col_span,
+    });
+    const s = overlayShapes(result({ tables: [{ bbox: [100, 200, 300, 400], html: '', cells: [cell(0, 0, 'a'), cell(1, 1, '<b>', 2)] }] }), page, 600);
+    expect(s.cells.map((c) => c.label)).toEqual(['r1 c1', 'r2 c2 (1×2)']);
+    expect(s.cells[1].title).toBe('r2 c2 (1×2): <b>');
+    expect(cellLabel({})).toBe('r1 c1');
+  });
+
+  it('says how the orientation stage turned the page', () => {
+    expect(rotationNote(0)).toBeNull();
+    expect(rotationNote(undefined)).toBeNull();
+    expect(rotationNote(90)).toBe('Turned 90° counter-clockwise to read upright');
+    expect(rotationNote(-90)).toBe('Turned 270° counter-clockwise to read upright');
   });
 
   it('tells text-layer lines from OCR lines', () => {

@@ -54,12 +54,31 @@ export interface OverlayPolygon {
   index: number;
   /** The recogniser's confidence (1 for text-layer lines). */
   score: number;
+  /** What hovering the line shows: its text, and "92%" or "text layer". */
+  text: string;
+  confidence: string;
+  /** The line's bounding box, where its hover card is placed. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A table cell with its place in the grid ("r2 c3", 1-based for people). */
+export interface OverlayCell {
+  points: string;
+  label: string;
+  title: string;
+  x: number;
+  y: number;
 }
 
 export interface OverlayShapes {
-  regions: OverlayBox[];
+  /** In reading order (the order the engine stores them in): `order` numbers them from 1. */
+  regions: (OverlayBox & { order: number; index: number })[];
   lines: OverlayPolygon[];
   tables: OverlayBox[];
+  cells: OverlayCell[];
 }
 
 const CLASS_COLORS: Record<string, string> = {
@@ -118,31 +137,68 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
   const w = (page.width_pt * dpi) / 72;
   const h = (page.height_pt * dpi) / 72;
   const rotation = result.rotation ?? 0;
-  const shapes: OverlayShapes = { regions: [], lines: [], tables: [] };
+  const shapes: OverlayShapes = { regions: [], lines: [], tables: [], cells: [] };
   if (!(k > 0)) return shapes;
-  for (const r of result.regions ?? []) {
+  for (const [index, r] of (result.regions ?? []).entries()) {
     const b = boxFrom(r.bbox, rotation, w, h, k);
     if (!b) continue;
     const text = r.text ? `\n${r.text.slice(0, 200)}` : '';
-    shapes.regions.push({ ...b, cls: r.class, label: r.class, title: `${r.class} (${pct(r.score)})${text}`, color: classColor(r.class) });
+    const order = index + 1;
+    shapes.regions.push({ ...b, cls: r.class, label: r.class, title: `${order}. ${r.class} (${pct(r.score)})${text}`, color: classColor(r.class), order, index });
   }
   for (const [index, l] of (result.lines ?? []).entries()) {
-    const pts = (l.polygon ?? []).filter(finitePoint);
-    if (pts.length < 2) continue;
-    const points = pts
-      .map((p) => unrotate(p, rotation, w, h))
-      .map(([x, y]) => `${round2(x * k)},${round2(y * k)}`)
-      .join(' ');
+    const shape = polygonShape(l.polygon, rotation, w, h, k);
+    if (!shape) continue;
     // A text-layer line has no recogniser's confidence to show.
     const source = l.source === 'pdf' ? 'pdf' : 'ocr';
-    shapes.lines.push({ points, title: source === 'pdf' ? `${l.text} (text layer)` : `${l.text} (${pct(l.score)})`, source, index, score: l.score });
+    const confidence = source === 'pdf' ? 'text layer' : pct(l.score);
+    shapes.lines.push({ ...shape, title: `${l.text} (${confidence})`, source, index, score: l.score, text: l.text, confidence });
   }
   for (const t of result.tables ?? []) {
     const b = boxFrom(t.bbox, rotation, w, h, k);
     if (!b) continue;
     shapes.tables.push({ ...b, cls: 'table', label: 'table', title: `table, ${t.cells?.length ?? 0} cells`, color: classColor('table') });
+    for (const c of t.cells ?? []) {
+      const shape = polygonShape(c.polygon, rotation, w, h, k);
+      if (!shape) continue;
+      const label = cellLabel(c);
+      shapes.cells.push({ points: shape.points, label, title: `${label}: ${c.text}`, x: shape.x, y: shape.y });
+    }
   }
   return shapes;
+}
+
+/** "r1 c2" (1-based), with the span where the cell spans more than one row or column. */
+export function cellLabel(c: { row?: number; col?: number; row_span?: number; col_span?: number }): string {
+  const row = (c.row ?? 0) + 1;
+  const col = (c.col ?? 0) + 1;
+  const rs = c.row_span ?? 1;
+  const cs = c.col_span ?? 1;
+  const span = rs > 1 || cs > 1 ? ` (${rs}×${cs})` : '';
+  return `r${row} c${col}${span}`;
+}
+
+/** A polygon of result pixels as SVG points in displayed px, with its bounding box. */
+function polygonShape(
+  polygon: readonly unknown[] | undefined,
+  rotation: number,
+  w: number,
+  h: number,
+  k: number,
+): { points: string; x: number; y: number; w: number; h: number } | null {
+  const pts = (polygon ?? []).filter(finitePoint).map((p) => unrotate(p, rotation, w, h)).map(([x, y]): Point => [round2(x * k), round2(y * k)]);
+  if (pts.length < 2) return null;
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return { points: pts.map(([px, py]) => `${px},${py}`).join(' '), x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
+}
+
+/** The turn the orientation stage made, as people read it ("turned 90° to read upright"); null when none. */
+export function rotationNote(rotation: number | undefined): string | null {
+  const r = (((Math.round(rotation ?? 0) % 360) + 360) % 360);
+  return r === 0 ? null : `Turned ${r}° counter-clockwise to read upright`;
 }
 
 function round2(v: number): number {

@@ -125,10 +125,21 @@ export interface OcrLine {
   source?: 'ocr' | 'pdf';
 }
 
+/** A table cell: its corners, text and place in the grid (0-based; results stored before cells had a place
+ * read 0, 0). */
+export interface TableCellResult {
+  polygon: [number, number][];
+  text: string;
+  row?: number;
+  col?: number;
+  row_span?: number;
+  col_span?: number;
+}
+
 export interface TableResult {
   bbox: number[];
   html: string;
-  cells: { polygon: [number, number][]; text: string }[];
+  cells: TableCellResult[];
 }
 
 /** `page_result()`: coordinates are pixels of the page rendered at `dpi`, after turning it by `rotation`. */

@@ -118,6 +118,20 @@ pub struct TableCell {
     /// The cell's corners in page pixels, clockwise from the top-left.
     pub polygon: Quad,
     pub text: String,
+    /// Where the cell sits in the table's grid (0-based row and column of its top-left position) and how
+    /// many rows and columns it spans (results stored before cells had them read 0, 0, 1, 1).
+    #[serde(default)]
+    pub row: usize,
+    #[serde(default)]
+    pub col: usize,
+    #[serde(default = "one")]
+    pub row_span: usize,
+    #[serde(default = "one")]
+    pub col_span: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// A table region's structure.

@@ -83,19 +83,115 @@ impl TableStage {
             let structure = decode_structure(&probs, &loc, &vocab, w, h);
             let (boxes, texts) = ocr_in_crop(lines, x0, y0, w, h);
             let (html, cell_texts) = fill_cells(&structure, &boxes, &texts);
+            let positions = cell_positions(&structure.tokens);
             let cells = structure
                 .cells
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| c.iter().any(|&v| v != 0.0))
-                .map(|(i, c)| TableCell {
-                    polygon: quad(c, x0 as f32, y0 as f32),
-                    text: cell_texts.get(i).cloned().unwrap_or_default(),
+                .map(|(i, c)| {
+                    let p = positions.get(i).copied().unwrap_or_default();
+                    TableCell {
+                        polygon: quad(c, x0 as f32, y0 as f32),
+                        text: cell_texts.get(i).cloned().unwrap_or_default(),
+                        row: p.row,
+                        col: p.col,
+                        row_span: p.row_span,
+                        col_span: p.col_span,
+                    }
                 })
                 .collect();
             tables.push(Table { bbox: *region, html, cells });
         }
         Ok(tables)
+    }
+}
+
+/// Where a cell sits in its table's grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellPosition {
+    pub row: usize,
+    pub col: usize,
+    pub row_span: usize,
+    pub col_span: usize,
+}
+
+impl Default for CellPosition {
+    fn default() -> Self {
+        CellPosition { row: 0, col: 0, row_span: 1, col_span: 1 }
+    }
+}
+
+/// The grid position of every cell of a structure, in the order of its cell tokens (the order of the
+/// structure's cell boxes): rows from `<tr>`, columns skipping positions that a cell above spans into.
+pub fn cell_positions(tokens: &[String]) -> Vec<CellPosition> {
+    let mut out: Vec<CellPosition> = Vec::new();
+    // Per row, which columns are taken (by its own cells or by row spans from above).
+    let mut taken: Vec<Vec<bool>> = Vec::new();
+    let mut row: Option<usize> = None;
+    let mut col = 0;
+    let mut open: Option<usize> = None;
+    let span = |token: &str, name: &str| -> Option<usize> {
+        let t = token.trim();
+        t.strip_prefix(name)?.strip_prefix("=\"")?.strip_suffix('"')?.parse::<usize>().ok().map(|v| v.max(1))
+    };
+    let mut place = |out: &mut Vec<CellPosition>, taken: &mut Vec<Vec<bool>>, row: usize, col: &mut usize| {
+        while taken.len() <= row {
+            taken.push(Vec::new());
+        }
+        while taken[row].get(*col).copied().unwrap_or(false) {
+            *col += 1;
+        }
+        out.push(CellPosition { row, col: *col, row_span: 1, col_span: 1 });
+        out.len() - 1
+    };
+    for token in tokens {
+        let t = token.as_str();
+        if t == "<tr>" {
+            row = Some(row.map_or(0, |r| r + 1));
+            col = 0;
+        } else if t == "<td></td>" || t == "<td" {
+            let r = match row {
+                Some(r) => r,
+                None => {
+                    row = Some(0);
+                    0
+                }
+            };
+            let i = place(&mut out, &mut taken, r, &mut col);
+            if t == "<td" {
+                open = Some(i);
+            } else {
+                mark(&mut taken, &out[i]);
+                col += 1;
+            }
+        } else if let Some(i) = open {
+            if let Some(n) = span(t, "colspan") {
+                out[i].col_span = n;
+            } else if let Some(n) = span(t, "rowspan") {
+                out[i].row_span = n;
+            } else if t == ">" {
+                mark(&mut taken, &out[i]);
+                col = out[i].col + out[i].col_span;
+                open = None;
+            }
+        }
+    }
+    out
+}
+
+fn mark(taken: &mut Vec<Vec<bool>>, cell: &CellPosition) {
+    for r in cell.row..cell.row + cell.row_span {
+        while taken.len() <= r {
+            taken.push(Vec::new());
+        }
+        let line = &mut taken[r];
+        while line.len() < cell.col + cell.col_span {
+            line.push(false);
+        }
+        for c in cell.col..cell.col + cell.col_span {
+            line[c] = true;
+        }
     }
 }
 
@@ -392,6 +488,22 @@ mod tests {
             "<html><body><table><tr><td>left</td><td colspan=\"2\">right side</td></tr></table></body></html>"
         );
         assert_eq!(cells, ["left", "right side"]);
+    }
+
+    #[test]
+    fn cells_know_their_row_and_column_past_spans() {
+        // | a | b (2 cols)  |
+        // | c (2 rows) | d | e |
+        // |            | f | g |
+        let tokens: Vec<String> = [
+            "<thead>", "<tr>", "<td></td>", "<td", " colspan=\"2\"", ">", "</td>", "</tr>", "</thead>", "<tbody>", "<tr>", "<td",
+            " rowspan=\"2\"", ">", "</td>", "<td></td>", "<td></td>", "</tr>", "<tr>", "<td></td>", "<td></td>", "</tr>", "</tbody>",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        let at: Vec<(usize, usize, usize, usize)> = cell_positions(&tokens).iter().map(|p| (p.row, p.col, p.row_span, p.col_span)).collect();
+        assert_eq!(at, [(0, 0, 1, 1), (0, 1, 1, 2), (1, 0, 2, 1), (1, 1, 1, 1), (1, 2, 1, 1), (2, 1, 1, 1), (2, 2, 1, 1)]);
     }
 
     #[test]
