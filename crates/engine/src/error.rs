@@ -85,6 +85,9 @@ pub enum Error {
     #[error("the store holds no job {0}")]
     UnknownJob(u64),
 
+    #[error("not a correction Folio can keep: {0}")]
+    InvalidCorrection(String),
+
     #[error("unknown document id {0}")]
     UnknownDocument(u64),
 

@@ -337,3 +337,71 @@ fn a_corrected_line_is_read_exported_and_searched_with_the_original_kept() {
     assert!(again.edits.is_empty());
     assert!(store.keyword_matches("\"checked\"", None, 5).unwrap().is_empty());
 }
+
+#[test]
+fn regions_deleted_and_drawn_are_kept_apart_from_what_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("page.png");
+    png(&image, 90);
+    let document = open(&image);
+    let store = Store::open(&dir.path().join("folio.sqlite")).unwrap();
+    let hash = store.register(&document).unwrap();
+    store.put_page(None, &full_page(&document, 1)).unwrap();
+
+    // The title is not a region; a text region around the heading is.
+    let without = store.correct(&hash, 1, &Correction::RegionDelete { region: 0 }).unwrap().expect("the region exists");
+    assert_eq!(without.regions.iter().map(|r| r.class.as_str()).collect::<Vec<_>>(), ["table"]);
+    assert_eq!((without.deleted_regions[0].key, without.deleted_regions[0].class.as_str()), (0, "title"));
+    let drawn = store.correct(&hash, 1, &Correction::RegionAdd { bbox: [0.0, 0.0, 35.0, 9.0], class: "text".into() }).unwrap().unwrap();
+    assert_eq!(drawn.regions.len(), 2);
+    let place = drawn.added_regions[0];
+    assert_eq!(drawn.regions[place].class, "text");
+    assert_eq!(drawn.regions[place].text, "Heading <b>&amp;</b>", "the drawn region takes the lines inside it");
+    // Its chunk's region is gone, so the chunk no longer points at a region.
+    assert_eq!(drawn.chunks[0].region, None);
+
+    // Search finds the heading in the drawn region; the hit names it.
+    let hits = store.keyword_matches("\"Heading\"", None, 5).unwrap();
+    assert_eq!(hits.len(), 1);
+    let record = store.find_document(&hash).unwrap().unwrap();
+    let facts = store.passage_facts(record.id, 1, hits[0].key.region).unwrap();
+    assert_eq!(facts.class.as_deref(), Some("text"));
+    assert_eq!(facts.bbox, Some([0.0, 0.0, 35.0, 9.0]));
+
+    // The JSON export marks the drawn region and lists the deleted one.
+    let mut json = Vec::new();
+    export::export(&store, &record, Format::Json, &mut json).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let page = &json["pages"][0];
+    assert_eq!(page["regions"].as_array().unwrap().len(), 2);
+    assert_eq!(page["regions"][place]["drawn"], true);
+    assert_eq!(page["deleted_regions"][0]["class"], "title");
+
+    // A drawn region's class changes like any other's, with nothing "found" to keep.
+    let reclassed = store.correct(&hash, 1, &Correction::RegionClass { region: place, class: "list".into() }).unwrap().unwrap();
+    assert_eq!(reclassed.regions[place].class, "list");
+    assert!(reclassed.region_edits.is_empty());
+
+    // Bad corrections are refused with a reason; unknown ones find nothing.
+    for bad in [
+        Correction::RegionAdd { bbox: [5.0, 5.0, 5.0, 20.0], class: "text".into() },
+        Correction::RegionAdd { bbox: [0.0, 0.0, 10.0, 10.0], class: "  ".into() },
+        Correction::RegionAdd { bbox: [f32::NAN, 0.0, 10.0, 10.0], class: "text".into() },
+    ] {
+        assert!(matches!(store.correct(&hash, 1, &bad), Err(folio_engine::Error::InvalidCorrection(_))), "{bad:?}");
+    }
+    assert!(store.correct(&hash, 1, &Correction::RegionRestore { key: 7 }).unwrap().is_none());
+    assert!(store.correct(&hash, 1, &Correction::RegionDelete { region: 9 }).unwrap().is_none());
+
+    // The drawn region deleted is gone; the title restored is back, with the lines in it.
+    let place = reclassed.added_regions[0];
+    let gone = store.correct(&hash, 1, &Correction::RegionDelete { region: place }).unwrap().unwrap();
+    assert!(gone.added_regions.is_empty() && gone.regions.len() == 1);
+    assert_eq!(gone.deleted_regions.len(), 1, "only what layout analysis found is kept when deleted");
+    let back = store.correct(&hash, 1, &Correction::RegionRestore { key: 0 }).unwrap().unwrap();
+    assert_eq!(back.regions.iter().map(|r| r.class.as_str()).collect::<Vec<_>>(), ["title", "table"]);
+    assert!(back.deleted_regions.is_empty());
+    assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(store.page(&hash, 1).unwrap().unwrap()).unwrap());
+    assert_eq!(back.regions[0].text, "Heading", "with every correction undone, the page reads as it was found");
+    assert_eq!(back.chunks[0].region, Some(0));
+}

@@ -83,6 +83,29 @@ pub fn correct_region(state: State<'_, AppState>, doc_id: u64, page: usize, regi
     correct(&state, doc_id, page, Correction::RegionClass { region, class })
 }
 
+/// Deletes a region on a stored page (one layout analysis found stays in the store and can be restored).
+/// Returns the page as it now reads.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn delete_region(state: State<'_, AppState>, doc_id: u64, page: usize, region: usize) -> Result<PageResult, Error> {
+    correct(&state, doc_id, page, Correction::RegionDelete { region })
+}
+
+/// Brings back a region deleted from a stored page (`key` from the page's `deleted_regions`).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn restore_region(state: State<'_, AppState>, doc_id: u64, page: usize, key: usize) -> Result<PageResult, Error> {
+    correct(&state, doc_id, page, Correction::RegionRestore { key })
+}
+
+/// Adds a region layout analysis missed: its box in page pixels (of the upright page, at the page's DPI)
+/// and its class. Returns the page as it now reads.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub fn add_region(state: State<'_, AppState>, doc_id: u64, page: usize, bbox: [f32; 4], class: String) -> Result<PageResult, Error> {
+    correct(&state, doc_id, page, Correction::RegionAdd { bbox, class })
+}
+
 fn correct(state: &AppState, doc_id: u64, page: usize, correction: Correction) -> Result<PageResult, Error> {
     let document = state.library.document(doc_id)?;
     state

@@ -182,6 +182,21 @@ export function correctRegion(docId: number, page: number, region: number, cls: 
   return invoke<PageResult>('correct_region', { docId, page, region, class: cls });
 }
 
+/** `delete_region()`: a region is not one; the page as it now reads (what was found stays in the store). */
+export function deleteRegion(docId: number, page: number, region: number): Promise<PageResult> {
+  return invoke<PageResult>('delete_region', { docId, page, region });
+}
+
+/** `restore_region()`: brings back a deleted region (`key` from the page's `deleted_regions`). */
+export function restoreRegion(docId: number, page: number, key: number): Promise<PageResult> {
+  return invoke<PageResult>('restore_region', { docId, page, key });
+}
+
+/** `add_region()`: a region layout analysis missed, its box in result pixels of the upright page. */
+export function addRegion(docId: number, page: number, bbox: [number, number, number, number], cls: string): Promise<PageResult> {
+  return invoke<PageResult>('add_region', { docId, page, bbox, class: cls });
+}
+
 /** `store_jobs()`: every stored job, unfinished ones first in queue order, then the others newest first. */
 export function storeJobs(): Promise<JobRecord[]> {
   return invoke<JobRecord[]>('store_jobs');

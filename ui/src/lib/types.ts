@@ -167,6 +167,13 @@ export interface PageResult {
   edits?: { line: number; original: string }[];
   /** Regions whose class a user changed, with the class that was found. */
   region_edits?: { region: number; original_class: string }[];
+  /** Regions a user drew (their places in `regions`). */
+  added_regions?: number[];
+  /** Regions layout analysis found that a user deleted; `key` restores one. */
+  deleted_regions?: { key: number; class: string; bbox: [number, number, number, number] }[];
+  /** The page image's size in pixels as rendered, before any turn (0 where unknown). */
+  width?: number;
+  height?: number;
 }
 
 /** What one stage did with one page. */

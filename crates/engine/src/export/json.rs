@@ -52,6 +52,16 @@ pub struct Region {
     /// The class layout analysis found, where a user changed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_class: Option<String>,
+    /// Drawn by a user (layout analysis missed it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drawn: bool,
+}
+
+/// A region layout analysis found that a user deleted (left out of `regions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeletedRegion {
+    pub class: String,
+    pub bbox: BBox,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +97,9 @@ pub struct Page {
     pub stages: Vec<StageOutcome>,
     pub lines: Vec<Line>,
     pub regions: Vec<Region>,
+    /// Regions a user deleted, as layout analysis found them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_regions: Vec<DeletedRegion>,
     pub tables: Vec<Table>,
     pub chunks: Vec<Chunk>,
 }
@@ -135,8 +148,10 @@ impl Page {
                     score: r.score,
                     text: r.text.clone(),
                     original_class: result.region_edits.iter().find(|e| e.region == order).map(|e| e.original_class.clone()),
+                    drawn: result.added_regions.contains(&order),
                 })
                 .collect(),
+            deleted_regions: result.deleted_regions.iter().map(|d| DeletedRegion { class: d.class.clone(), bbox: d.bbox }).collect(),
             tables: result.tables.clone(),
             chunks: result
                 .chunks

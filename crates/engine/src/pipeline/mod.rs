@@ -30,7 +30,7 @@ use crate::stages::{polygon_bbox, BBox, LayoutRegion, LineSource, OcrLine};
 use crate::text::{self, Route, RouteParams, TextLayerMode};
 use crate::Error;
 
-pub use page::{LineEdit, Outcome, PageResult, PageWork, RegionEdit, StageOutcome};
+pub use page::{DeletedRegion, LineEdit, Outcome, PageResult, PageWork, RegionEdit, StageOutcome};
 pub use stage::{BatchSizes, Stage};
 
 #[derive(Debug, Clone)]

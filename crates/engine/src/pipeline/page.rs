@@ -74,6 +74,16 @@ pub struct PageResult {
     /// The regions whose class a user changed, with the class that was found.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub region_edits: Vec<RegionEdit>,
+    /// The regions a user drew (their places in `regions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added_regions: Vec<usize>,
+    /// The regions layout analysis found that a user deleted: left out of `regions`, kept in the store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_regions: Vec<DeletedRegion>,
+    /// Per place in `regions`, the region's key in the store (what corrections name); empty where the page
+    /// has no corrections of its regions (each key is then its place).
+    #[serde(skip)]
+    pub region_keys: Vec<usize>,
     /// The text recogniser the job's OCR ran with (what the store records as the page's OCR model).
     #[serde(skip)]
     pub recogniser: Recogniser,
@@ -91,6 +101,14 @@ pub struct LineEdit {
 pub struct RegionEdit {
     pub region: usize,
     pub original_class: String,
+}
+
+/// A region a user deleted: what layout analysis found, and the key that restores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeletedRegion {
+    pub key: usize,
+    pub class: String,
+    pub bbox: crate::stages::BBox,
 }
 
 impl PageResult {
@@ -114,6 +132,9 @@ impl PageResult {
             outcomes: Vec::new(),
             edits: Vec::new(),
             region_edits: Vec::new(),
+            added_regions: Vec::new(),
+            deleted_regions: Vec::new(),
+            region_keys: Vec::new(),
             recogniser: Recogniser::default(),
         }
     }
@@ -131,6 +152,14 @@ impl PageResult {
             _ => None,
         }));
         failures
+    }
+
+    /// The store's key of the region at place `index` in `regions`.
+    pub fn region_key(&self, index: usize) -> Option<usize> {
+        if index >= self.regions.len() {
+            return None;
+        }
+        Some(self.region_keys.get(index).copied().unwrap_or(index))
     }
 
     /// The outcome of `stage` on this page, if the job ran it.

@@ -135,7 +135,7 @@ pub fn cell_positions(tokens: &[String]) -> Vec<CellPosition> {
         let t = token.trim();
         t.strip_prefix(name)?.strip_prefix("=\"")?.strip_suffix('"')?.parse::<usize>().ok().map(|v| v.max(1))
     };
-    let mut place = |out: &mut Vec<CellPosition>, taken: &mut Vec<Vec<bool>>, row: usize, col: &mut usize| {
+    let place = |out: &mut Vec<CellPosition>, taken: &mut Vec<Vec<bool>>, row: usize, col: &mut usize| {
         while taken.len() <= row {
             taken.push(Vec::new());
         }

@@ -230,16 +230,16 @@ impl Store {
     /// Records `correction` on `page` (1-based) of the document with this hash; what was found is kept.
     /// Returns the page as it now reads, or `None` when there is no such stored page, line or region.
     pub fn correct(&self, hash: &str, page: usize, correction: &pages::Correction) -> Result<Option<PageResult>> {
-        let done = self.write(|tx| {
+        let outcome = self.write(|tx| {
             let Some(id) = tx.prepare_cached("SELECT id FROM documents WHERE hash = ?1")?.query_row(params![hash], |r| r.get::<_, i64>(0)).optional()? else {
-                return Ok(false);
+                return Ok(Err(pages::Refusal::NotFound));
             };
             pages::correct(tx, id, page, correction)
         })?;
-        if done {
-            self.page(hash, page)
-        } else {
-            Ok(None)
+        match outcome {
+            Ok(()) => self.page(hash, page),
+            Err(pages::Refusal::NotFound) => Ok(None),
+            Err(pages::Refusal::Invalid(reason)) => Err(Error::InvalidCorrection(reason)),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
 use super::NOW;
 use crate::document::source::Document;
@@ -11,7 +12,7 @@ use crate::models::ModelId;
 use crate::native;
 use crate::pipeline::{Outcome, PageResult, Stage, StageOutcome};
 use crate::text::Route;
-use crate::stages::{polygon_bbox, Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell};
+use crate::stages::{polygon_bbox, BBox, Chunk, LayoutRegion, LineSource, OcrLine, Table, TableCell};
 
 /// A page's status as the store and its readers name it.
 pub fn page_status(result: &PageResult) -> &'static str {
@@ -262,74 +263,199 @@ pub fn read_page(connection: &Connection, document: i64, page: usize, doc: &str,
     Ok(Some(result))
 }
 
-/// What a user corrected on a stored page; the store keeps it beside what was found.
+/// What a user corrected on a stored page; the store keeps it beside what was found. Lines and regions
+/// are named by their places in the page as it reads now (with earlier corrections).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Correction {
     /// Line `line` (its index in the page's lines) reads `text`.
     LineText { line: usize, text: String },
     /// Region `region` (its place in the page's regions) is of class `class`.
     RegionClass { region: usize, class: String },
+    /// Region `region` is not a region: left out of the page (one layout analysis found is kept in the
+    /// store and can be restored; one a user drew is gone).
+    RegionDelete { region: usize },
+    /// A region layout analysis missed: its box (page pixels of the upright page) and class.
+    RegionAdd { bbox: BBox, class: String },
+    /// Undoes the deletion of a region layout analysis found (`key` from the page's `deleted_regions`).
+    RegionRestore { key: usize },
 }
 
-impl Correction {
-    fn parts(&self) -> (&'static str, usize, &str) {
-        match self {
-            Correction::LineText { line, text } => ("line_text", *line, text),
-            Correction::RegionClass { region, class } => ("region_class", *region, class),
-        }
-    }
+/// A drawn region as the store keeps it.
+#[derive(Serialize, Deserialize)]
+struct DrawnRegion {
+    bbox: BBox,
+    class: String,
 }
 
 /// Puts the page's corrections on its results: each corrected line takes its new text (its words split
-/// from it again) and each corrected region its class, what was found noted in `edits` and `region_edits`;
-/// the regions' text follows their lines.
+/// from it again); regions a user deleted leave, drawn ones come in and each corrected region takes its
+/// class, what was found noted in `edits`, `region_edits` and `deleted_regions`; where regions came or
+/// went, they are put in reading order again. The regions' text follows their lines.
 fn apply_corrections(connection: &Connection, document: i64, result: &mut PageResult) -> rusqlite::Result<()> {
     let mut statement = connection.prepare_cached("SELECT kind, target, value FROM corrections WHERE document = ?1 AND page = ?2 ORDER BY kind, target")?;
     let corrections: Vec<(String, usize, String)> = statement
         .query_map(params![document, result.page as i64], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (kind, index, value) in corrections {
+    if corrections.is_empty() {
+        return Ok(());
+    }
+    // Regions by key: the ones found keep their places as keys, drawn ones have keys after them.
+    let mut regions: Vec<(usize, LayoutRegion)> = std::mem::take(&mut result.regions).into_iter().enumerate().collect();
+    let mut added = Vec::new();
+    let mut deleted = std::collections::HashSet::new();
+    for (kind, key, value) in &corrections {
         match kind.as_str() {
-            "line_text" => {
-                let Some(line) = result.lines.get_mut(index) else { continue };
-                let original = std::mem::replace(&mut line.text, value);
-                // The words' boxes belonged to the text that was found; the exports split the new text along the line.
-                line.words.clear();
-                result.edits.push(crate::pipeline::LineEdit { line: index, original });
+            "region_add" => {
+                if let Ok(d) = serde_json::from_str::<DrawnRegion>(value) {
+                    regions.push((*key, LayoutRegion { class: d.class, bbox: d.bbox, score: 1.0, text: String::new() }));
+                    added.push(*key);
+                }
             }
-            "region_class" => {
-                let Some(region) = result.regions.get_mut(index) else { continue };
-                let original_class = std::mem::replace(&mut region.class, value);
-                result.region_edits.push(crate::pipeline::RegionEdit { region: index, original_class });
+            "region_delete" => {
+                deleted.insert(*key);
             }
             _ => {}
         }
     }
-    if !result.edits.is_empty() && !result.regions.is_empty() {
+    let mut class_edits = Vec::new();
+    for (kind, key, value) in &corrections {
+        match kind.as_str() {
+            "line_text" => {
+                let Some(line) = result.lines.get_mut(*key) else { continue };
+                let original = std::mem::replace(&mut line.text, value.clone());
+                // The words' boxes belonged to the text that was found; the exports split the new text along the line.
+                line.words.clear();
+                result.edits.push(crate::pipeline::LineEdit { line: *key, original });
+            }
+            "region_class" => {
+                let Some((_, region)) = regions.iter_mut().find(|(k, _)| k == key) else { continue };
+                let original_class = std::mem::replace(&mut region.class, value.clone());
+                if !added.contains(key) {
+                    class_edits.push((*key, original_class));
+                }
+            }
+            _ => {}
+        }
+    }
+    let structural = !added.is_empty() || !deleted.is_empty();
+    if !deleted.is_empty() {
+        result.deleted_regions = regions
+            .iter()
+            .filter(|(k, _)| deleted.contains(k))
+            .map(|(k, r)| crate::pipeline::DeletedRegion { key: *k, class: r.class.clone(), bbox: r.bbox })
+            .collect();
+        regions.retain(|(k, _)| !deleted.contains(k));
+    }
+    if structural {
+        let bare: Vec<LayoutRegion> = regions.iter().map(|(_, r)| r.clone()).collect();
+        let order = crate::stages::reading_order::reading_order(&bare);
+        let mut slots: Vec<Option<(usize, LayoutRegion)>> = regions.into_iter().map(Some).collect();
+        regions = order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect();
+    }
+    let place = |key: usize| regions.iter().position(|(k, _)| *k == key);
+    result.region_edits = class_edits.into_iter().filter_map(|(key, original_class)| Some(crate::pipeline::RegionEdit { region: place(key)?, original_class })).collect();
+    result.added_regions = added.iter().filter_map(|&k| place(k)).collect();
+    if structural {
+        for chunk in &mut result.chunks {
+            chunk.region = chunk.region.and_then(place);
+        }
+    }
+    result.region_keys = regions.iter().map(|(k, _)| *k).collect();
+    result.regions = regions.into_iter().map(|(_, r)| r).collect();
+    if (structural || !result.edits.is_empty()) && !result.regions.is_empty() {
         crate::stages::reading_order::assign_text(&mut result.regions, &result.lines);
     }
     Ok(())
 }
 
+/// Why a correction was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such stored page, line or region.
+    NotFound,
+    /// The correction itself is not one (an empty class, a box without area).
+    Invalid(String),
+}
+
 /// Records `correction` on a stored page (replacing an earlier correction of the same line or region), and
 /// makes the page's searchable text follow: the passages are rebuilt from the corrected regions and lines.
-/// False when the page has no such line or region.
-pub fn correct(connection: &Connection, document: i64, page: usize, correction: &Correction) -> rusqlite::Result<bool> {
-    let (kind, target, value) = correction.parts();
-    let table = if kind == "line_text" { "lines" } else { "regions" };
-    let count: i64 = connection
-        .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE document = ?1 AND page = ?2"))?
+pub fn correct(connection: &Connection, document: i64, page: usize, correction: &Correction) -> rusqlite::Result<Result<(), Refusal>> {
+    let Some(current) = read_page(connection, document, page, "", "")? else { return Ok(Err(Refusal::NotFound)) };
+    let class_ok = |class: &str| {
+        let c = class.trim();
+        if c.is_empty() || c.chars().count() > 64 || c.chars().any(char::is_control) {
+            Err(Refusal::Invalid("a region's class is a name of 1 to 64 characters".into()))
+        } else {
+            Ok(c.to_string())
+        }
+    };
+    let put = |kind: &str, target: usize, value: &str| -> rusqlite::Result<()> {
+        connection
+            .prepare_cached(&format!(
+                "INSERT INTO corrections (document, page, kind, target, value, edited_at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})
+                 ON CONFLICT (document, page, kind, target) DO UPDATE SET value = excluded.value, edited_at = excluded.edited_at"
+            ))?
+            .execute(params![document, page as i64, kind, target as i64, value])
+            .map(|_| ())
+    };
+    let found: i64 = connection
+        .prepare_cached("SELECT COUNT(*) FROM regions WHERE document = ?1 AND page = ?2")?
         .query_row(params![document, page as i64], |r| r.get(0))?;
-    if i64::try_from(target).map_or(true, |t| t >= count) {
-        return Ok(false);
+    let found = found as usize;
+    match correction {
+        Correction::LineText { line, text } => {
+            if *line >= current.lines.len() {
+                return Ok(Err(Refusal::NotFound));
+            }
+            put("line_text", *line, text)?;
+        }
+        Correction::RegionClass { region, class } => {
+            let Some(key) = current.region_key(*region) else { return Ok(Err(Refusal::NotFound)) };
+            let class = match class_ok(class) {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            put("region_class", key, &class)?;
+        }
+        Correction::RegionDelete { region } => {
+            let Some(key) = current.region_key(*region) else { return Ok(Err(Refusal::NotFound)) };
+            if key >= found {
+                // Drawn by a user: nothing was found there to keep.
+                connection
+                    .prepare_cached("DELETE FROM corrections WHERE document = ?1 AND page = ?2 AND kind IN ('region_add', 'region_class') AND target = ?3")?
+                    .execute(params![document, page as i64, key as i64])?;
+            } else {
+                put("region_delete", key, "")?;
+            }
+        }
+        Correction::RegionAdd { bbox, class } => {
+            let class = match class_ok(class) {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let [x0, y0, x1, y1] = *bbox;
+            let (w, h) = upright_size(&current);
+            let inside = |v: f32, max: f32| v.is_finite() && v >= 0.0 && (max <= 0.0 || v <= max + 0.5);
+            if !(inside(x0, w) && inside(x1, w) && inside(y0, h) && inside(y1, h)) || x1 - x0 < 1.0 || y1 - y0 < 1.0 {
+                return Ok(Err(Refusal::Invalid(format!("a drawn region needs a box of at least 1 × 1 pixels on the page, not {bbox:?}"))));
+            }
+            let last: Option<i64> = connection
+                .prepare_cached("SELECT MAX(target) FROM corrections WHERE document = ?1 AND page = ?2 AND kind = 'region_add'")?
+                .query_row(params![document, page as i64], |r| r.get(0))?;
+            let key = last.map_or(found, |k| (k as usize + 1).max(found));
+            let value = serde_json::to_string(&DrawnRegion { bbox: *bbox, class }).map_err(text_error)?;
+            put("region_add", key, &value)?;
+        }
+        Correction::RegionRestore { key } => {
+            let n = connection
+                .prepare_cached("DELETE FROM corrections WHERE document = ?1 AND page = ?2 AND kind = 'region_delete' AND target = ?3")?
+                .execute(params![document, page as i64, *key as i64])?;
+            if n == 0 {
+                return Ok(Err(Refusal::NotFound));
+            }
+        }
     }
-    connection
-        .prepare_cached(&format!(
-            "INSERT INTO corrections (document, page, kind, target, value, edited_at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})
-             ON CONFLICT (document, page, kind, target) DO UPDATE SET value = excluded.value, edited_at = excluded.edited_at"
-        ))?
-        .execute(params![document, page as i64, kind, target as i64, value])?;
-    let Some(mut corrected) = read_page(connection, document, page, "", "")? else { return Ok(false) };
+    let Some(mut corrected) = read_page(connection, document, page, "", "")? else { return Ok(Err(Refusal::NotFound)) };
     let first = passage_rowid(document, page as i64, 0);
     connection.prepare_cached("DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2")?.execute(params![first, first | 0xFFFF])?;
     // A chunk's text is what was embedded; the corrected page is searched by words in its corrected text,
@@ -350,5 +476,26 @@ pub fn correct(connection: &Connection, document: i64, page: usize, correction: 
         chunk.text = text;
     }
     put_passages(connection, document, &corrected)?;
-    Ok(true)
+    // Drawn regions have no chunk: their text is a passage of its own, after the chunks'.
+    if !corrected.chunks.is_empty() {
+        let mut insert = connection.prepare_cached("INSERT INTO passages (rowid, text, document, page, chunk, region) VALUES (?1, ?2, ?3, ?4, NULL, ?5)")?;
+        let n = corrected.chunks.len();
+        for (j, &place) in corrected.added_regions.iter().enumerate() {
+            let text = corrected.regions.get(place).map_or("", |r| r.text.as_str());
+            if !text.trim().is_empty() {
+                insert.execute(params![passage_rowid(document, page as i64, (n + j) as i64), text, document, page as i64, place as i64])?;
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The page's size in pixels once turned upright (where its regions' boxes are); 0 where unknown.
+fn upright_size(result: &PageResult) -> (f32, f32) {
+    let (w, h) = (result.width as f32, result.height as f32);
+    if result.rotation % 180 == 90 {
+        (h, w)
+    } else {
+        (w, h)
+    }
 }

@@ -152,6 +152,15 @@ impl Store {
                 .query_row(params![document, page as i64], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
                 .unwrap_or((None, 0.0));
+            // Where regions were drawn or deleted, a passage names the region's place in the page as it
+            // reads now: read the page.
+            let reshaped: bool = c
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM corrections WHERE document = ?1 AND page = ?2 AND kind IN ('region_add', 'region_delete'))")?
+                .query_row(params![document, page as i64], |r| r.get(0))?;
+            if let (true, Some(region)) = (reshaped, region) {
+                let found = super::pages::read_page(c, document, page, "", "")?.and_then(|p| p.regions.get(region).cloned());
+                return Ok(PassageFacts { route, dpi: dpi as f32, class: found.as_ref().map(|r| r.class.clone()), bbox: found.map(|r| r.bbox) });
+            }
             let (class, bbox) = match region {
                 Some(region) => c
                     .prepare_cached(
