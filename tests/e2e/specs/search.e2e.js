@@ -147,6 +147,84 @@ describe('Search and export', () => {
     );
   });
 
+  it('hovers a line on the page and reads its text, confidence and source', async () => {
+    const line = await $('[data-testid="overlay-line"]');
+    await line.waitForExist({ timeout: 10000, timeoutMsg: 'no line drawn on the page' });
+    const index = await line.getAttribute('data-index');
+    await line.moveTo();
+    const card = await $(`[data-testid="line-hover"][data-index="${index}"]`);
+    await card.waitForDisplayed({ timeout: 5000, timeoutMsg: `hovering line ${index} shows no card` });
+    const { text, meta, panel } = await browser.execute((i) => {
+      const panelLine = document.querySelector(`[data-testid="text-panel"] [data-testid="text-line"][data-line="${i}"]`);
+      return {
+        text: document.querySelector('[data-testid="line-hover-text"]').textContent,
+        meta: document.querySelector('[data-testid="line-hover-confidence"]').textContent,
+        panel: panelLine ? panelLine.textContent.trim() : null,
+      };
+    }, index);
+    if (!text.trim() || text.trim() !== panel) throw new Error(`the card reads "${text}", the text panel "${panel}"`);
+    if (!/text layer|confidence/.test(meta)) throw new Error(`the card does not say where the text came from: "${meta}"`);
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser.saveScreenshot(path.join(artifacts, 'inspect-hover.png'));
+  });
+
+  it('steps through lines in reading order with j and k', async () => {
+    const order = await browser.execute(() =>
+      Array.from(document.querySelectorAll('[data-testid="text-panel"] [data-testid="text-line"]')).map((l) => l.getAttribute('data-line')),
+    );
+    if (order.length < 2) throw new Error('the page has fewer than two lines');
+    await browser.execute((first) => document.querySelector(`[data-testid="text-panel"] [data-testid="text-line"][data-line="${first}"]`).click(), order[0]);
+    await browser.keys('j');
+    const selected = () => browser.execute(() => document.querySelector('[data-testid="overlay-line"].selected')?.getAttribute('data-index') ?? null);
+    await browser.waitUntil(async () => (await selected()) === order[1], { timeout: 5000, timeoutMsg: `j did not choose line ${order[1]}` });
+    await browser.keys('k');
+    await browser.waitUntil(async () => (await selected()) === order[0], { timeout: 5000, timeoutMsg: `k did not go back to line ${order[0]}` });
+  });
+
+  it('deletes a false region from the page, restores it, and draws a missing one', async () => {
+    const regions = () => browser.execute(() => document.querySelectorAll('[data-testid="overlay-region"]').length);
+    const before = await regions();
+    // A region chosen on the page shows its bar; Delete removes it and the text panel offers it back.
+    await browser.execute(() => {
+      const rects = Array.from(document.querySelectorAll('[data-testid="overlay-region"] rect.region'));
+      rects[rects.length - 1].dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    });
+    const bar = await $('[data-testid="region-bar"]');
+    await bar.waitForDisplayed({ timeout: 5000, timeoutMsg: 'choosing a region shows no bar' });
+    await $('[data-testid="region-bar-delete"]').click();
+    await browser.waitUntil(async () => (await regions()) === before - 1, { timeout: 10000, timeoutMsg: 'the region is still drawn after Delete' });
+    const restore = await $('[data-testid="deleted-regions"] button');
+    await restore.waitForDisplayed({ timeout: 5000, timeoutMsg: 'the text panel does not offer the deleted region back' });
+    await restore.click();
+    await browser.waitUntil(async () => (await regions()) === before, { timeout: 10000, timeoutMsg: 'Restore did not bring the region back' });
+
+    // Draw: the button, then a drag on the page (pointer events at page coordinates).
+    await $('[data-testid="draw-region"]').click();
+    await browser.execute(() => {
+      const svg = document.querySelector('[data-testid="overlay"]');
+      const r = svg.getBoundingClientRect();
+      const at = (type, fx, fy) =>
+        svg.dispatchEvent(new PointerEvent(type, { bubbles: true, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, clientX: r.left + r.width * fx, clientY: r.top + r.height * fy }));
+      at('pointerdown', 0.55, 0.88);
+      at('pointermove', 0.7, 0.92);
+      at('pointerup', 0.9, 0.96);
+    });
+    await browser.waitUntil(async () => (await regions()) === before + 1, { timeout: 10000, timeoutMsg: 'no region drawn after the drag' });
+    await $('[data-testid="region-bar"]').waitForDisplayed({ timeout: 5000, timeoutMsg: 'the drawn region is not chosen' });
+    await browser.execute(() => {
+      const select = document.querySelector('[data-testid="region-bar-class"]');
+      select.value = 'footer';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await browser.waitUntil(
+      async () => browser.execute(() => document.querySelectorAll('[data-testid="overlay-region"][data-class="footer"]').length > 0),
+      { timeout: 10000, timeoutMsg: 'the drawn region did not become a footer' },
+    );
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser.saveScreenshot(path.join(artifacts, 'region-drawn.png'));
+    await browser.keys('Escape');
+  });
+
   it('lists every page in the overview, filters the corrected one and goes to it', async () => {
     const corrected = await browser.execute(() => {
       const text = document.querySelector('[data-testid="page-indicator"]').textContent;

@@ -125,6 +125,30 @@ describe('Folio skeleton', () => {
     await help.waitForExist({ reverse: true, timeout: 5000, timeoutMsg: 'Escape did not close the shortcuts' });
   });
 
+  it('switches between light and dark themes, and back to following the system', async () => {
+    const state = () =>
+      browser.execute(() => ({
+        theme: document.documentElement.dataset.theme,
+        choice: document.querySelector('[data-testid="theme-switch"]').getAttribute('data-theme-choice'),
+        background: getComputedStyle(document.documentElement).backgroundColor,
+      }));
+    const start = await state();
+    if (start.choice !== 'system' || !['light', 'dark'].includes(start.theme)) throw new Error(`unexpected start: ${JSON.stringify(start)}`);
+    const sw = await $('[data-testid="theme-switch"]');
+    await sw.click();
+    const light = await state();
+    if (light.choice !== 'light' || light.theme !== 'light') throw new Error(`not light after one click: ${JSON.stringify(light)}`);
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser.saveScreenshot(path.join(artifacts, 'theme-light.png'));
+    await sw.click();
+    const dark = await state();
+    if (dark.choice !== 'dark' || dark.theme !== 'dark') throw new Error(`not dark after two clicks: ${JSON.stringify(dark)}`);
+    if (dark.background === light.background) throw new Error(`the window's background did not change (${dark.background})`);
+    await sw.click();
+    const back = await state();
+    if (back.choice !== 'system' || back.theme !== start.theme) throw new Error(`not back to the system's theme: ${JSON.stringify(back)}`);
+  });
+
   it('saves a screenshot', async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     const file = path.join(artifacts, 'skeleton.png');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellLabel, FALLBACK_DPI, hasShapes, overlayScale, overlayShapes, resultDpi, rotationNote, stageStatuses, unrotate } from './overlay';
+import { cellLabel, displayToResultBox, FALLBACK_DPI, rotate, hasShapes, overlayScale, overlayShapes, resultDpi, rotationNote, stageStatuses, unrotate } from './overlay';
 import type { PageResult } from './types';
 
 function result(over: Partial<PageResult> = {}): PageResult {
@@ -54,6 +54,36 @@ describe('unrotate', () => {
     // Turned 270° counter-clockwise (90° clockwise): the bottom-left (0, 50) became the top-left.
     expect(unrotate([0, 0], 270, 100, 50)).toEqual([0, 50]);
     expect(unrotate([50, 0], 270, 100, 50)).toEqual([0, 0]);
+  });
+});
+
+describe('rotate', () => {
+  it('undoes unrotate at every turn', () => {
+    for (const r of [0, 90, 180, 270]) {
+      for (const p of [
+        [0, 0],
+        [10, 20],
+        [100, 50],
+      ] as [number, number][]) {
+        expect(rotate(unrotate(p, r, 100, 50), r, 100, 50)).toEqual(p);
+      }
+    }
+  });
+});
+
+describe('displayToResultBox', () => {
+  it('maps a box drawn on the shown page back to result pixels, clamped to the page', () => {
+    // Shown 600 px wide: 0.5 displayed px per result px.
+    expect(displayToResultBox([60, 110], [10, 100], result(), page, 600)).toEqual([20, 200, 120, 220]);
+    expect(displayToResultBox([-5, -5], [10, 10], result(), page, 600)).toEqual([0, 0, 20, 20]);
+    expect(displayToResultBox([10, 10], [10, 40], result(), page, 600)).toBeNull();
+  });
+  it('draws on a turned page in the upright image\'s pixels, where the overlay puts it back', () => {
+    const turned = result({ rotation: 90 });
+    const box = displayToResultBox([50, 100], [150, 110], turned, page, 600);
+    expect(box).not.toBeNull();
+    const shapes = overlayShapes(result({ rotation: 90, regions: [{ class: 'text', bbox: box!, score: 1, text: '' }], lines: [] }), page, 600);
+    expect(shapes.regions[0]).toMatchObject({ x: 50, y: 100, w: 100, h: 10 });
   });
 });
 

@@ -33,6 +33,46 @@ export function unrotate([x, y]: Point, rotation: number, w: number, h: number):
   }
 }
 
+/** The inverse of [`unrotate`]: a point of the page as rendered → the upright image the results are in. */
+export function rotate([x, y]: Point, rotation: number, w: number, h: number): Point {
+  switch (((Math.round(rotation) % 360) + 360) % 360) {
+    case 90:
+      return [y, w - x];
+    case 180:
+      return [w - x, h - y];
+    case 270:
+      return [h - y, x];
+    default:
+      return [x, y];
+  }
+}
+
+/**
+ * A box drawn on the displayed page (CSS px, corners in any order) as a box of result pixels of the upright
+ * page (what the store keeps), rounded to whole pixels; null when it has no area there.
+ */
+export function displayToResultBox(
+  a: Point,
+  b: Point,
+  result: Pick<PageResult, 'dpi' | 'rotation'>,
+  page: PageSize,
+  displayWidth: number,
+  fallbackDpi = FALLBACK_DPI,
+): [number, number, number, number] | null {
+  const dpi = resultDpi(result, fallbackDpi);
+  const k = overlayScale(displayWidth, page.width_pt, dpi);
+  if (!(k > 0)) return null;
+  const w = (page.width_pt * dpi) / 72;
+  const h = (page.height_pt * dpi) / 72;
+  const rotation = result.rotation ?? 0;
+  const [p, q] = [a, b].map(([x, y]) => rotate([Math.min(Math.max(x / k, 0), w), Math.min(Math.max(y / k, 0), h)], rotation, w, h));
+  const x0 = Math.round(Math.min(p[0], q[0]));
+  const y0 = Math.round(Math.min(p[1], q[1]));
+  const x1 = Math.round(Math.max(p[0], q[0]));
+  const y1 = Math.round(Math.max(p[1], q[1]));
+  return x1 - x0 >= 1 && y1 - y0 >= 1 ? [x0, y0, x1, y1] : null;
+}
+
 export interface OverlayBox {
   /** The region's class (tables: "table"), for the legend's toggles. */
   cls: string;
