@@ -8,7 +8,7 @@ CLI := target/debug/folio
 UI_STAMP := ui/node_modules/.folio-installed
 E2E_STAMP := tests/e2e/node_modules/.folio-installed
 
-.PHONY: run test deps deps-test models ui app cli test-rust test-ui test-e2e fixtures real-fixtures bench-render bench-search clean
+.PHONY: run test deps deps-test models ui app cli test-rust test-ui test-e2e fixtures real-fixtures bench-render bench-search bench-ui clean
 
 run: deps models app
 	$(APP) $(ARGS)
@@ -66,6 +66,10 @@ bench-render: models real-fixtures
 # Search latency over 100,000 chunks (source3.pdf's text, generated vectors): p50/p99 per mode.
 bench-search: models real-fixtures
 	$(CARGO) run --release -p folio-engine --example search_bench -- tests/fixtures/real/source3.pdf 100000 100
+
+# The overlay's draw time on a page of 1,000 lines, timed in the real window (the spec also runs in test-e2e).
+bench-ui: app $(E2E_STAMP)
+	FOLIO_APP=$(CURDIR)/$(APP) tests/e2e/run.sh --spec specs/overlay-bench.e2e.js
 
 clean:
 	$(CARGO) clean

@@ -101,8 +101,8 @@ describe('Search and export', () => {
     await browser.waitUntil(
       async () =>
         browser.execute((i) => {
-          const polygon = document.querySelector(`[data-testid="overlay-line"][data-index="${i}"]`);
-          return !!polygon && polygon.classList.contains('selected');
+          const polygon = document.querySelector('[data-testid="overlay-line-selected"]');
+          return !!polygon && polygon.getAttribute('data-index') === String(i);
         }, index),
       { timeout: 5000, timeoutMsg: `line ${index} is not highlighted on the page` },
     );
@@ -175,7 +175,7 @@ describe('Search and export', () => {
     if (order.length < 2) throw new Error('the page has fewer than two lines');
     await browser.execute((first) => document.querySelector(`[data-testid="text-panel"] [data-testid="text-line"][data-line="${first}"]`).click(), order[0]);
     await browser.keys('j');
-    const selected = () => browser.execute(() => document.querySelector('[data-testid="overlay-line"].selected')?.getAttribute('data-index') ?? null);
+    const selected = () => browser.execute(() => document.querySelector('[data-testid="overlay-line-selected"]')?.getAttribute('data-index') ?? null);
     await browser.waitUntil(async () => (await selected()) === order[1], { timeout: 5000, timeoutMsg: `j did not choose line ${order[1]}` });
     await browser.keys('k');
     await browser.waitUntil(async () => (await selected()) === order[0], { timeout: 5000, timeoutMsg: `k did not go back to line ${order[0]}` });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellLabel, displayToResultBox, FALLBACK_DPI, rotate, hasShapes, overlayScale, overlayShapes, resultDpi, rotationNote, stageStatuses, unrotate } from './overlay';
+import { cellLabel, displayToResultBox, FALLBACK_DPI, lineShapes, linesMarkup, resultTransform, toDisplayBox, rotate, hasShapes, overlayScale, overlayShapes, resultDpi, rotationNote, stageStatuses, unrotate } from './overlay';
 import type { PageResult } from './types';
 
 function result(over: Partial<PageResult> = {}): PageResult {
@@ -93,7 +93,24 @@ describe('overlayShapes', () => {
     expect(s.regions).toHaveLength(1);
     expect(s.regions[0]).toMatchObject({ x: 50, y: 100, w: 100, h: 100, label: 'text' });
     expect(s.regions[0].title).toContain('90%');
-    expect(s.lines).toMatchObject([{ points: '50,100 150,100 150,110 50,110', title: 'Hello (80%)', source: 'ocr', index: 0, score: 0.8 }]);
+    // Lines stay in result pixels, drawn through one transform that scales them (0.5 here).
+    expect(lineShapes(result())).toMatchObject([{ points: '100,200 300,200 300,220 100,220', title: 'Hello (80%)', source: 'ocr', index: 0, score: 0.8 }]);
+    expect(resultTransform(result(), page, 600)).toBe('matrix(0.5 0 0 0.5 0 0)');
+  });
+
+  it('draws lines on a turned page where the regions go, through the transform', () => {
+    for (const rotation of [0, 90, 180, 270]) {
+      const r = result({ rotation, regions: [{ class: 'text', bbox: [100, 200, 300, 220], score: 1, text: '' }] });
+      const region = overlayShapes(r, page, 600).regions[0];
+      const line = toDisplayBox(lineShapes(r)[0], r, page, 600)!;
+      for (const key of ['x', 'y', 'w', 'h'] as const) expect(line[key]).toBeCloseTo(region[key], 6);
+      // The transform is the same map: apply it to the line's first corner.
+      const [a, b, c, d, e, f] = /matrix\((.*)\)/.exec(resultTransform(r, page, 600)!)![1].split(' ').map(Number);
+      const [x, y] = [100, 200];
+      const corner = [a * x + c * y + e, b * x + d * y + f];
+      expect([region.x, region.x + region.w]).toContainEqual(expect.closeTo(corner[0], 3));
+      expect([region.y, region.y + region.h]).toContainEqual(expect.closeTo(corner[1], 3));
+    }
   });
 
   it('numbers regions in reading order and gives each line its hover text and box', () => {
@@ -109,7 +126,8 @@ describe('overlayShapes', () => {
       [2, 'text'],
     ]);
     expect(s.regions[1].title.startsWith('2. text')).toBe(true);
-    expect(s.lines[0]).toMatchObject({ text: 'Hello', confidence: '80%', x: 50, y: 100, w: 100, h: 10 });
+    expect(lineShapes(two)[0]).toMatchObject({ text: 'Hello', confidence: '80%', x: 100, y: 200, w: 200, h: 20 });
+    expect(toDisplayBox(lineShapes(two)[0], two, page, 600)).toEqual({ x: 50, y: 100, w: 100, h: 10 });
   });
 
   it('draws table cells with their row and column', () => {
@@ -146,7 +164,7 @@ describe('overlayShapes', () => {
       [10, 5],
       [0, 5],
     ];
-    const s = overlayShapes(
+    const lines = lineShapes(
       result({
         regions: [],
         lines: [
@@ -154,10 +172,8 @@ describe('overlayShapes', () => {
           { text: 'Recognised', score: 0.9, polygon, source: 'ocr' },
         ],
       }),
-      page,
-      600,
     );
-    expect(s.lines.map((l) => [l.source, l.title])).toEqual([
+    expect(lines.map((l) => [l.source, l.title])).toEqual([
       ['pdf', 'From the PDF (text layer)'],
       ['ocr', 'Recognised (90%)'],
     ]);
@@ -180,7 +196,7 @@ describe('overlayShapes', () => {
       600,
     );
     expect(s.regions).toEqual([]);
-    expect(s.lines).toEqual([]);
+    expect(lineShapes(result({ lines: [{ text: '', score: 1, polygon: [[1, 2]] }] }))).toEqual([]);
     expect(s.tables[0]).toMatchObject({ x: 0, y: 0, w: 72, h: 72 });
   });
 
@@ -208,5 +224,25 @@ describe('stageStatuses', () => {
       { stage: 'embed', status: 'done', detail: '' },
     ]);
     expect(stageStatuses({})).toEqual([]);
+  });
+});
+
+describe('linesMarkup', () => {
+  it('writes one polygon per line with numbers and class names only, never the text', () => {
+    const lines = lineShapes(
+      result({
+        lines: [
+          { text: '<script>alert(1)</script>', score: 0.5, polygon: [[1, 2], [3, 2], [3, 4], [1, 4]], source: 'ocr' },
+          { text: '" onmouseover="x', score: 1, polygon: [[5, 6], [7, 6], [7, 8], [5, 8]], source: 'pdf' },
+        ],
+      }),
+    );
+    const markup = linesMarkup(lines, (l) => l.score < 0.8);
+    expect(markup).toBe(
+      '<polygon data-testid="overlay-line" data-index="0" data-source="ocr" class="line low" points="1,2 3,2 3,4 1,4"></polygon>' +
+        '<polygon data-testid="overlay-line" data-index="1" data-source="pdf" class="line pdf" points="5,6 7,6 7,8 5,8"></polygon>',
+    );
+    // Points that are not numbers are left out rather than written.
+    expect(linesMarkup([{ ...lines[0], points: '1,2 "/><script>' }], () => false)).toBe('');
   });
 });

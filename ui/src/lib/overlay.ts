@@ -97,7 +97,7 @@ export interface OverlayPolygon {
   /** What hovering the line shows: its text, and "92%" or "text layer". */
   text: string;
   confidence: string;
-  /** The line's bounding box, where its hover card is placed. */
+  /** The line's bounding box (in the same pixels as `points`), where its hover card is placed. */
   x: number;
   y: number;
   w: number;
@@ -116,7 +116,6 @@ export interface OverlayCell {
 export interface OverlayShapes {
   /** In reading order (the order the engine stores them in): `order` numbers them from 1. */
   regions: (OverlayBox & { order: number; index: number })[];
-  lines: OverlayPolygon[];
   tables: OverlayBox[];
   cells: OverlayCell[];
 }
@@ -177,7 +176,7 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
   const w = (page.width_pt * dpi) / 72;
   const h = (page.height_pt * dpi) / 72;
   const rotation = result.rotation ?? 0;
-  const shapes: OverlayShapes = { regions: [], lines: [], tables: [], cells: [] };
+  const shapes: OverlayShapes = { regions: [], tables: [], cells: [] };
   if (!(k > 0)) return shapes;
   for (const [index, r] of (result.regions ?? []).entries()) {
     const b = boxFrom(r.bbox, rotation, w, h, k);
@@ -185,14 +184,6 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
     const text = r.text ? `\n${r.text.slice(0, 200)}` : '';
     const order = index + 1;
     shapes.regions.push({ ...b, cls: r.class, label: r.class, title: `${order}. ${r.class} (${pct(r.score)})${text}`, color: classColor(r.class), order, index });
-  }
-  for (const [index, l] of (result.lines ?? []).entries()) {
-    const shape = polygonShape(l.polygon, rotation, w, h, k);
-    if (!shape) continue;
-    // A text-layer line has no recogniser's confidence to show.
-    const source = l.source === 'pdf' ? 'pdf' : 'ocr';
-    const confidence = source === 'pdf' ? 'text layer' : pct(l.score);
-    shapes.lines.push({ ...shape, title: `${l.text} (${confidence})`, source, index, score: l.score, text: l.text, confidence });
   }
   for (const t of result.tables ?? []) {
     const b = boxFrom(t.bbox, rotation, w, h, k);
@@ -206,6 +197,98 @@ export function overlayShapes(result: PageResult, page: PageSize, displayWidth: 
     }
   }
   return shapes;
+}
+
+/**
+ * The page's lines in result pixels of the upright page: they do not depend on the zoom, so a page of a
+ * thousand lines is worked out once per result and drawn through [`resultTransform`].
+ */
+export function lineShapes(result: Pick<PageResult, 'lines'>): OverlayPolygon[] {
+  const out: OverlayPolygon[] = [];
+  for (const [index, l] of (result.lines ?? []).entries()) {
+    const shape = polygonShape(l.polygon, 0, 0, 0, 1);
+    if (!shape) continue;
+    // A text-layer line has no recogniser's confidence to show.
+    const source = l.source === 'pdf' ? 'pdf' : 'ocr';
+    const confidence = source === 'pdf' ? 'text layer' : pct(l.score);
+    out.push({ ...shape, title: `${l.text} (${confidence})`, source, index, score: l.score, text: l.text, confidence });
+  }
+  return out;
+}
+
+/**
+ * The page's lines as SVG markup, for drawing a thousand lines at once (the browser's parser builds them far
+ * faster than one component per line). Only numbers and Folio's own class names go in: a line's text never
+ * does (it is shown by the hover card and the text panel, as text).
+ */
+export function linesMarkup(lines: readonly OverlayPolygon[], isLow: (line: OverlayPolygon) => boolean): string {
+  let out = '';
+  for (const l of lines) {
+    if (!/^[-0-9., e]*$/.test(l.points) || !Number.isInteger(l.index)) continue;
+    const cls = `line${l.source === 'pdf' ? ' pdf' : ''}${isLow(l) ? ' low' : ''}`;
+    out += `<polygon data-testid="overlay-line" data-index="${l.index}" data-source="${l.source === 'pdf' ? 'pdf' : 'ocr'}" class="${cls}" points="${l.points}"></polygon>`;
+  }
+  return out;
+}
+
+/** The affine map from result pixels of the upright page to displayed CSS px: unrotate, then scale. */
+function resultMatrix(
+  result: Pick<PageResult, 'dpi' | 'rotation'>,
+  page: PageSize,
+  displayWidth: number,
+  fallbackDpi = FALLBACK_DPI,
+): [number, number, number, number, number, number] | null {
+  const dpi = resultDpi(result, fallbackDpi);
+  const k = overlayScale(displayWidth, page.width_pt, dpi);
+  if (!(k > 0)) return null;
+  const w = (page.width_pt * dpi) / 72;
+  const h = (page.height_pt * dpi) / 72;
+  // x' = a·x + c·y + e, y' = b·x + d·y + f, as SVG's matrix(a b c d e f); the same turns as `unrotate`.
+  let m: [number, number, number, number, number, number];
+  switch ((((Math.round(result.rotation ?? 0) % 360) + 360) % 360)) {
+    case 90:
+      m = [0, 1, -1, 0, w, 0];
+      break;
+    case 180:
+      m = [-1, 0, 0, -1, w, h];
+      break;
+    case 270:
+      m = [0, -1, 1, 0, 0, h];
+      break;
+    default:
+      m = [1, 0, 0, 1, 0, 0];
+  }
+  return m.map((v) => v * k) as typeof m;
+}
+
+/** `resultMatrix` as an SVG transform (null when the page has no size to scale to). */
+export function resultTransform(result: Pick<PageResult, 'dpi' | 'rotation'>, page: PageSize, displayWidth: number, fallbackDpi = FALLBACK_DPI): string | null {
+  const m = resultMatrix(result, page, displayWidth, fallbackDpi);
+  return m ? `matrix(${m.map((v) => round4(v)).join(' ')})` : null;
+}
+
+/** A box of result pixels (x, y, w, h) as displayed CSS px. */
+export function toDisplayBox(
+  box: { x: number; y: number; w: number; h: number },
+  result: Pick<PageResult, 'dpi' | 'rotation'>,
+  page: PageSize,
+  displayWidth: number,
+  fallbackDpi = FALLBACK_DPI,
+): { x: number; y: number; w: number; h: number } | null {
+  const m = resultMatrix(result, page, displayWidth, fallbackDpi);
+  if (!m) return null;
+  const [a, b, c, d, e, f] = m;
+  const corners = [
+    [box.x, box.y],
+    [box.x + box.w, box.y + box.h],
+  ].map(([x, y]) => [a * x + c * y + e, b * x + d * y + f]);
+  const x = Math.min(corners[0][0], corners[1][0]);
+  const y = Math.min(corners[0][1], corners[1][1]);
+  return { x, y, w: Math.abs(corners[1][0] - corners[0][0]), h: Math.abs(corners[1][1] - corners[0][1]) };
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
 }
 
 /** "r1 c2" (1-based), with the span where the cell spans more than one row or column. */
