@@ -377,7 +377,7 @@ impl Searcher {
                 break;
             }
             let key = keys[&id];
-            let facts = self.store.passage_facts(key.document, key.page, key.region)?;
+            let facts = self.store.passage_facts(key.document, key.page, key.region, key.chunk)?;
             if query.route.as_ref().is_some_and(|r| facts.route.as_ref() != Some(r)) || query.class.as_ref().is_some_and(|c| facts.class.as_ref() != Some(c)) {
                 continue;
             }
@@ -405,7 +405,7 @@ impl Searcher {
                 path: record.last_path().to_string(),
                 name: record.name.clone(),
                 page: key.page,
-                region: key.region,
+                region: facts.region,
                 class: facts.class,
                 bbox: facts.bbox,
                 dpi: facts.dpi,

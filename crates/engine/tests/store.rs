@@ -348,6 +348,13 @@ fn regions_deleted_and_drawn_are_kept_apart_from_what_was_found() {
     let hash = store.register(&document).unwrap();
     store.put_page(None, &full_page(&document, 1)).unwrap();
 
+    // A region's class changed, then the region deleted: it is kept as it was found.
+    store.correct(&hash, 1, &Correction::RegionClass { region: 0, class: "list".into() }).unwrap().unwrap();
+    // The table region is not one: its table goes with it.
+    let no_table = store.correct(&hash, 1, &Correction::RegionDelete { region: 1 }).unwrap().unwrap();
+    assert!(no_table.tables.is_empty());
+    let back = store.correct(&hash, 1, &Correction::RegionRestore { key: 1 }).unwrap().unwrap();
+    assert_eq!(back.tables.len(), 1);
     // The title is not a region; a text region around the heading is.
     let without = store.correct(&hash, 1, &Correction::RegionDelete { region: 0 }).unwrap().expect("the region exists");
     assert_eq!(without.regions.iter().map(|r| r.class.as_str()).collect::<Vec<_>>(), ["table"]);
@@ -357,14 +364,16 @@ fn regions_deleted_and_drawn_are_kept_apart_from_what_was_found() {
     let place = drawn.added_regions[0];
     assert_eq!(drawn.regions[place].class, "text");
     assert_eq!(drawn.regions[place].text, "Heading <b>&amp;</b>", "the drawn region takes the lines inside it");
-    // Its chunk's region is gone, so the chunk no longer points at a region.
+    // Its chunk's region is gone, so the chunk no longer points at a region, and search says so.
     assert_eq!(drawn.chunks[0].region, None);
+    let record = store.find_document(&hash).unwrap().unwrap();
+    assert_eq!(store.passage_facts(record.id, 1, Some(0), Some(0)).unwrap().region, None);
 
     // Search finds the heading in the drawn region; the hit names it.
     let hits = store.keyword_matches("\"Heading\"", None, 5).unwrap();
     assert_eq!(hits.len(), 1);
-    let record = store.find_document(&hash).unwrap().unwrap();
-    let facts = store.passage_facts(record.id, 1, hits[0].key.region).unwrap();
+    let facts = store.passage_facts(record.id, 1, hits[0].key.region, hits[0].key.chunk).unwrap();
+    assert_eq!(facts.region, Some(place));
     assert_eq!(facts.class.as_deref(), Some("text"));
     assert_eq!(facts.bbox, Some([0.0, 0.0, 35.0, 9.0]));
 
@@ -399,9 +408,10 @@ fn regions_deleted_and_drawn_are_kept_apart_from_what_was_found() {
     assert!(gone.added_regions.is_empty() && gone.regions.len() == 1);
     assert_eq!(gone.deleted_regions.len(), 1, "only what layout analysis found is kept when deleted");
     let back = store.correct(&hash, 1, &Correction::RegionRestore { key: 0 }).unwrap().unwrap();
-    assert_eq!(back.regions.iter().map(|r| r.class.as_str()).collect::<Vec<_>>(), ["title", "table"]);
+    assert_eq!(back.regions.iter().map(|r| r.class.as_str()).collect::<Vec<_>>(), ["list", "table"], "its change of class stays");
+    assert_eq!(back.region_edits[0].original_class, "title");
     assert!(back.deleted_regions.is_empty());
     assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(store.page(&hash, 1).unwrap().unwrap()).unwrap());
-    assert_eq!(back.regions[0].text, "Heading", "with every correction undone, the page reads as it was found");
+    assert_eq!(back.regions[0].text, "Heading", "with the regions as found, their text is what was found");
     assert_eq!(back.chunks[0].region, Some(0));
 }

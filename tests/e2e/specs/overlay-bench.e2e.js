@@ -1,7 +1,7 @@
 // The overlay's draw time on a dense page: tests/fixtures/dense-lines.pdf (1,000 text-layer lines on one
 // page) is processed, and the window times, in the real webview, what a user does to the overlay: showing
-// the analysis, moving the confidence slider (every line restyled), zooming (every line placed again) and
-// hovering lines. Figures are printed and written to artifacts/overlay-bench.json; the target (under 16 ms,
+// the lines, zooming, hovering lines and showing the whole analysis. (Text-layer lines have no confidence,
+// so the confidence slider changes nothing on this page and is not timed.) Figures are printed and written to artifacts/overlay-bench.json; the target (under 16 ms,
 // one frame) is read from them, not asserted.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,16 +51,6 @@ async function timeAction(kind) {
           const t0 = performance.now();
           chip.click();
           const ok = await settle(() => document.querySelectorAll('[data-testid="overlay-line"]').length === 1000);
-          return { t0, ok };
-        },
-        // The confidence slider between 0 and 100: every recognised line restyled (text-layer lines are
-        // never "low"; the class is still worked out for each line).
-        threshold: async (i) => {
-          const slider = q('[data-testid="confidence-threshold"]');
-          const t0 = performance.now();
-          slider.value = String(i % 2 ? 100 : 0);
-          slider.dispatchEvent(new Event('input', { bubbles: true }));
-          const ok = await settle(() => q('[data-testid="text-panel"] .threshold')?.textContent.includes(`${i % 2 ? 100 : 0}%`));
           return { t0, ok };
         },
         // Fit page and fit width in turn: every line's points worked out and drawn again at the new scale.
@@ -147,11 +137,11 @@ describe('Overlay draw time on a page of 1,000 lines', () => {
     });
   });
 
-  it('times showing, restyling, zooming and hovering, and prints the figures', async function () {
+  it('times showing the lines, zooming, hovering and showing the analysis, and prints the figures', async function () {
     this.timeout(300000);
     await browser.setTimeout({ script: 240000 });
     const figures = { lines: LINES, runs: RUNS, when: new Date().toISOString() };
-    for (const kind of ['lines', 'threshold', 'zoom', 'hover', 'show']) {
+    for (const kind of ['lines', 'zoom', 'hover', 'show']) {
       const r = await timeAction(kind);
       if (r.error) throw new Error(`${kind}: ${r.error}`);
       if (r.failed > 0) throw new Error(`${kind}: ${r.failed} of ${RUNS + 2} runs did not change the overlay`);

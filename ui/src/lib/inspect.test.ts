@@ -79,7 +79,23 @@ describe('tables and line steps', () => {
         { text: 'a', rowSpan: 1, colSpan: 1 },
         { text: 'b', rowSpan: 1, colSpan: 2 },
       ],
-      [{ text: '<script>', rowSpan: 1, colSpan: 1 }],
+      [
+        { text: '<script>', rowSpan: 1, colSpan: 1 },
+        { text: '', rowSpan: 1, colSpan: 1 },
+        { text: '', rowSpan: 1, colSpan: 1 },
+      ],
+    ]);
+    // A cell the model gave no box leaves its place empty; a row span covers the places below it.
+    const gaps = tableRows({
+      cells: [
+        { polygon: poly, text: 'tall', row: 0, col: 0, row_span: 2, col_span: 1 },
+        { polygon: poly, text: 'right', row: 0, col: 2 },
+        { polygon: poly, text: 'below', row: 1, col: 1 },
+      ],
+    });
+    expect(gaps?.map((r) => r.map((c) => c.text))).toEqual([
+      ['tall', '', 'right'],
+      ['below', ''],
     ]);
     // Cells without places (older results): no grid to show.
     expect(tableRows({ cells: [{ polygon: poly, text: 'x' }, { polygon: poly, text: 'y' }] })).toBeNull();

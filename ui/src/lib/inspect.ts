@@ -100,13 +100,30 @@ export function tableRows(table: Pick<TableResult, 'cells'>): GridCellView[][] |
   if (cells.length === 0) return null;
   const placed = cells.some((c) => (c.row ?? 0) > 0 || (c.col ?? 0) > 0);
   if (!placed && cells.length > 1) return null;
-  const rows: { col: number; cell: GridCellView }[][] = [];
+  const at = (v: number | undefined) => Math.max(0, Math.trunc(v ?? 0));
+  const span = (v: number | undefined) => Math.max(1, Math.trunc(v ?? 1));
+  const height = Math.max(...cells.map((c) => at(c.row) + span(c.row_span)));
+  const width = Math.max(...cells.map((c) => at(c.col) + span(c.col_span)));
+  // Which positions a cell covers; a position no cell covers (a cell the model gave no box) is shown empty.
+  const start = new Map<string, GridCellView>();
+  const covered = new Set<string>();
   for (const c of cells) {
-    const r = Math.max(0, Math.trunc(c.row ?? 0));
-    while (rows.length <= r) rows.push([]);
-    rows[r].push({ col: c.col ?? 0, cell: { text: c.text, rowSpan: Math.max(1, c.row_span ?? 1), colSpan: Math.max(1, c.col_span ?? 1) } });
+    const [r, col, rs, cs] = [at(c.row), at(c.col), span(c.row_span), span(c.col_span)];
+    if (start.has(`${r},${col}`) || covered.has(`${r},${col}`)) continue;
+    start.set(`${r},${col}`, { text: c.text, rowSpan: rs, colSpan: cs });
+    for (let dr = 0; dr < rs; dr++) for (let dc = 0; dc < cs; dc++) if (dr || dc) covered.add(`${r + dr},${col + dc}`);
   }
-  return rows.map((row) => row.sort((a, b) => a.col - b.col).map((e) => e.cell));
+  const rows: GridCellView[][] = [];
+  for (let r = 0; r < height; r++) {
+    const row: GridCellView[] = [];
+    for (let c = 0; c < width; c++) {
+      const cell = start.get(`${r},${c}`);
+      if (cell) row.push(cell);
+      else if (!covered.has(`${r},${c}`)) row.push({ text: '', rowSpan: 1, colSpan: 1 });
+    }
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** The page's tables that belong to region `region` (the table stage keeps the region's box as the table's). */

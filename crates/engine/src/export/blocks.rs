@@ -257,6 +257,7 @@ mod tests {
             score: 0.9,
             text: String::new(),
             original_class: None,
+            drawn: false,
         };
         let page = Page {
             page: 1,
@@ -272,6 +273,7 @@ mod tests {
             // Lines in the order they were stored: the second region's line first.
             lines: vec![line("body", 60.0), line("title", 10.0), line("stray", 150.0)],
             regions: vec![region(0, "title", 0.0, 30.0), region(1, "text", 50.0, 80.0), region(2, "figure", 90.0, 120.0)],
+            deleted_regions: Vec::new(),
             tables: Vec::new(),
             chunks: Vec::new(),
         };
@@ -292,7 +294,7 @@ mod tests {
             edited: false,
             original_text: None,
         };
-        let region = |order: usize, bbox: BBox| Region { order, class: "text".into(), bbox, score: 0.9, text: String::new(), original_class: None };
+        let region = |order: usize, bbox: BBox| Region { order, class: "text".into(), bbox, score: 0.9, text: String::new(), original_class: None, drawn: false };
         let page = Page {
             page: 1,
             status: "done".into(),
@@ -307,6 +309,7 @@ mod tests {
             lines: vec![line],
             // The outer region comes first in reading order; the line is in the inner one.
             regions: vec![region(0, [0.0, 0.0, 200.0, 200.0]), region(1, [10.0, 10.0, 60.0, 40.0])],
+            deleted_regions: Vec::new(),
             tables: Vec::new(),
             chunks: Vec::new(),
         };

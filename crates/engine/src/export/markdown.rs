@@ -107,7 +107,9 @@ pub fn page(page: &Page) -> Vec<String> {
             "table" => {
                 // A table keeps its region's box; failing that, tables are in the order of their regions.
                 let by_box = block.region.and_then(|r| (0..page.tables.len()).find(|&i| !used[i] && page.tables[i].bbox == r.bbox));
-                let found = by_box.or_else(|| (0..page.tables.len()).find(|&i| !used[i]));
+                // A region a user drew has no table of its own.
+                let drawn = block.region.is_some_and(|r| r.drawn);
+                let found = by_box.or_else(|| if drawn { None } else { (0..page.tables.len()).find(|&i| !used[i]) });
                 if let Some(i) = found {
                     used[i] = true;
                 }

@@ -317,6 +317,12 @@ fn apply_corrections(connection: &Connection, document: i64, result: &mut PageRe
             _ => {}
         }
     }
+    // Deleted regions are kept as layout analysis found them (before any change of class).
+    let deleted_found: Vec<crate::pipeline::DeletedRegion> = regions
+        .iter()
+        .filter(|(k, _)| deleted.contains(k))
+        .map(|(k, r)| crate::pipeline::DeletedRegion { key: *k, class: r.class.clone(), bbox: r.bbox })
+        .collect();
     let mut class_edits = Vec::new();
     for (kind, key, value) in &corrections {
         match kind.as_str() {
@@ -339,11 +345,9 @@ fn apply_corrections(connection: &Connection, document: i64, result: &mut PageRe
     }
     let structural = !added.is_empty() || !deleted.is_empty();
     if !deleted.is_empty() {
-        result.deleted_regions = regions
-            .iter()
-            .filter(|(k, _)| deleted.contains(k))
-            .map(|(k, r)| crate::pipeline::DeletedRegion { key: *k, class: r.class.clone(), bbox: r.bbox })
-            .collect();
+        // A deleted table region takes its table with it (the table stage keeps the region's box as the table's).
+        result.tables.retain(|t| !deleted_found.iter().any(|d| d.bbox == t.bbox));
+        result.deleted_regions = deleted_found;
         regions.retain(|(k, _)| !deleted.contains(k));
     }
     if structural {

@@ -32,6 +32,8 @@ impl PassageKey {
 pub struct PassageFacts {
     pub route: Option<String>,
     pub dpi: f32,
+    /// The passage's region as its page reads now (a chunk's region moves when regions are drawn or deleted).
+    pub region: Option<usize>,
     pub class: Option<String>,
     pub bbox: Option<crate::stages::BBox>,
 }
@@ -143,9 +145,9 @@ impl Store {
             .map(|n| n as usize)
     }
 
-    /// A page's route and DPI, and the class and box of one of its regions, for search's filters and for
-    /// the window to show where a result is.
-    pub fn passage_facts(&self, document: i64, page: usize, region: Option<usize>) -> Result<PassageFacts> {
+    /// A page's route and DPI, and the place, class and box of a passage's region (`region` as the passage
+    /// or the chunk `chunk` names it), for search's filters and for the window to show where a result is.
+    pub fn passage_facts(&self, document: i64, page: usize, region: Option<usize>, chunk: Option<usize>) -> Result<PassageFacts> {
         self.read(|c| {
             let (route, dpi): (Option<String>, f64) = c
                 .prepare_cached("SELECT route, dpi FROM pages WHERE document = ?1 AND page = ?2")?
@@ -157,9 +159,17 @@ impl Store {
             let reshaped: bool = c
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM corrections WHERE document = ?1 AND page = ?2 AND kind IN ('region_add', 'region_delete'))")?
                 .query_row(params![document, page as i64], |r| r.get(0))?;
-            if let (true, Some(region)) = (reshaped, region) {
-                let found = super::pages::read_page(c, document, page, "", "")?.and_then(|p| p.regions.get(region).cloned());
-                return Ok(PassageFacts { route, dpi: dpi as f32, class: found.as_ref().map(|r| r.class.clone()), bbox: found.map(|r| r.bbox) });
+            if reshaped {
+                let Some(read) = super::pages::read_page(c, document, page, "", "")? else {
+                    return Ok(PassageFacts { route, dpi: dpi as f32, region: None, class: None, bbox: None });
+                };
+                // A chunk names the region as analysis found it; the page read now says where that region is.
+                let region = match chunk {
+                    Some(chunk) => read.chunks.get(chunk).and_then(|c| c.region),
+                    None => region,
+                };
+                let found = region.and_then(|r| read.regions.get(r));
+                return Ok(PassageFacts { route, dpi: dpi as f32, region, class: found.map(|r| r.class.clone()), bbox: found.map(|r| r.bbox) });
             }
             let (class, bbox) = match region {
                 Some(region) => c
@@ -175,7 +185,7 @@ impl Store {
                     .unwrap_or((None, None)),
                 None => (None, None),
             };
-            Ok(PassageFacts { route, dpi: dpi as f32, class, bbox })
+            Ok(PassageFacts { route, dpi: dpi as f32, region, class, bbox })
         })
     }
 
