@@ -145,6 +145,11 @@ fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
     assert!(lean["slope_kb_per_page"].is_number(), "{json}");
     assert_eq!(lean["matched_windows"].as_array().unwrap().len(), 1, "{json}");
     assert!(lean["matched_windows"][0]["floor_before_mb"].as_f64().unwrap() <= matched[0]["floor_before_mb"].as_f64().unwrap());
+    // Less pdfium's per-document caches as well: never above the floors it is taken from.
+    let own = &json["without_pdfium_document_caches"];
+    assert_eq!(own["matched_windows"].as_array().unwrap().len(), 1, "{json}");
+    assert!(own["matched_windows"][0]["floor_before_mb"].as_f64().unwrap() <= lean["matched_windows"][0]["floor_before_mb"].as_f64().unwrap());
+    assert!(own["window_floor_slope_se_kb_per_page"].is_number() || own["window_floor_slope_se_kb_per_page"].is_null());
     assert_eq!(json["floor_mb"].as_array().unwrap().len(), 3, "windows of two pages after two of warm-up: {json}");
     assert!(json["leak_warnings"].as_array().unwrap().is_empty());
     let attribution = &json["attribution"];

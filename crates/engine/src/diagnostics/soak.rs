@@ -29,27 +29,37 @@ fn kb_per_page(slope: Option<f64>) -> Option<f64> {
 /// Page counts at which a soak reports the peak RSS so far: the first pages against the first 1,500.
 pub const PEAK_CHECKPOINTS: [usize; 10] = [10, 30, 100, 200, 500, 1000, 1500, 2000, 5000, 10000];
 
-/// For each count of pages done, the lowest RSS seen while that many were done, and the lowest RSS less the
+/// For each count of pages done, the lowest RSS seen while that many were done, the lowest RSS less the
 /// page images then in flight (counted by the memory gauges; each is a separate mapping, unmapped when it is
-/// dropped): sixteen bytes per page, however long the run.
+/// dropped), and the lowest of that less pdfium's per-document caches: 24 bytes per page, however long the run.
 #[derive(Default)]
 pub struct PageFloors {
-    floors: Mutex<(Vec<u64>, Vec<u64>)>,
+    floors: Mutex<Floors>,
     pages_done: AtomicUsize,
 }
 
+/// The three series of [`PageFloors`].
+#[derive(Debug, Default)]
+pub struct Floors {
+    pub rss: Vec<u64>,
+    pub without_in_flight: Vec<u64>,
+    pub without_pdfium: Vec<u64>,
+}
+
 impl PageFloors {
-    fn observe(&self, rss: u64, kept: Option<u64>) {
+    fn observe(&self, reading: FloorReading) {
         let page = self.pages_done.load(Ordering::Relaxed);
         let mut floors = self.floors.lock().unwrap();
-        let (all, retained) = &mut *floors;
-        if all.len() <= page {
-            all.resize(page + 1, u64::MAX);
-            retained.resize(page + 1, u64::MAX);
+        if floors.rss.len() <= page {
+            floors.rss.resize(page + 1, u64::MAX);
+            floors.without_in_flight.resize(page + 1, u64::MAX);
+            floors.without_pdfium.resize(page + 1, u64::MAX);
         }
-        all[page] = all[page].min(rss);
-        if let Some(kept) = kept {
-            retained[page] = retained[page].min(kept);
+        floors.rss[page] = floors.rss[page].min(reading.rss);
+        if let Some(kept) = reading.without_in_flight {
+            floors.without_in_flight[page] = floors.without_in_flight[page].min(kept);
+            let own = kept.saturating_sub(reading.pdfium);
+            floors.without_pdfium[page] = floors.without_pdfium[page].min(own);
         }
     }
 
@@ -57,19 +67,31 @@ impl PageFloors {
     /// at least one value however fast pages go.
     pub fn page_done(&self, gauges: &MemoryGauges) {
         self.pages_done.fetch_add(1, Ordering::Relaxed);
-        let (rss, kept) = read_floor(gauges);
-        self.observe(rss, kept);
+        self.observe(read_floor(gauges));
     }
+}
+
+/// One reading for [`PageFloors`].
+struct FloorReading {
+    rss: u64,
+    without_in_flight: Option<u64>,
+    /// pdfium's per-document caches (they grow with the position in a long document: page objects walked
+    /// past to reach a page, kept until the document is closed).
+    pdfium: u64,
 }
 
 /// RSS, and RSS less the page images in flight. The images are read before and after RSS; when they
 /// changed in between (an image handed on or dropped meanwhile), the second figure is left out rather than
 /// risk subtracting an image RSS no longer held.
-fn read_floor(gauges: &MemoryGauges) -> (u64, Option<u64>) {
+fn read_floor(gauges: &MemoryGauges) -> FloorReading {
     let before = gauges.in_flight_bytes.load(Ordering::Relaxed);
     let rss = current_rss_bytes();
     let after = gauges.in_flight_bytes.load(Ordering::Relaxed);
-    (rss, (before == after).then(|| rss.saturating_sub(after)))
+    FloorReading {
+        rss,
+        without_in_flight: (before == after).then(|| rss.saturating_sub(after)),
+        pdfium: gauges.pdfium_bytes.load(Ordering::Relaxed),
+    }
 }
 
 /// Samples RSS 20 times a second into [`PageFloors`].
@@ -86,8 +108,7 @@ impl FloorSampler {
         let (flag, sampled) = (Arc::clone(&stop), Arc::clone(&floors));
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                let (rss, kept) = read_floor(&gauges);
-                sampled.observe(rss, kept);
+                sampled.observe(read_floor(&gauges));
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
@@ -98,8 +119,8 @@ impl FloorSampler {
         Arc::clone(&self.floors)
     }
 
-    /// The floors per count of pages done: of RSS, and of RSS less the page images in flight.
-    pub fn stop(self) -> (Vec<u64>, Vec<u64>) {
+    /// The floors per count of pages done.
+    pub fn stop(self) -> Floors {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
         std::mem::take(&mut *self.floors.floors.lock().unwrap())
@@ -171,10 +192,11 @@ pub struct SoakRecorder {
 pub struct SoakRecording {
     /// RSS as each page was delivered.
     pub rss_per_page: Vec<u64>,
-    /// The lowest RSS at each count of pages done (`u64::MAX`: none sampled), and the same less the page
-    /// images in flight.
+    /// The lowest RSS at each count of pages done (`u64::MAX`: none sampled), the same less the page
+    /// images in flight, and that less pdfium's per-document caches.
     pub floors: Vec<u64>,
     pub retained_floors: Vec<u64>,
+    pub own_floors: Vec<u64>,
     /// The position in the looped queue (0-based) of each page done, in the order they were done.
     pub positions: Vec<usize>,
     /// The inference arena's reserve as each page was done.
@@ -235,7 +257,8 @@ impl SoakRecorder {
     pub fn finish(&self) -> SoakRecording {
         let mut recording = std::mem::take(&mut *self.pages.lock().unwrap_or_else(|p| p.into_inner()));
         if let Some(sampler) = self.sampler.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            (recording.floors, recording.retained_floors) = sampler.stop();
+            let floors = sampler.stop();
+            (recording.floors, recording.retained_floors, recording.own_floors) = (floors.rss, floors.without_in_flight, floors.without_pdfium);
         }
         recording
     }
@@ -257,6 +280,8 @@ pub struct MatchedWindowReport {
 pub struct RetainedReport {
     pub slope_kb_per_page: Option<f64>,
     pub window_floor_slope_kb_per_page: Option<f64>,
+    /// Its standard error: the floors' scatter about the fitted line, as a slope.
+    pub window_floor_slope_se_kb_per_page: Option<f64>,
     pub floor_mb: Vec<f64>,
     pub matched_windows: Vec<MatchedWindowReport>,
 }
@@ -285,6 +310,10 @@ pub struct SoakReport {
     /// Whole page-image mappings come and go with the pipeline's queues, so one image more or less at a
     /// window's lowest moment moves its floor by as much: the same figures without them.
     pub without_pages_in_flight: RetainedReport,
+    /// pdfium keeps the page objects it walked past to reach a page until the document is closed, so a long
+    /// document's first pass grows by a few KB per page of position whatever Folio does: the floors less
+    /// pdfium's per-document caches as well (what Folio itself holds).
+    pub without_pdfium_document_caches: RetainedReport,
     pub floor_window_pages: usize,
     pub floor_windows: usize,
     pub floor_first_mb: Option<f64>,
@@ -311,6 +340,7 @@ impl SoakReport {
         let slope = fit_slope(&xs, &after).unwrap_or(0.0);
         let floors = FloorFit::of(&record.floors, &record.positions, queue_pages, first_page, warmup, window);
         let retained = FloorFit::of(&record.retained_floors, &record.positions, queue_pages, first_page, warmup, window);
+        let own = FloorFit::of(&record.own_floors, &record.positions, queue_pages, first_page, warmup, window);
         // The floors until the queue first came round (matched windows need a second pass: none here).
         let during = during_run(&record.floors);
         let (fx, fy): (Vec<f64>, Vec<f64>) =
@@ -335,12 +365,8 @@ impl SoakReport {
             queue_pages,
             matched_windows: floors.matched_report(),
             arena_reserve_slope_kb_per_page: kb_per_page(fit_slope(&rx, &ry)),
-            without_pages_in_flight: RetainedReport {
-                slope_kb_per_page: kb_per_page(matched_slope(&retained.matched).or(retained.window_slope)),
-                window_floor_slope_kb_per_page: kb_per_page(retained.window_slope),
-                floor_mb: retained.floor_mb(),
-                matched_windows: retained.matched_report(),
-            },
+            without_pages_in_flight: retained.report(),
+            without_pdfium_document_caches: own.report(),
             floor_window_pages: window,
             floor_windows: floors.ys.len(),
             floor_first_mb: floors.ys.first().map(|v| round2(v / MB)),
@@ -359,6 +385,7 @@ struct FloorFit {
     /// The floor of each window after warm-up.
     ys: Vec<f64>,
     window_slope: Option<f64>,
+    window_slope_se: Option<f64>,
     matched: Vec<MatchedWindow>,
     /// The document page (0-based) that `positions` count from.
     first_page: usize,
@@ -369,7 +396,18 @@ impl FloorFit {
         let floors = during_run(floors);
         let (xs, ys): (Vec<f64>, Vec<f64>) = window_minima(floors, warmup, window).into_iter().unzip();
         let matched = matched_windows(floors, positions, pages, warmup, window);
-        FloorFit { window_slope: fit_slope(&xs, &ys), ys, matched, first_page }
+        FloorFit { window_slope: fit_slope(&xs, &ys), window_slope_se: fit_slope_se(&xs, &ys), ys, matched, first_page }
+    }
+
+    /// The series read the ways the report reads RSS's.
+    fn report(&self) -> RetainedReport {
+        RetainedReport {
+            slope_kb_per_page: kb_per_page(matched_slope(&self.matched).or(self.window_slope)),
+            window_floor_slope_kb_per_page: kb_per_page(self.window_slope),
+            window_floor_slope_se_kb_per_page: kb_per_page(self.window_slope_se),
+            floor_mb: self.floor_mb(),
+            matched_windows: self.matched_report(),
+        }
     }
 
     fn floor_mb(&self) -> Vec<f64> {
@@ -415,6 +453,7 @@ mod tests {
             rss_per_page: (1..=pages).map(floor).collect(),
             floors: (0..=pages).map(floor).collect(),
             retained_floors: (0..=pages).map(floor).collect(),
+            own_floors: (0..=pages).map(floor).collect(),
             positions: (0..pages).collect(),
             arena_per_page: vec![0; pages],
             model_loads: vec![("layout".into(), 1), ("table".into(), 47)],
