@@ -151,6 +151,12 @@ fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
     assert!(own["matched_windows"][0]["floor_before_mb"].as_f64().unwrap() <= lean["matched_windows"][0]["floor_before_mb"].as_f64().unwrap());
     assert!(own["window_floor_slope_se_kb_per_page"].is_number() || own["window_floor_slope_se_kb_per_page"].is_null());
     assert_eq!(json["floor_mb"].as_array().unwrap().len(), 3, "windows of two pages after two of warm-up: {json}");
+    let parts = json["floor_parts_mb"].as_array().unwrap();
+    assert_eq!(parts.len(), 3, "the parts of each window's floor: {json}");
+    for (part, floor) in parts.iter().zip(json["floor_mb"].as_array().unwrap()) {
+        assert_eq!(part["rss"], *floor, "a window's parts are read at its floor: {json}");
+        assert!(part["models"].as_f64().unwrap() > 0.0, "{json}");
+    }
     assert!(json["leak_warnings"].as_array().unwrap().is_empty());
     let attribution = &json["attribution"];
     assert!(attribution["other"].is_number() && attribution["models"].as_f64().unwrap() > 0.0, "{attribution}");

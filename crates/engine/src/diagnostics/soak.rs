@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::sentinel::{fit_slope, fit_slope_se, matched_slope, matched_windows, window_minima, MatchedWindow};
 use crate::document::page_range;
 use crate::document::source::{open_path, Document, OpenOptions};
-use crate::memory::{current_rss_bytes, peak_rss_bytes, MemoryGauges, MemorySample};
+use crate::memory::{peak_rss_bytes, Attribution, AttributionMb, MemoryGauges, MemorySample};
 use crate::native::shared_arena_stats;
 use crate::pipeline::PageResult;
 
@@ -44,6 +44,8 @@ pub struct Floors {
     pub rss: Vec<u64>,
     pub without_in_flight: Vec<u64>,
     pub without_pdfium: Vec<u64>,
+    /// What RSS was made of at each RSS floor (the memory panel's parts), so a step in the floors names its part.
+    pub parts: Vec<Attribution>,
 }
 
 impl PageFloors {
@@ -54,8 +56,12 @@ impl PageFloors {
             floors.rss.resize(page + 1, u64::MAX);
             floors.without_in_flight.resize(page + 1, u64::MAX);
             floors.without_pdfium.resize(page + 1, u64::MAX);
+            floors.parts.resize(page + 1, Attribution::default());
         }
-        floors.rss[page] = floors.rss[page].min(reading.rss);
+        if reading.rss < floors.rss[page] {
+            floors.rss[page] = reading.rss;
+            floors.parts[page] = reading.parts;
+        }
         if let Some(kept) = reading.without_in_flight {
             floors.without_in_flight[page] = floors.without_in_flight[page].min(kept);
             let own = kept.saturating_sub(reading.pdfium);
@@ -74,6 +80,7 @@ impl PageFloors {
 /// One reading for [`PageFloors`].
 struct FloorReading {
     rss: u64,
+    parts: Attribution,
     without_in_flight: Option<u64>,
     /// pdfium's per-document caches (they grow with the position in a long document: page objects walked
     /// past to reach a page, kept until the document is closed).
@@ -85,10 +92,12 @@ struct FloorReading {
 /// risk subtracting an image RSS no longer held.
 fn read_floor(gauges: &MemoryGauges) -> FloorReading {
     let before = gauges.in_flight_bytes.load(Ordering::Relaxed);
-    let rss = current_rss_bytes();
+    let parts = MemorySample::now(gauges).attribution();
+    let rss = parts.rss;
     let after = gauges.in_flight_bytes.load(Ordering::Relaxed);
     FloorReading {
         rss,
+        parts,
         without_in_flight: (before == after).then(|| rss.saturating_sub(after)),
         pdfium: gauges.pdfium_bytes.load(Ordering::Relaxed),
     }
@@ -197,6 +206,8 @@ pub struct SoakRecording {
     pub floors: Vec<u64>,
     pub retained_floors: Vec<u64>,
     pub own_floors: Vec<u64>,
+    /// RSS's parts at each RSS floor.
+    pub floor_parts: Vec<Attribution>,
     /// The position in the looped queue (0-based) of each page done, in the order they were done.
     pub positions: Vec<usize>,
     /// The inference arena's reserve as each page was done.
@@ -258,7 +269,8 @@ impl SoakRecorder {
         let mut recording = std::mem::take(&mut *self.pages.lock().unwrap_or_else(|p| p.into_inner()));
         if let Some(sampler) = self.sampler.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let floors = sampler.stop();
-            (recording.floors, recording.retained_floors, recording.own_floors) = (floors.rss, floors.without_in_flight, floors.without_pdfium);
+            (recording.floors, recording.retained_floors, recording.own_floors, recording.floor_parts) =
+                (floors.rss, floors.without_in_flight, floors.without_pdfium, floors.parts);
         }
         recording
     }
@@ -320,6 +332,8 @@ pub struct SoakReport {
     pub floor_last_mb: Option<f64>,
     /// One value per window: a step (the arena growing for a larger page) reads differently from a ramp.
     pub floor_mb: Vec<f64>,
+    /// Per window, what RSS was made of at its floor (the memory panel's parts): which part a step is in.
+    pub floor_parts_mb: Vec<AttributionMb>,
     pub page_end_slope_kb_per_page: f64,
     /// Peak RSS so far once N pages were done.
     pub peak_rss_mb_after_pages: BTreeMap<String, f64>,
@@ -372,6 +386,7 @@ impl SoakReport {
             floor_first_mb: floors.ys.first().map(|v| round2(v / MB)),
             floor_last_mb: floors.ys.last().map(|v| round2(v / MB)),
             floor_mb: floors.floor_mb(),
+            floor_parts_mb: window_parts(&record.floors, &record.floor_parts, warmup, window),
             page_end_slope_kb_per_page: round2(slope / 1024.0),
             peak_rss_mb_after_pages: record.peaks_at.iter().map(|&(n, b)| (n.to_string(), round2(b as f64 / MB))).collect(),
             model_loaded_after_pages: record.model_loads.iter().cloned().collect(),
@@ -428,6 +443,22 @@ impl FloorFit {
     }
 }
 
+/// Per window (as [`window_minima`] cuts them), the parts of RSS at the window's lowest floor.
+fn window_parts(floors: &[u64], parts: &[Attribution], from: usize, window: usize) -> Vec<AttributionMb> {
+    let floors = during_run(floors);
+    if window == 0 || floors.len() <= from || parts.len() < floors.len() {
+        return Vec::new();
+    }
+    floors[from..]
+        .chunks_exact(window)
+        .enumerate()
+        .filter_map(|(k, chunk)| {
+            let (i, _) = chunk.iter().enumerate().filter(|(_, &v)| v != u64::MAX).min_by_key(|(_, &v)| v)?;
+            Some(parts[from + k * window + i].in_mb())
+        })
+        .collect()
+}
+
 /// Per-page readings (`values[i]` after `i + 1` pages) laid out as floors are (`floors[p]` at `p` pages
 /// done), so that [`window_minima`] reads both the same way.
 fn during_run_per_page(values: &[u64]) -> Vec<u64> {
@@ -445,6 +476,17 @@ fn during_run(floors: &[u64]) -> &[u64] {
 mod tests {
     use super::*;
 
+    #[test]
+    fn each_window_names_the_parts_of_its_lowest_floor() {
+        let mb = |v: u64| v << 20;
+        // Counts 0..=8 (the last is the drained pipeline, left out); windows of 2 after 2 pages.
+        let floors = [u64::MAX, mb(9), mb(8), mb(7), mb(6), mb(9), mb(5), mb(4), mb(1)];
+        let parts: Vec<Attribution> = floors.iter().map(|&f| Attribution { rss: f, models: f / 2, ..Default::default() }).collect();
+        let windows = window_parts(&floors, &parts, 2, 2);
+        assert_eq!(windows.iter().map(|w| (w.rss, w.models)).collect::<Vec<_>>(), [(7.0, 3.5), (6.0, 3.0), (4.0, 2.0)]);
+        assert!(window_parts(&floors, &[], 2, 2).is_empty(), "no parts recorded: none reported");
+    }
+
     /// A model first loaded after 47 pages raises the floors by 16 MB once; flat before and after.
     fn stepped_recording() -> SoakRecording {
         let pages = 200usize;
@@ -454,6 +496,7 @@ mod tests {
             floors: (0..=pages).map(floor).collect(),
             retained_floors: (0..=pages).map(floor).collect(),
             own_floors: (0..=pages).map(floor).collect(),
+            floor_parts: Vec::new(),
             positions: (0..pages).collect(),
             arena_per_page: vec![0; pages],
             model_loads: vec![("layout".into(), 1), ("table".into(), 47)],
