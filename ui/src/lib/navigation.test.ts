@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampPage, closesOnEscape, isHelpKey, keyToNavAction, navigate, SHORTCUTS } from './navigation';
+import { clampPage, closesOnEscape, isHelpKey, isTyping, keyToNavAction, navigate, pageShortcutAllowed, SHORTCUTS } from './navigation';
 
 describe('clampPage', () => {
   it('clamps into range', () => {
@@ -74,5 +74,21 @@ describe('shortcuts', () => {
     expect(isHelpKey({ key: '?', ctrlKey: false, metaKey: false, altKey: false })).toBe(true);
     expect(isHelpKey({ key: '?', ctrlKey: true, metaKey: false, altKey: false })).toBe(false);
     expect(isHelpKey({ key: '/', ctrlKey: false, metaKey: false, altKey: false })).toBe(false);
+  });
+});
+
+describe('page shortcuts', () => {
+  const el = (tagName: string, isContentEditable = false) => ({ tagName, isContentEditable }) as unknown as HTMLElement;
+  it('leave text fields alone and wait while a dialog is open', () => {
+    for (const tag of ['INPUT', 'TEXTAREA', 'SELECT']) expect(isTyping(el(tag))).toBe(true);
+    expect(isTyping(el('DIV', true))).toBe(true);
+    expect(isTyping(el('BUTTON'))).toBe(false);
+    expect(isTyping(null)).toBe(false);
+    const key = (target: HTMLElement) => ({ target }) as unknown as KeyboardEvent;
+    const noDialog = { querySelector: () => null } as unknown as Document;
+    const dialog = { querySelector: () => ({}) } as unknown as Document;
+    expect(pageShortcutAllowed(key(el('BUTTON')), noDialog)).toBe(true);
+    expect(pageShortcutAllowed(key(el('INPUT')), noDialog)).toBe(false);
+    expect(pageShortcutAllowed(key(el('BUTTON')), dialog)).toBe(false);
   });
 });

@@ -41,6 +41,17 @@ export function navigate(action: NavAction, current: number, pageCount: number):
   }
 }
 
+/** Whether a key press goes to a text field (typing), not to the window's shortcuts. */
+export function isTyping(target: EventTarget | null): boolean {
+  const t = target as HTMLElement | null;
+  return !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+}
+
+/** Whether a page-level shortcut (j/k, Delete) may act: not while typing, nor under a dialog. */
+export function pageShortcutAllowed(e: KeyboardEvent, doc: Pick<Document, 'querySelector'> = document): boolean {
+  return !isTyping(e.target) && !doc.querySelector('[role="dialog"]');
+}
+
 /** A keydown handler that calls `close` on Escape (panels and dialogs). */
 export function closesOnEscape(close: () => void): (e: KeyboardEvent) => void {
   return (e) => {
