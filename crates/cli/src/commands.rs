@@ -108,6 +108,9 @@ pub struct RenderArgs {
     /// Do not return freed heap to the OS after closing a document.
     #[arg(long)]
     no_trim: bool,
+    /// Open a PDF longer than this as windows of this many pages (0: always whole).
+    #[arg(long, default_value_t = RecyclePolicy::default().window_pages)]
+    window_pages: u32,
 }
 
 /// A page range option (`N`, `A-B` or `all`) as a 0-based range within `count` pages.
@@ -125,6 +128,7 @@ pub fn render(args: &RenderArgs, json: bool) -> Result<ExitCode> {
         every_pages: args.recycle_pages,
         every_mb: args.recycle_mb,
         trim: !args.no_trim,
+        window_pages: args.window_pages,
         ..RecyclePolicy::default()
     };
     let renderer = Renderer::start(

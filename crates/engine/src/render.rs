@@ -3,7 +3,10 @@
 //! pdfium is not re-entrant and keeps per-document caches (fonts, decoded images, parsed page content) that
 //! grow with every page rendered and are freed only when the document is closed. So one thread owns every
 //! open pdfium document, and a [`RecyclePolicy`] closes and reopens a document after N pages or M MB of
-//! growth, then hands the freed heap back to the OS. Images decode on the calling thread, within limits.
+//! growth, then hands the freed heap back to the OS. A long PDF opens as windows of its pages
+//! ([`crate::document::page_tree`]): pdfium walks the page tree from its start to find a page and keeps what it
+//! parsed, so the whole document would hold more with every page of a first pass. Images decode on the calling
+//! thread, within limits.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -17,6 +20,7 @@ use pdfium_render::prelude::{PdfBitmapFormat, PdfDocument, PdfRenderConfig};
 use serde::Serialize;
 
 use crate::memory::{current_rss_bytes, heap_in_use_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
+use crate::document::page_tree::{PageTree, PageTreeError};
 use crate::document::source::{self, Document, DocumentKind};
 use crate::text::{TextLayer, TextLayerMode};
 use crate::{native, Error, Result};
@@ -88,18 +92,21 @@ pub struct RecyclePolicy {
     pub trim: bool,
     /// Most PDFs kept open at once; the least recently used is closed first.
     pub max_open: usize,
+    /// A PDF longer than this opens as windows of this many pages (0: always whole). pdfium then walks
+    /// and keeps at most a window's page dictionaries, wherever the page is in the document.
+    pub window_pages: u32,
 }
 
 impl Default for RecyclePolicy {
     fn default() -> Self {
-        RecyclePolicy { every_pages: 50, every_mb: 64, trim: true, max_open: 4 }
+        RecyclePolicy { every_pages: 50, every_mb: 64, trim: true, max_open: 4, window_pages: 64 }
     }
 }
 
 impl RecyclePolicy {
     /// Never recycle: pdfium's caches live as long as the document is open.
     pub fn never() -> Self {
-        RecyclePolicy { every_pages: 0, every_mb: 0, trim: false, max_open: usize::MAX }
+        RecyclePolicy { every_pages: 0, every_mb: 0, trim: false, max_open: usize::MAX, window_pages: 0 }
     }
 }
 
@@ -108,6 +115,8 @@ impl RecyclePolicy {
 struct RenderCounters {
     recycles: AtomicU64,
     opens: AtomicU64,
+    /// Opens of a window of a document's pages rather than the whole document.
+    window_opens: AtomicU64,
     pdf_pages: AtomicU64,
     /// A tighter size bound (MB) set while memory is short (0: the policy's own).
     tight_mb: AtomicU64,
@@ -117,6 +126,8 @@ struct RenderCounters {
 pub struct RenderStats {
     pub pdf_pages: u64,
     pub opens: u64,
+    /// Of `opens`, those of a window of a long document's pages.
+    pub window_opens: u64,
     pub recycles: u64,
     pub pdfium_bytes: u64,
 }
@@ -147,6 +158,8 @@ impl TextLayerRead {
 struct Request {
     path: PathBuf,
     page: usize,
+    /// Pages in the document, as pdfium counted them when it was opened.
+    page_count: usize,
     size: RenderSize,
     text: TextLayerRead,
     reply: SyncSender<Result<PageImage>>,
@@ -189,7 +202,7 @@ impl Renderer {
         match document.kind {
             DocumentKind::Pdf => {
                 let (reply, answer) = mpsc::sync_channel(1);
-                let request = Request { path: document.path.clone(), page, size, text, reply };
+                let request = Request { path: document.path.clone(), page, page_count: document.page_count(), size, text, reply };
                 self.requests.send(request).map_err(|_| Error::RendererStopped)?;
                 answer.recv().map_err(|_| Error::RendererStopped)?
             }
@@ -209,6 +222,7 @@ impl Renderer {
         RenderStats {
             pdf_pages: self.counters.pdf_pages.load(Ordering::Relaxed),
             opens: self.counters.opens.load(Ordering::Relaxed),
+            window_opens: self.counters.window_opens.load(Ordering::Relaxed),
             recycles: self.counters.recycles.load(Ordering::Relaxed),
             pdfium_bytes: self.gauges.pdfium_bytes.load(Ordering::Relaxed),
         }
@@ -234,9 +248,39 @@ pub fn target_pixels(width_pt: f32, height_pt: f32, size: RenderSize, max_pixels
 struct OpenPdf {
     path: PathBuf,
     document: PdfDocument<'static>,
+    /// The document's pages this handle holds, from its first: all of them (`None`), or a window.
+    window: Option<(usize, usize)>,
+    pages: PageList,
     pages_rendered: u32,
     /// Heap growth seen inside pdfium calls on this document, less the pages handed out.
     growth_bytes: i64,
+}
+
+/// What is known of where a document's pages are; kept across reopens of the document.
+enum PageList {
+    /// Not read yet: a short document, or only its first window asked for.
+    Unknown,
+    Listed(PageTree),
+    /// Could not be listed (encrypted, unusual or damaged structure): the document opens whole.
+    Unavailable,
+}
+
+impl OpenPdf {
+    /// Whether this handle should render `page` (0-based in the document) without a reopen.
+    fn holds(&self, page: usize, window_pages: usize) -> bool {
+        match (self.window, &self.pages) {
+            (Some((first, count)), _) => (first..first + count).contains(&page),
+            (None, PageList::Unavailable) => true,
+            (None, _) => window_pages == 0 || page < window_pages,
+        }
+    }
+
+    fn list_bytes(&self) -> usize {
+        match &self.pages {
+            PageList::Listed(tree) => tree.bytes(),
+            _ => 0,
+        }
+    }
 }
 
 struct PdfWorker {
@@ -251,16 +295,17 @@ struct PdfWorker {
 impl PdfWorker {
     fn run(mut self, inbox: Receiver<Request>) {
         while let Ok(request) = inbox.recv() {
-            let result = self.render(&request.path, request.page, request.size, request.text);
+            let result = self.render(&request.path, request.page, request.page_count, request.size, request.text);
             let _ = request.reply.send(result);
         }
     }
 
-    fn render(&mut self, path: &Path, page: usize, size: RenderSize, text: TextLayerRead) -> Result<PageImage> {
-        let slot = self.document(path)?;
+    fn render(&mut self, path: &Path, page: usize, page_count: usize, size: RenderSize, text: TextLayerRead) -> Result<PageImage> {
+        let slot = self.document(path, page, page_count)?;
         let open = &mut self.open[slot];
+        let local = page - open.window.map_or(0, |(first, _)| first);
         let heap_before = heap_in_use_bytes();
-        let image = render_pdf_page(&open.document, path, page, size, self.options.max_pixels, text)?;
+        let image = render_pdf_page(&open.document, path, page, local, size, self.options.max_pixels, text)?;
         // What the heap kept across the call, less the page we hand out, is what pdfium cached.
         let handed_out = image.rgb.capacity() as u64 + image.text_layer.as_ref().map_or(0, TextLayer::bytes);
         let growth = heap_in_use_bytes() as i64 - heap_before as i64 - handed_out as i64;
@@ -274,31 +319,91 @@ impl PdfWorker {
         Ok(image)
     }
 
-    /// Index of the open handle for `path`, opening (or reopening, per the policy) as needed.
-    fn document(&mut self, path: &Path) -> Result<usize> {
+    /// Index of the open handle for `path` that holds `page`, opening (or reopening, per the policy, or for
+    /// another window) as needed.
+    fn document(&mut self, path: &Path, page: usize, page_count: usize) -> Result<usize> {
+        let window_pages = self.policy.window_pages as usize;
+        let mut pages = PageList::Unknown;
         if let Some(i) = self.open.iter().position(|o| o.path == path) {
             let open = self.open.remove(i);
             let by_pages = self.policy.every_pages > 0 && open.pages_rendered >= self.policy.every_pages;
             let tight = self.counters.tight_mb.load(Ordering::Relaxed);
             let limit_mb = if tight > 0 { tight } else { self.policy.every_mb };
             let by_size = limit_mb > 0 && open.growth_bytes as u64 >= limit_mb << 20;
-            if by_pages || by_size {
-                drop(open);
-                self.counters.recycles.fetch_add(1, Ordering::Relaxed);
-                self.after_close();
-            } else {
+            if !(by_pages || by_size) && open.holds(page, window_pages) {
                 self.open.push(open);
                 return Ok(self.open.len() - 1);
             }
+            if by_pages || by_size {
+                self.counters.recycles.fetch_add(1, Ordering::Relaxed);
+            }
+            let OpenPdf { document, pages: list, .. } = open;
+            drop(document);
+            pages = list;
+            self.after_close();
         }
         while self.open.len() >= self.policy.max_open.max(1) {
             drop(self.open.remove(0));
             self.after_close();
         }
-        let document = native::pdfium()?.load_pdf_from_file(path, None).map_err(|e| source::pdf_error(path, e))?;
+        let (document, window) = self.open_pages(path, page, page_count, &mut pages)?;
         self.counters.opens.fetch_add(1, Ordering::Relaxed);
-        self.open.push(OpenPdf { path: path.to_path_buf(), document, pages_rendered: 0, growth_bytes: 0 });
+        if window.is_some() {
+            self.counters.window_opens.fetch_add(1, Ordering::Relaxed);
+        }
+        self.open.push(OpenPdf { path: path.to_path_buf(), document, window, pages, pages_rendered: 0, growth_bytes: 0 });
         Ok(self.open.len() - 1)
+    }
+
+    /// Opens the window of a long document that holds `page` where its pages can be listed, else the whole
+    /// document.
+    fn open_pages(
+        &self,
+        path: &Path,
+        page: usize,
+        page_count: usize,
+        pages: &mut PageList,
+    ) -> Result<(PdfDocument<'static>, Option<(usize, usize)>)> {
+        let pdfium = native::pdfium()?;
+        let window_pages = self.policy.window_pages as usize;
+        if window_pages > 0 && page_count > window_pages {
+            if matches!(pages, PageList::Unknown) && page >= window_pages {
+                *pages = match PageTree::read(path) {
+                    Ok(tree) if tree.len() == page_count => PageList::Listed(tree),
+                    Ok(tree) => {
+                        tracing::debug!(path = %path.display(), listed = tree.len(), page_count, "page tree disagrees with pdfium's count; opening whole");
+                        PageList::Unavailable
+                    }
+                    Err(e) => {
+                        tracing::debug!(path = %path.display(), error = %e, "pages not listed; opening whole");
+                        PageList::Unavailable
+                    }
+                };
+            }
+            if let PageList::Listed(tree) = pages {
+                let first = page / window_pages * window_pages;
+                let count = window_pages.min(page_count - first);
+                match tree.window(first, count) {
+                    Ok(file) => match pdfium.load_pdf_from_reader(file, None) {
+                        Ok(document) if document.pages().len() as usize == count => {
+                            return Ok((document, Some((first, count))));
+                        }
+                        opened => {
+                            let opened = opened.map(|d| d.pages().len()).map_err(|e| e.to_string());
+                            tracing::debug!(path = %path.display(), first, count, ?opened, "pdfium did not take the window; opening whole");
+                            *pages = PageList::Unavailable;
+                        }
+                    },
+                    Err(PageTreeError::Changed) => *pages = PageList::Unknown,
+                    Err(e) => {
+                        tracing::debug!(path = %path.display(), error = %e, "window not opened; opening whole");
+                        *pages = PageList::Unavailable;
+                    }
+                }
+            }
+        }
+        let document = pdfium.load_pdf_from_file(path, None).map_err(|e| source::pdf_error(path, e))?;
+        Ok((document, None))
     }
 
     fn after_close(&self) {
@@ -309,21 +414,23 @@ impl PdfWorker {
     }
 
     fn publish(&self) {
-        let total: i64 = self.open.iter().map(|o| o.growth_bytes).sum();
+        let total: i64 = self.open.iter().map(|o| o.growth_bytes + o.list_bytes() as i64).sum();
         self.gauges.pdfium_bytes.store(total.max(0) as u64, Ordering::Relaxed);
     }
 }
 
+/// Renders page `local` of `document`, which is page `page` of the file at `path` (for messages).
 fn render_pdf_page(
     document: &PdfDocument<'static>,
     path: &Path,
     page: usize,
+    local: usize,
     size: RenderSize,
     max_pixels: u64,
     text: TextLayerRead,
 ) -> Result<PageImage> {
     let render_error = |detail: String| Error::Render { path: path.to_path_buf(), page: page + 1, detail };
-    let pdf_page = document.pages().get(page as u16 as _).map_err(|e| render_error(e.to_string()))?;
+    let pdf_page = document.pages().get(local as u16 as _).map_err(|e| render_error(e.to_string()))?;
     let (width_pt, height_pt) = (pdf_page.width().value, pdf_page.height().value);
     let (width, height, capped) = target_pixels(width_pt, height_pt, size, max_pixels);
     let config = PdfRenderConfig::new()

@@ -3,6 +3,7 @@
 //! a user has open live in the `render` and `library` modules, above this one.
 
 pub mod identity;
+pub mod page_tree;
 pub mod source;
 
 use std::path::PathBuf;

@@ -1,0 +1,117 @@
+//! Long PDFs open as windows of their pages: every page renders, with its text layer, exactly as it does from
+//! the whole document, and pdfium no longer holds more the further into the document a page is.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use folio_engine::document::page_tree::{PageTree, PageTreeError};
+use folio_engine::document::source::{self, Document, OpenOptions};
+use folio_engine::memory::MemoryGauges;
+use folio_engine::render::TextLayerRead;
+use folio_engine::{RecyclePolicy, RenderOptions, RenderSize, Renderer};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+/// pdfium's gauge is the heap's change across its calls: tests here run one at a time, so no other test's
+/// allocations land in it.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn renderer(window_pages: u32) -> Renderer {
+    let policy = RecyclePolicy { window_pages, ..RecyclePolicy::default() };
+    Renderer::start(RenderOptions::default(), policy, Arc::new(MemoryGauges::default()))
+}
+
+fn assert_same_pages(document: &Document, pages: impl IntoIterator<Item = usize>, whole: &Renderer, windows: &Renderer) {
+    for page in pages {
+        let size = RenderSize::Dpi(40.0);
+        let a = whole.render_with_text(document, page, size, TextLayerRead::All).unwrap();
+        let b = windows.render_with_text(document, page, size, TextLayerRead::All).unwrap();
+        assert_eq!((a.width, a.height), (b.width, b.height), "page {}: size", page + 1);
+        assert!(a.rgb == b.rgb, "page {}: pixels differ between the whole document and its window", page + 1);
+        let (ta, tb) = (a.text_layer.unwrap(), b.text_layer.unwrap());
+        assert_eq!(format!("{:?}", ta.lines), format!("{:?}", tb.lines), "page {}: text layer", page + 1);
+    }
+}
+
+#[test]
+fn a_nested_page_tree_renders_the_same_in_windows_with_inherited_sizes_and_rotation() {
+    let _serial = serial();
+    // Classic cross-reference table, junk before the header, three intermediate nodes: the second gives
+    // its pages a landscape paper size, the third a rotation, the root the fonts every page uses.
+    let path = fixture("page-tree.pdf");
+    let document = source::open_file(&path, &OpenOptions::default()).unwrap();
+    assert_eq!(document.page_count(), 150);
+    let tree = PageTree::read(&path).unwrap();
+    assert_eq!(tree.len(), 150);
+    let (whole, windows) = (renderer(0), renderer(16));
+    assert_same_pages(&document, 0..150, &whole, &windows);
+    let stats = windows.stats();
+    assert_eq!(whole.stats().window_opens, 0);
+    assert!(stats.window_opens >= 150 / 16, "every window past the first opened as a window: {stats:?}");
+    // Pages of the second group are landscape, of the third turned: the inherited attributes came through.
+    let landscape = windows.render(&document, 60, RenderSize::Dpi(72.0)).unwrap();
+    assert_eq!((landscape.width, landscape.height), (842, 595));
+    let turned = windows.render(&document, 120, RenderSize::Dpi(72.0)).unwrap();
+    assert_eq!((turned.width, turned.height), (792, 612));
+}
+
+#[test]
+fn a_manual_with_cross_reference_streams_renders_the_same_in_windows() {
+    let _serial = serial();
+    let path = fixture("real/source2e.pdf");
+    let document = source::open_file(&path, &OpenOptions::default()).unwrap();
+    let (whole, windows) = (renderer(0), renderer(64));
+    let last = document.page_count() - 1;
+    assert_same_pages(&document, [0, 63, 64, 700, last - 1, last], &whole, &windows);
+    assert!(windows.stats().window_opens >= 3, "{:?}", windows.stats());
+}
+
+#[test]
+fn pdfium_holds_as_little_for_the_last_page_as_for_the_first() {
+    let _serial = serial();
+    // One page rendered alone in a fresh renderer. From the whole document, pdfium keeps every page
+    // dictionary it walked past to reach the page (about 5 KB a page in this manual); from a window, only the
+    // window's.
+    let path = fixture("real/source2e.pdf");
+    let document = source::open_file(&path, &OpenOptions::default()).unwrap();
+    let held = |window_pages: u32, page: usize| {
+        let renderer = renderer(window_pages);
+        renderer.render(&document, page, RenderSize::Dpi(72.0)).unwrap();
+        renderer.stats().pdfium_bytes as f64 / (1 << 20) as f64
+    };
+    let last = document.page_count() - 1;
+    let (first_page, whole_last, window_last) = (held(0, 0), held(0, last), held(64, last));
+    eprintln!("pdfium after page 1: {first_page:.2} MB; after page {}: {whole_last:.2} MB whole, {window_last:.2} MB in a window", last + 1);
+    assert!(whole_last > first_page + 4.0, "the walk's cost shows from the whole document");
+    assert!(window_last < first_page + 2.0, "a window holds about what the first page does");
+}
+
+#[test]
+fn documents_that_cannot_be_listed_say_why() {
+    let _serial = serial();
+    assert!(matches!(PageTree::read(&fixture("bad/encrypted.pdf")), Err(PageTreeError::Encrypted | PageTreeError::Parse(_))));
+    assert!(PageTree::read(&fixture("bad/truncated.pdf")).is_err());
+    assert!(PageTree::read(&fixture("bad/random-bytes.pdf")).is_err());
+}
+
+#[test]
+fn a_file_changed_after_listing_is_listed_again() {
+    let _serial = serial();
+    let dir = std::env::temp_dir().join(format!("folio-page-tree-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tree.pdf");
+    std::fs::copy(fixture("page-tree.pdf"), &path).unwrap();
+    let tree = PageTree::read(&path).unwrap();
+    assert!(tree.window(16, 16).is_ok());
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"\n% appended\n");
+    std::fs::write(&path, bytes).unwrap();
+    assert!(matches!(tree.window(16, 16), Err(PageTreeError::Changed)));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
