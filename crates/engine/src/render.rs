@@ -178,7 +178,7 @@ impl Renderer {
     pub fn start(options: RenderOptions, policy: RecyclePolicy, gauges: Arc<MemoryGauges>) -> Self {
         let (requests, inbox) = mpsc::channel();
         let counters = Arc::new(RenderCounters::default());
-        let worker = PdfWorker { policy, options, open: Vec::new(), counters: Arc::clone(&counters), gauges: Arc::clone(&gauges) };
+        let worker = PdfWorker { policy, options, open: Vec::new(), lists: Vec::new(), served: 0, counters: Arc::clone(&counters), gauges: Arc::clone(&gauges) };
         std::thread::Builder::new()
             .name("folio-pdfium".into())
             .spawn(move || worker.run(inbox))
@@ -250,13 +250,21 @@ struct OpenPdf {
     document: PdfDocument<'static>,
     /// The document's pages this handle holds, from its first: all of them (`None`), or a window.
     window: Option<(usize, usize)>,
-    pages: PageList,
+    /// The request it last served (the worker counts them).
+    last_used: u64,
     pages_rendered: u32,
     /// Heap growth seen inside pdfium calls on this document, less the pages handed out.
     growth_bytes: i64,
 }
 
-/// What is known of where a document's pages are; kept across reopens of the document.
+/// Documents whose page lists the worker keeps (8 bytes a page), most recently used kept.
+const KEPT_PAGE_LISTS: usize = 16;
+/// A second handle on the same document (another window of it) is closed once it has served none of this
+/// many requests: a viewer and a job in different parts of one document each keep theirs, while a job
+/// moving on through a document leaves its last window behind.
+const IDLE_REQUESTS: u64 = 8;
+
+/// What is known of where a document's pages are; kept across reopens and windows of the document.
 enum PageList {
     /// Not read yet: a short document, or only its first window asked for.
     Unknown,
@@ -266,17 +274,20 @@ enum PageList {
 }
 
 impl OpenPdf {
-    /// Whether this handle should render `page` (0-based in the document) without a reopen.
-    fn holds(&self, page: usize, window_pages: usize) -> bool {
-        match (self.window, &self.pages) {
-            (Some((first, count)), _) => (first..first + count).contains(&page),
-            (None, PageList::Unavailable) => true,
-            (None, _) => window_pages == 0 || page < window_pages,
+    /// Whether this handle should render `page` (0-based in the document) without another open: a window
+    /// holds its pages; the whole document holds every page where it cannot be listed, else its first
+    /// window's.
+    fn holds(&self, page: usize, window_pages: usize, listable: bool) -> bool {
+        match self.window {
+            Some((first, count)) => (first..first + count).contains(&page),
+            None => !listable || window_pages == 0 || page < window_pages,
         }
     }
+}
 
-    fn list_bytes(&self) -> usize {
-        match &self.pages {
+impl PageList {
+    fn bytes(&self) -> usize {
+        match self {
             PageList::Listed(tree) => tree.bytes(),
             _ => 0,
         }
@@ -288,6 +299,10 @@ struct PdfWorker {
     options: RenderOptions,
     /// Most recently used last.
     open: Vec<OpenPdf>,
+    /// Page lists by document, most recently used last; at most [`KEPT_PAGE_LISTS`].
+    lists: Vec<(PathBuf, PageList)>,
+    /// Requests served so far.
+    served: u64,
     counters: Arc<RenderCounters>,
     gauges: Arc<MemoryGauges>,
 }
@@ -322,37 +337,69 @@ impl PdfWorker {
     /// Index of the open handle for `path` that holds `page`, opening (or reopening, per the policy, or for
     /// another window) as needed.
     fn document(&mut self, path: &Path, page: usize, page_count: usize) -> Result<usize> {
+        self.served += 1;
         let window_pages = self.policy.window_pages as usize;
-        let mut pages = PageList::Unknown;
-        if let Some(i) = self.open.iter().position(|o| o.path == path) {
+        let listable = !matches!(self.list_of(path), Some(PageList::Unavailable));
+        let mut found = None;
+        if let Some(i) = self.open.iter().position(|o| o.path == path && o.holds(page, window_pages, listable)) {
             let open = self.open.remove(i);
             let by_pages = self.policy.every_pages > 0 && open.pages_rendered >= self.policy.every_pages;
             let tight = self.counters.tight_mb.load(Ordering::Relaxed);
             let limit_mb = if tight > 0 { tight } else { self.policy.every_mb };
             let by_size = limit_mb > 0 && open.growth_bytes as u64 >= limit_mb << 20;
-            if !(by_pages || by_size) && open.holds(page, window_pages) {
-                self.open.push(open);
-                return Ok(self.open.len() - 1);
-            }
             if by_pages || by_size {
+                drop(open);
                 self.counters.recycles.fetch_add(1, Ordering::Relaxed);
+                self.after_close();
+            } else {
+                found = Some(open);
             }
-            let OpenPdf { document, pages: list, .. } = open;
-            drop(document);
-            pages = list;
+        }
+        let mut open = match found {
+            Some(open) => open,
+            None => {
+                while self.open.len() >= self.policy.max_open.max(1) {
+                    drop(self.open.remove(0));
+                    self.after_close();
+                }
+                let mut pages = self.take_list(path);
+                let opened = self.open_pages(path, page, page_count, &mut pages);
+                self.keep_list(path, pages);
+                let (document, window) = opened?;
+                self.counters.opens.fetch_add(1, Ordering::Relaxed);
+                if window.is_some() {
+                    self.counters.window_opens.fetch_add(1, Ordering::Relaxed);
+                }
+                OpenPdf { path: path.to_path_buf(), document, window, last_used: 0, pages_rendered: 0, growth_bytes: 0 }
+            }
+        };
+        open.last_used = self.served;
+        let served = self.served;
+        let before = self.open.len();
+        self.open.retain(|o| o.path != path || o.last_used + IDLE_REQUESTS >= served);
+        if self.open.len() < before {
             self.after_close();
         }
-        while self.open.len() >= self.policy.max_open.max(1) {
-            drop(self.open.remove(0));
-            self.after_close();
-        }
-        let (document, window) = self.open_pages(path, page, page_count, &mut pages)?;
-        self.counters.opens.fetch_add(1, Ordering::Relaxed);
-        if window.is_some() {
-            self.counters.window_opens.fetch_add(1, Ordering::Relaxed);
-        }
-        self.open.push(OpenPdf { path: path.to_path_buf(), document, window, pages, pages_rendered: 0, growth_bytes: 0 });
+        self.open.push(open);
         Ok(self.open.len() - 1)
+    }
+
+    fn list_of(&self, path: &Path) -> Option<&PageList> {
+        self.lists.iter().find(|(p, _)| p == path).map(|(_, list)| list)
+    }
+
+    fn take_list(&mut self, path: &Path) -> PageList {
+        match self.lists.iter().position(|(p, _)| p == path) {
+            Some(i) => self.lists.remove(i).1,
+            None => PageList::Unknown,
+        }
+    }
+
+    fn keep_list(&mut self, path: &Path, list: PageList) {
+        if self.lists.len() >= KEPT_PAGE_LISTS {
+            self.lists.remove(0);
+        }
+        self.lists.push((path.to_path_buf(), list));
     }
 
     /// Opens the window of a long document that holds `page` where its pages can be listed, else the whole
@@ -414,7 +461,8 @@ impl PdfWorker {
     }
 
     fn publish(&self) {
-        let total: i64 = self.open.iter().map(|o| o.growth_bytes + o.list_bytes() as i64).sum();
+        let lists: usize = self.lists.iter().map(|(_, list)| list.bytes()).sum();
+        let total: i64 = self.open.iter().map(|o| o.growth_bytes).sum::<i64>() + lists as i64;
         self.gauges.pdfium_bytes.store(total.max(0) as u64, Ordering::Relaxed);
     }
 }

@@ -115,3 +115,18 @@ fn a_file_changed_after_listing_is_listed_again() {
     assert!(matches!(tree.window(16, 16), Err(PageTreeError::Changed)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_viewer_and_a_job_in_different_windows_do_not_reopen_each_other() {
+    let _serial = serial();
+    let document = source::open_file(&fixture("page-tree.pdf"), &OpenOptions::default()).unwrap();
+    let windows = renderer(16);
+    // A job walks pages 100-129 while a viewer turns pages 20-34, one request each in turn.
+    for i in 0..30 {
+        windows.render(&document, 100 + i, RenderSize::Dpi(20.0)).unwrap();
+        windows.render(&document, 20 + i / 2, RenderSize::Dpi(20.0)).unwrap();
+    }
+    let stats = windows.stats();
+    // Windows 96-111, 112-127, 128-143 for the job and 16-31, 32-47 for the viewer: five opens, no more.
+    assert_eq!(stats.opens, 5, "{stats:?}");
+}

@@ -92,6 +92,13 @@ impl PageTree {
     /// Lists the pages of the PDF at `path` without pdfium. Reads the cross-reference data and the page tree's
     /// nodes only (the file is mapped, not read whole), in tens of milliseconds for a 1,600-page manual.
     pub fn read(path: &Path) -> Result<PageTree, PageTreeError> {
+        // The reader is another library's parser meeting whatever files users drop: a panic in it must cost
+        // this document its windows, not the renderer thread.
+        std::panic::catch_unwind(|| Self::read_unguarded(path))
+            .unwrap_or_else(|_| Err(PageTreeError::Parse("the PDF reader gave up on this file".into())))
+    }
+
+    fn read_unguarded(path: &Path) -> Result<PageTree, PageTreeError> {
         let file = File::open(path)?;
         let meta = file.metadata()?;
         // SAFETY: the map is read only while this function runs; a file truncated meanwhile by another
@@ -101,6 +108,10 @@ impl PageTree {
         let header_offset = find(&bytes[..bytes.len().min(1024)], b"%PDF-")
             .ok_or(PageTreeError::Structure("no %PDF- header in the first 1,024 bytes"))? as u64;
         let (last_xref, xref_stream) = last_xref_section(bytes, header_offset)?;
+
+        if !xref_sections_are_safe(bytes, header_offset, last_xref, xref_stream)? {
+            return Err(PageTreeError::Structure("an updated file with cross-reference streams"));
+        }
 
         let mut storage = Storage::with_cache(bytes, ParseOptions::strict(), NoCache, LastStream::default(), NoLog)?;
         let trailer = storage.load_storage_and_trailer()?;
@@ -198,17 +209,17 @@ impl PageTree {
         tail.extend_from_slice(b">>\nendobj\n");
         let xref_at = base + tail.len() as u64;
         if self.xref_stream {
-            let own = self.size;
-            let mut rows = Vec::with_capacity(22);
-            for (offset, gen) in [(node_at, root_gen), (xref_at, 0)] {
-                rows.push(1u8);
-                rows.extend_from_slice(&offset.to_be_bytes());
-                rows.extend_from_slice(&gen.to_be_bytes());
-            }
+            // The stream lists the new node only, not itself: its own number (past every object the
+            // trailer counts) then cannot stand for an object of the file, even where `/Size` is too small.
+            let own = self.size.max(root_id + 1);
+            let mut row = Vec::with_capacity(11);
+            row.push(1u8);
+            row.extend_from_slice(&node_at.to_be_bytes());
+            row.extend_from_slice(&root_gen.to_be_bytes());
+            let rows = row;
             write!(
                 tail,
-                "{own} 0 obj\n<< /Type /XRef /Size {} /W [1 8 2] /Index [{root_id} 1 {own} 1] /Prev {} ",
-                own + 1,
+                "{own} 0 obj\n<< /Type /XRef /Size {own} /W [1 8 2] /Index [{root_id} 1] /Prev {} ",
                 self.last_xref
             )?;
             tail.extend_from_slice(&self.trailer_keys);
@@ -344,10 +355,98 @@ fn dictionary(value: Primitive) -> Result<Dictionary, PageTreeError> {
 }
 
 fn write_entry(out: &mut Vec<u8>, key: &str, value: &Primitive) -> Result<(), PageTreeError> {
-    write!(out, "/{key} ")?;
-    value.serialize(out)?;
+    write_name(out, key.as_bytes());
+    out.push(b' ');
+    write_value(out, value, 0)?;
     out.push(b' ');
     Ok(())
+}
+
+/// Writes `value` in PDF syntax: names with `#xx` for every byte that is not a regular character, strings in
+/// hex, so that whatever the parser decoded is read back the same.
+fn write_value(out: &mut Vec<u8>, value: &Primitive, depth: usize) -> Result<(), PageTreeError> {
+    if depth > 32 {
+        return Err(PageTreeError::Structure("an inherited attribute nested too deep"));
+    }
+    match value {
+        Primitive::Null => out.extend_from_slice(b"null"),
+        Primitive::Integer(n) => write!(out, "{n}")?,
+        Primitive::Number(x) if x.is_finite() => write!(out, "{x}")?,
+        Primitive::Number(_) => return Err(PageTreeError::Structure("a number out of range")),
+        Primitive::Boolean(b) => write!(out, "{b}")?,
+        Primitive::String(text) => {
+            out.push(b'<');
+            for byte in text.as_bytes() {
+                write!(out, "{byte:02x}")?;
+            }
+            out.push(b'>');
+        }
+        Primitive::Name(name) => write_name(out, name.as_bytes()),
+        Primitive::Reference(r) => write!(out, "{} {} R", r.id, r.gen)?,
+        Primitive::Array(items) => {
+            out.push(b'[');
+            for item in items {
+                write_value(out, item, depth + 1)?;
+                out.push(b' ');
+            }
+            out.push(b']');
+        }
+        Primitive::Dictionary(dict) => {
+            out.extend_from_slice(b"<<");
+            for (key, item) in dict.iter() {
+                write_name(out, key.as_bytes());
+                out.push(b' ');
+                write_value(out, item, depth + 1)?;
+                out.push(b' ');
+            }
+            out.extend_from_slice(b">>");
+        }
+        Primitive::Stream(_) => return Err(PageTreeError::Structure("an inherited attribute holds a stream")),
+    }
+    Ok(())
+}
+
+fn write_name(out: &mut Vec<u8>, name: &[u8]) {
+    out.push(b'/');
+    for &byte in name {
+        let regular = (0x21..=0x7e).contains(&byte) && !b"()<>[]{}/%#".contains(&byte);
+        if regular {
+            out.push(byte);
+        } else {
+            out.extend_from_slice(format!("#{byte:02X}").as_bytes());
+        }
+    }
+}
+
+/// Whether the file's cross-reference sections can be merged as the listing does: a file never updated, or
+/// updated with tables only. The reader merges the sections of an updated file so that an older section's
+/// entry can win over a newer one's for an object in an object stream, and the list could then hold a page
+/// tree as it was before the update.
+fn xref_sections_are_safe(bytes: &[u8], header_offset: u64, last: u64, last_is_stream: bool) -> Result<bool, PageTreeError> {
+    let mut offset = last;
+    let mut is_stream = last_is_stream;
+    for sections in 1..=256 {
+        let start = usize::try_from(header_offset + offset).map_err(|_| PageTreeError::Structure("offset out of range"))?;
+        let section = bytes.get(start..).ok_or(PageTreeError::Structure("a /Prev past the end"))?;
+        // The dictionary of this section: a table's trailer, or the stream's own.
+        let dict_at = if is_stream { 0 } else { find(section, b"trailer").ok_or(PageTreeError::Structure("a table without a trailer"))? };
+        let dict = &section[dict_at..section.len().min(dict_at + 4096)];
+        let end = find(dict, if is_stream { &b"stream"[..] } else { &b"startxref"[..] }).unwrap_or(dict.len());
+        let prev = find(&dict[..end], b"/Prev").map(|at| {
+            dict[at + 5..end].iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit()).fold(0u64, |n, &d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            })
+        });
+        let Some(prev) = prev else { return Ok(!(is_stream && sections > 1)) };
+        if is_stream {
+            return Ok(false);
+        }
+        let next = usize::try_from(header_offset + prev).ok().and_then(|at| bytes.get(at..)).ok_or(PageTreeError::Structure("a /Prev past the end"))?;
+        let keyword = next.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &next[i..]).unwrap_or_default();
+        is_stream = !keyword.starts_with(b"xref");
+        offset = prev;
+    }
+    Err(PageTreeError::Structure("too many updates"))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -405,3 +504,54 @@ impl<T: Clone> Cache<T> for LastStream<T> {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_strings_are_written_back_as_they_were_read() {
+        let mut out = Vec::new();
+        let name = Primitive::Name("PANTONE 186 C#1%(x)".into());
+        write_value(&mut out, &Primitive::Array(vec![name, Primitive::String(pdf::primitive::PdfString::new(b"a)\\".as_slice().into()))]), 0).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[/PANTONE#20186#20C#231#25#28x#29 <61295c> ]");
+        let mut out = Vec::new();
+        assert!(write_value(&mut out, &Primitive::Number(f32::INFINITY), 0).is_err());
+    }
+
+    /// A file of cross-reference sections, each `(is_stream, prev)`, laid out one after another.
+    fn sections(list: &[(bool, Option<usize>)]) -> (Vec<u8>, Vec<u64>) {
+        let mut bytes = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, &(stream, prev)) in list.iter().enumerate() {
+            offsets.push(bytes.len() as u64);
+            let prev = prev.map(|p| format!("/Prev {{{p}}} ")).unwrap_or_default();
+            if stream {
+                bytes.extend_from_slice(format!("{} 0 obj\n<< /Type /XRef {prev}/Size 9 >>\nstream\nendstream\n", 10 + i).as_bytes());
+            } else {
+                bytes.extend_from_slice(format!("xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 {prev}>>\nstartxref\n0\n").as_bytes());
+            }
+        }
+        // Fill in the /Prev placeholders with the sections' offsets (each padded to ten digits).
+        let mut text = String::from_utf8(bytes).unwrap();
+        for (i, offset) in offsets.iter().enumerate() {
+            text = text.replace(&format!("{{{i}}}"), &format!("{offset:010}"));
+        }
+        (text.into_bytes(), offsets)
+    }
+
+    #[test]
+    fn only_files_never_updated_or_updated_with_tables_are_listed() {
+        let safe = |list: &[(bool, Option<usize>)]| {
+            let (bytes, offsets) = sections(list);
+            let last = offsets.len() - 1;
+            xref_sections_are_safe(&bytes, 0, offsets[last], list[last].0).unwrap()
+        };
+        assert!(safe(&[(false, None)]), "one table");
+        assert!(safe(&[(true, None)]), "one stream");
+        assert!(safe(&[(false, None), (false, Some(0))]), "a table updated by a table");
+        assert!(!safe(&[(true, None), (true, Some(0))]), "a stream updated by a stream");
+        assert!(!safe(&[(true, None), (false, Some(0))]), "a stream updated by a table");
+        assert!(!safe(&[(false, None), (true, Some(0))]), "a table updated by a stream");
+    }
+}
