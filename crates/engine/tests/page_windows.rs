@@ -130,3 +130,43 @@ fn a_viewer_and_a_job_in_different_windows_do_not_reopen_each_other() {
     // Windows 96-111, 112-127, 128-143 for the job and 16-31, 32-47 for the viewer: five opens, no more.
     assert_eq!(stats.opens, 5, "{stats:?}");
 }
+
+#[test]
+fn a_file_updated_with_a_table_renders_its_updated_page_order_in_windows() {
+    let _serial = serial();
+    // page-tree.pdf plus an incremental update (a classic table, as form fillers and signers append) that
+    // gives the root its three groups in reverse order: the turned pages come first now.
+    let original = std::fs::read(fixture("page-tree.pdf")).unwrap();
+    let text = String::from_utf8_lossy(&original);
+    let header = text.find("%PDF-").unwrap();
+    let root = text.find("\n3 0 obj\n").expect("the generator's root node is object 3");
+    let line = &text[root + 9..root + 9 + text[root + 9..].find('\n').unwrap()];
+    let reversed = line.replace("[4 0 R 85 0 R 186 0 R]", "[186 0 R 85 0 R 4 0 R]");
+    assert_ne!(line, reversed, "the root lists the three groups");
+    let last_xref: String = text[text.rfind("startxref").unwrap() + 9..].trim().chars().take_while(char::is_ascii_digit).collect();
+    let size: String = text[text.rfind("/Size ").unwrap() + 6..].chars().take_while(char::is_ascii_digit).collect();
+    let mut bytes = original.clone();
+    let node_at = bytes.len() + 1 - header;
+    bytes.extend_from_slice(format!("\n3 0 obj\n{reversed}\nendobj\n").as_bytes());
+    let xref_at = bytes.len() - header;
+    bytes.extend_from_slice(
+        format!(
+            "xref\n0 1\n0000000000 65535 f\r\n3 1\n{node_at:010} 00000 n\r\ntrailer\n<< /Size {size} /Root {} 0 R /Prev {last_xref} >>\nstartxref\n{xref_at}\n%%EOF\n",
+            text[text.rfind("/Root ").unwrap() + 6..].split_whitespace().next().unwrap()
+        )
+        .as_bytes(),
+    );
+    let dir = std::env::temp_dir().join(format!("folio-page-tree-update-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("updated.pdf");
+    std::fs::write(&path, bytes).unwrap();
+
+    let document = source::open_file(&path, &OpenOptions::default()).unwrap();
+    assert_eq!(document.page_count(), 150);
+    let (whole, windows) = (renderer(0), renderer(16));
+    assert_same_pages(&document, 0..150, &whole, &windows);
+    assert!(windows.stats().window_opens > 0, "a file updated with tables is listed: {:?}", windows.stats());
+    let first = windows.render(&document, 0, RenderSize::Dpi(72.0)).unwrap();
+    assert_eq!((first.width, first.height), (792, 612), "the update's order: a turned page first");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
