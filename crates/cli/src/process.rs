@@ -57,6 +57,9 @@ pub struct PipelineArgs {
     /// Do not keep pre-packed copies of weights (less memory, slower matrix products).
     #[arg(long)]
     no_prepacking: bool,
+    /// Open a PDF longer than this as windows of this many pages (0: always whole).
+    #[arg(long, default_value_t = RecyclePolicy::default().window_pages)]
+    window_pages: u32,
     /// Let models run at the same time on different stage threads (more working memory at once).
     #[arg(long)]
     concurrent_models: bool,
@@ -165,7 +168,11 @@ impl PipelineArgs {
                 ..SessionOptions::default()
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));
-        let renderer = Arc::new(Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges)));
+        let renderer = Arc::new(Renderer::start(
+            RenderOptions::default(),
+            RecyclePolicy { window_pages: self.window_pages, ..RecyclePolicy::default() },
+            Arc::clone(&gauges),
+        ));
         Ok(Engine { text_layer: self.text_layer, recogniser: self.rec_model, gauges, hub, renderer, stages, batch, queue_pages: self.queue_pages as usize, budget_mb: self.budget_mb })
     }
 }
