@@ -182,12 +182,11 @@ impl PageTree {
     pub fn window(&self, first: usize, count: usize) -> Result<WindowFile, PageTreeError> {
         let end = first.checked_add(count).filter(|&e| e <= self.pages.len() && count > 0);
         let end = end.ok_or(PageTreeError::Structure("window outside the document"))?;
-        let mut file = File::open(&self.path)?;
+        let file = File::open(&self.path)?;
         let meta = file.metadata()?;
         if meta.len() != self.file_len || meta.modified().ok() != self.modified {
             return Err(PageTreeError::Changed);
         }
-        file.seek(SeekFrom::Start(0))?;
         let tail = self.update(first, end)?;
         Ok(WindowFile { file, file_len: self.file_len, tail, pos: 0 })
     }
@@ -212,11 +211,10 @@ impl PageTree {
             // The stream lists the new node only, not itself: its own number (past every object the
             // trailer counts) then cannot stand for an object of the file, even where `/Size` is too small.
             let own = self.size.max(root_id + 1);
-            let mut row = Vec::with_capacity(11);
-            row.push(1u8);
-            row.extend_from_slice(&node_at.to_be_bytes());
-            row.extend_from_slice(&root_gen.to_be_bytes());
-            let rows = row;
+            let mut rows = Vec::with_capacity(11);
+            rows.push(1u8);
+            rows.extend_from_slice(&node_at.to_be_bytes());
+            rows.extend_from_slice(&root_gen.to_be_bytes());
             write!(
                 tail,
                 "{own} 0 obj\n<< /Type /XRef /Size {own} /W [1 8 2] /Index [{root_id} 1] /Prev {} ",
@@ -432,18 +430,12 @@ fn xref_sections_are_safe(bytes: &[u8], header_offset: u64, last: u64, last_is_s
         let dict_at = if is_stream { 0 } else { find(section, b"trailer").ok_or(PageTreeError::Structure("a table without a trailer"))? };
         let dict = &section[dict_at..section.len().min(dict_at + 4096)];
         let end = find(dict, if is_stream { &b"stream"[..] } else { &b"startxref"[..] }).unwrap_or(dict.len());
-        let prev = find(&dict[..end], b"/Prev").map(|at| {
-            dict[at + 5..end].iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit()).fold(0u64, |n, &d| {
-                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-            })
-        });
+        let prev = find(&dict[..end], b"/Prev").and_then(|at| number_at(&dict[at + 5..end]));
         let Some(prev) = prev else { return Ok(!(is_stream && sections > 1)) };
         if is_stream {
             return Ok(false);
         }
-        let next = usize::try_from(header_offset + prev).ok().and_then(|at| bytes.get(at..)).ok_or(PageTreeError::Structure("a /Prev past the end"))?;
-        let keyword = next.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &next[i..]).unwrap_or_default();
-        is_stream = !keyword.starts_with(b"xref");
+        is_stream = section_is_stream(bytes, header_offset, prev).ok_or(PageTreeError::Structure("a /Prev past the end"))?;
         offset = prev;
     }
     Err(PageTreeError::Structure("too many updates"))
@@ -461,19 +453,28 @@ fn last_xref_section(bytes: &[u8], header_offset: u64) -> Result<(u64, bool), Pa
         .windows(9)
         .rposition(|w| w == b"startxref")
         .ok_or(PageTreeError::Structure("no startxref near the end"))?;
-    let digits: String = tail[at + 9..]
-        .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take_while(|b| b.is_ascii_digit())
-        .map(|&b| b as char)
-        .collect();
-    let offset: u64 = digits.parse().map_err(|_| PageTreeError::Structure("startxref without an offset"))?;
-    let section = usize::try_from(header_offset + offset)
-        .ok()
-        .and_then(|start| bytes.get(start..))
-        .ok_or(PageTreeError::Structure("startxref points past the end"))?;
+    let offset = number_at(&tail[at + 9..]).ok_or(PageTreeError::Structure("startxref without an offset"))?;
+    let is_stream = section_is_stream(bytes, header_offset, offset).ok_or(PageTreeError::Structure("startxref points past the end"))?;
+    Ok((offset, is_stream))
+}
+
+/// The number that starts `text` after any whitespace.
+fn number_at(text: &[u8]) -> Option<u64> {
+    let digits = text.iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit());
+    let mut seen = false;
+    let value = digits.fold(0u64, |n, &d| {
+        seen = true;
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    seen.then_some(value)
+}
+
+/// Whether the cross-reference section at `offset` (from the header) is a stream rather than a table; `None`
+/// past the end of the file.
+fn section_is_stream(bytes: &[u8], header_offset: u64, offset: u64) -> Option<bool> {
+    let section = usize::try_from(header_offset.checked_add(offset)?).ok().and_then(|at| bytes.get(at..))?;
     let keyword = section.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &section[i..]).unwrap_or_default();
-    Ok((offset, !keyword.starts_with(b"xref")))
+    Some(!keyword.starts_with(b"xref"))
 }
 
 /// Keeps the last decoded stream only: the walk reads nodes that share an object stream one after another.
