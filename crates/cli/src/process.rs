@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use folio_engine::control::autotune::{autotune, TuneOptions};
@@ -113,6 +113,12 @@ pub struct SoakArgs {
     /// Also write the pages as JSON lines here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Read no settled floors (by default the pipeline drains once per floor window for one).
+    #[arg(long)]
+    no_settle: bool,
+    /// Load each model when a page first needs it, as jobs do, instead of before the first page.
+    #[arg(long)]
+    lazy_models: bool,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -178,6 +184,11 @@ impl PipelineArgs {
 }
 
 impl Engine {
+    /// Loads every model the stages use.
+    fn preload(&self) -> Result<Vec<&'static str>> {
+        Ok(self.hub.load_all(self.stages.iter().flat_map(|s| s.models(self.recogniser)).copied())?)
+    }
+
     /// The worker without a budget: `run_jobs` sets it once it listens, so its first actions are reported.
     fn worker(&self) -> Worker {
         Worker::start(
@@ -207,7 +218,12 @@ pub struct RunOptions {
     pub budget_mb: Option<u64>,
     pub quiet: bool,
     pub queue_offsets: HashMap<String, isize>,
+    /// Pages between settled floors (0: none).
+    pub settle_every: usize,
 }
+
+/// The longest a soak waits for the pipeline to drain before reading a settled floor.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Queues jobs on a worker that is already listening; returns their ids.
 pub type Queue<'a> = Box<dyn FnOnce(&Worker) -> Result<Vec<JobId>> + 'a>;
@@ -216,12 +232,12 @@ pub type Queue<'a> = Box<dyn FnOnce(&Worker) -> Result<Vec<JobId>> + 'a>;
 pub type Sink = Box<dyn FnMut(&PageResult) + Send>;
 
 pub fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, queue: Queue<'_>, options: RunOptions, mut sink: Sink) -> Result<Run> {
-    let RunOptions { total, budget_mb, quiet, queue_offsets } = options;
+    let RunOptions { total, budget_mb, quiet, queue_offsets, settle_every } = options;
     let events = worker.subscribe();
     if let Some(mb) = budget_mb {
         worker.set_budget(Some(mb << 20));
     }
-    let recorder = Arc::new(SoakRecorder::start(Arc::clone(gauges), queue_offsets));
+    let recorder = Arc::new(SoakRecorder::start(Arc::clone(gauges), queue_offsets, settle_every));
     let record = Arc::clone(&recorder);
     worker.set_sink(Box::new(move |_, page| {
         sink(page);
@@ -242,6 +258,10 @@ pub fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, queue: Queue<'_>, o
             WorkerEvent::JobProgress(p) => {
                 let done = tally.pages_so_far(p);
                 progress.set_position(done);
+                if done < total && recorder.settle_due(done as usize) {
+                    let since = Instant::now();
+                    worker.while_drained(p.job, SETTLE_TIMEOUT, || recorder.read_settled(since, done as usize));
+                }
                 let rates: Vec<String> = p.stage_rates.iter().map(|(s, r)| format!("{s} {r:.1}/s")).collect();
                 progress.set_message(format!("RSS {:.0} MB  {}", current_rss_bytes() as f64 / MB, rates.join("  ")));
                 // Without a progress bar (JSON on stdout), long runs still say how far they are on stderr,
@@ -286,7 +306,7 @@ pub fn run_on_store(engine: &Engine, store: Arc<Store>, queue: Queue<'_>, out: O
     let worker = engine.worker();
     worker.attach_store(Arc::clone(&store));
     let (file, sink) = jsonl(out)?;
-    let options = RunOptions { total, budget_mb: engine.budget_mb, quiet: json_summary, queue_offsets: Default::default() };
+    let options = RunOptions { total, budget_mb: engine.budget_mb, quiet: json_summary, queue_offsets: Default::default(), settle_every: 0 };
     let run = run_jobs(&worker, &engine.gauges, queue, options, sink)?;
     if let Some(file) = file {
         file.lock().unwrap().flush()?;
@@ -369,13 +389,22 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     spec.repeat_to_pages = Some(args.pages);
     spec.text_layer = engine.text_layer;
     spec.recogniser = engine.recogniser;
-    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets };
+    // Loaded before the first page, a model first needed late (a table after 129 pages) is not read as
+    // growth, and the peak after warm-up includes every model the stages use.
+    let preloaded = if args.lazy_models { Vec::new() } else { engine.preload()? };
+    let settle_every = if args.no_settle { 0 } else { args.floor_window as usize };
+    let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets, settle_every };
     let run = run_jobs(&worker, &engine.gauges, Box::new(move |w| Ok(vec![w.submit(spec)?])), options, sink)?;
     if let Some(out) = out {
         out.lock().unwrap().flush()?;
     }
     let report = SoakReport::of(&run.recording, queue.pages, queue.first_page, args.warmup, args.floor_window as usize);
     let mut summary = summary(&engine, &run, &worker, &[], args.pipeline.budget_mb);
+    // The pace outside the drains: the pages finished while draining, and the time, left out.
+    let running = (run.seconds - report.settle_seconds).max(1e-9);
+    let pages = run.tally.pages.saturating_sub(report.settle_pages as u64);
+    summary["pages_per_min_between_settles"] = json!(round2(pages as f64 / running * 60.0));
+    summary["models_preloaded"] = json!(preloaded);
     if let (Value::Object(summary), Value::Object(report)) = (&mut summary, serde_json::to_value(&report)?) {
         summary.extend(report);
     }

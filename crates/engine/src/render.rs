@@ -260,9 +260,9 @@ struct OpenPdf {
 /// Documents whose page lists the worker keeps (8 bytes a page), most recently used kept.
 const KEPT_PAGE_LISTS: usize = 16;
 /// A second handle on the same document (another window of it) is closed once it has served none of this
-/// many requests: a viewer and a job in different parts of one document each keep theirs, while a job
-/// moving on through a document leaves its last window behind.
-const IDLE_REQUESTS: u64 = 8;
+/// many requests: a viewer and a job taking turns in different parts of one document each keep theirs,
+/// while a job moving on through a document closes its last window two pages later.
+const IDLE_REQUESTS: u64 = 2;
 
 /// What is known of where a document's pages are; kept across reopens and windows of the document.
 enum PageList {

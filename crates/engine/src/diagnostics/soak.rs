@@ -1,18 +1,20 @@
 //! What a soak measures: the RSS floor at every count of pages done (sampled 20 times a second), and the
 //! report fitted from it — window floors against page counts over the first pass, each window against itself
-//! a pass later, the arena's reserve, and the peaks at checkpoints. `folio soak` prints the report.
+//! a pass later, the arena's reserve, and the peaks at checkpoints; and, every few pages, a settled floor read
+//! with the pipeline drained and free heap returned, whose scatter is a fraction of the sampled floors'.
+//! `folio soak` prints the report.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::sentinel::{fit_slope, fit_slope_se, matched_slope, matched_windows, window_minima, MatchedWindow};
 use crate::document::page_range;
 use crate::document::source::{open_path, Document, OpenOptions};
-use crate::memory::{peak_rss_bytes, Attribution, AttributionMb, MemoryGauges, MemorySample};
+use crate::memory::{heap_in_use_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
 use crate::native::shared_arena_stats;
 use crate::pipeline::PageResult;
 
@@ -194,6 +196,9 @@ pub struct SoakRecorder {
     queue_offsets: HashMap<String, isize>,
     pages: Mutex<SoakRecording>,
     sampler: Mutex<Option<FloorSampler>>,
+    /// Pages between settled floors (0: none), and the count of pages done at which the next is due.
+    settle_every: usize,
+    next_settle: AtomicUsize,
 }
 
 /// What a soak recorded, page by page.
@@ -219,6 +224,60 @@ pub struct SoakRecording {
     /// Each model the pages loaded, with the count of pages done when it was first seen loaded: a model
     /// first needed late in a document (the first table on page 60) steps the floors up once.
     pub model_loads: Vec<(String, usize)>,
+    /// The settled floors, in the order read.
+    pub settled: Vec<SettledFloor>,
+    /// Time spent draining the pipeline and reading settled floors, and the pages finished meanwhile.
+    pub settle_time: Duration,
+    pub settle_pages: usize,
+}
+
+/// Memory read with no page in the pipeline and free heap handed back to the system: what the process
+/// holds between pages, without the scatter of pages in flight and of freed blocks not yet returned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettledFloor {
+    pub pages_done: usize,
+    pub rss: u64,
+    /// The inference arena's free regions: kept for the next inference under the arena's own bound (a
+    /// shrink happens only at the end of an inference), so the floor is read without them and the
+    /// arena's reserve is reported on its own.
+    pub arena_free: u64,
+    /// The C heap's blocks in use (glibc's count): a rise here is held allocations, a rise in RSS alone
+    /// is the heap's layout or memory outside it.
+    pub heap_in_use: u64,
+    pub arena_reserved: u64,
+    pub pdfium: u64,
+}
+
+/// A [`SettledFloor`] in MB.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettledFloorMb {
+    pub pages_done: usize,
+    /// RSS less the arena's free regions: the floor the slope is fitted to.
+    pub floor_mb: f64,
+    pub rss_mb: f64,
+    pub arena_free_mb: f64,
+    pub heap_in_use_mb: f64,
+    pub arena_reserved_mb: f64,
+    pub pdfium_mb: f64,
+}
+
+impl SettledFloor {
+    fn floor(&self) -> u64 {
+        self.rss.saturating_sub(self.arena_free)
+    }
+
+    fn in_mb(&self) -> SettledFloorMb {
+        let mb = |v: u64| round2(v as f64 / MB);
+        SettledFloorMb {
+            pages_done: self.pages_done,
+            floor_mb: mb(self.floor()),
+            rss_mb: mb(self.rss),
+            arena_free_mb: mb(self.arena_free),
+            heap_in_use_mb: mb(self.heap_in_use),
+            arena_reserved_mb: mb(self.arena_reserved),
+            pdfium_mb: mb(self.pdfium),
+        }
+    }
 }
 
 impl SoakRecording {
@@ -234,11 +293,50 @@ impl SoakRecording {
 }
 
 impl SoakRecorder {
-    /// Starts sampling floors now.
-    pub fn start(gauges: Arc<MemoryGauges>, queue_offsets: HashMap<String, isize>) -> Self {
+    /// Starts sampling floors now; a settled floor is due every `settle_every` pages (0: never).
+    pub fn start(gauges: Arc<MemoryGauges>, queue_offsets: HashMap<String, isize>, settle_every: usize) -> Self {
         let sampler = FloorSampler::start(Arc::clone(&gauges));
-        SoakRecorder { gauges, queue_offsets, pages: Mutex::new(SoakRecording::default()), sampler: Mutex::new(Some(sampler)) }
+        SoakRecorder {
+            gauges,
+            queue_offsets,
+            pages: Mutex::new(SoakRecording::default()),
+            sampler: Mutex::new(Some(sampler)),
+            settle_every,
+            next_settle: AtomicUsize::new(settle_every),
+        }
     }
+
+    /// Whether a settled floor is due now that `pages_done` pages are done (each is due once).
+    pub fn settle_due(&self, pages_done: usize) -> bool {
+        let next = self.next_settle.load(Ordering::Relaxed);
+        if self.settle_every == 0 || pages_done < next {
+            return false;
+        }
+        self.next_settle.store((pages_done / self.settle_every + 1) * self.settle_every, Ordering::Relaxed);
+        true
+    }
+
+    /// Reads a settled floor: to be called with the pipeline drained (`Worker::while_drained`), which
+    /// began at `since` with `pages_then` pages done (the time and the pages finished while draining count
+    /// as settling, not as the run's pace).
+    pub fn read_settled(&self, since: Instant, pages_then: usize) {
+        release_free_memory();
+        let arena = shared_arena_stats().unwrap_or_default();
+        let floor = SettledFloor {
+            pages_done: 0,
+            rss: crate::memory::current_rss_bytes(),
+            arena_free: arena.free_bytes(),
+            heap_in_use: heap_in_use_bytes(),
+            arena_reserved: arena.reserved_bytes,
+            pdfium: self.gauges.pdfium_bytes.load(Ordering::Relaxed),
+        };
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        let pages_done = pages.rss_per_page.len();
+        pages.settled.push(SettledFloor { pages_done, ..floor });
+        pages.settle_time += since.elapsed();
+        pages.settle_pages += pages_done.saturating_sub(pages_then);
+    }
+
 
     /// One more page was delivered.
     pub fn page_done(&self, page: &PageResult) {
@@ -304,8 +402,8 @@ pub struct SoakReport {
     pub warmup_pages: usize,
     pub rss_after_warmup_mb: f64,
     pub rss_end_mb: f64,
-    /// The headline: the same pages a pass later when the queue came round, else window floors against page
-    /// counts, else RSS at each page's end (`slope_method` says which).
+    /// The headline: the same pages a pass later when the queue came round, else settled floors against
+    /// page counts, else window floors, else RSS at each page's end (`slope_method` says which).
     pub slope_kb_per_page: f64,
     pub slope_method: &'static str,
     pub window_floor_slope_kb_per_page: Option<f64>,
@@ -315,6 +413,17 @@ pub struct SoakReport {
     pub first_pass_window_floor_slope_se_kb_per_page: Option<f64>,
     /// Each window against itself a pass later (`None` until the queue has come round).
     pub same_pages_next_pass_slope_kb_per_page: Option<f64>,
+    /// Floors read with the pipeline drained and free heap returned, every few pages (see [`SettledFloor`]).
+    pub settled_floors: Vec<SettledFloorMb>,
+    /// The settled floors after warm-up in the first pass against pages done, and its standard error.
+    pub settled_floor_slope_kb_per_page: Option<f64>,
+    pub settled_floor_slope_se_kb_per_page: Option<f64>,
+    /// The same fit of the C heap's bytes in use at those moments.
+    pub settled_heap_slope_kb_per_page: Option<f64>,
+    /// Time spent draining the pipeline for settled floors (part of the run's seconds), and the pages
+    /// finished meanwhile.
+    pub settle_seconds: f64,
+    pub settle_pages: usize,
     pub queue_pages: usize,
     pub matched_windows: Vec<MatchedWindowReport>,
     /// The arena's reserve is memory the process holds: its growth is growth, free or not.
@@ -359,10 +468,17 @@ impl SoakReport {
         let during = during_run(&record.floors);
         let (fx, fy): (Vec<f64>, Vec<f64>) =
             window_minima(&during[..during.len().min(queue_pages + 1)], warmup, window).into_iter().unzip();
-        let (headline, method) = match (matched_slope(&floors.matched), floors.window_slope) {
-            (Some(s), _) => (s, "same_pages_next_pass"),
-            (None, Some(s)) => (s, "window_floor"),
-            (None, None) => (slope, "page_end"),
+        let settled: Vec<&SettledFloor> =
+            record.settled.iter().filter(|f| f.pages_done >= warmup && f.pages_done <= queue_pages).collect();
+        let settled_x: Vec<f64> = settled.iter().map(|f| f.pages_done as f64).collect();
+        let settled_rss: Vec<f64> = settled.iter().map(|f| f.floor() as f64).collect();
+        let settled_heap: Vec<f64> = settled.iter().map(|f| f.heap_in_use as f64).collect();
+        let settled_slope = (settled.len() >= 3).then(|| fit_slope(&settled_x, &settled_rss)).flatten();
+        let (headline, method) = match (matched_slope(&floors.matched), settled_slope, floors.window_slope) {
+            (Some(s), _, _) => (s, "same_pages_next_pass"),
+            (None, Some(s), _) => (s, "settled_floor"),
+            (None, None, Some(s)) => (s, "window_floor"),
+            (None, None, None) => (slope, "page_end"),
         };
         let reserve = window_minima(&during_run_per_page(&record.arena_per_page), warmup, window);
         let (rx, ry): (Vec<f64>, Vec<f64>) = reserve.into_iter().unzip();
@@ -376,6 +492,12 @@ impl SoakReport {
             first_pass_window_floor_slope_kb_per_page: kb_per_page(fit_slope(&fx, &fy)),
             first_pass_window_floor_slope_se_kb_per_page: kb_per_page(fit_slope_se(&fx, &fy)),
             same_pages_next_pass_slope_kb_per_page: kb_per_page(matched_slope(&floors.matched)),
+            settled_floors: record.settled.iter().map(SettledFloor::in_mb).collect(),
+            settled_floor_slope_kb_per_page: kb_per_page(settled_slope),
+            settled_floor_slope_se_kb_per_page: kb_per_page(fit_slope_se(&settled_x, &settled_rss)),
+            settled_heap_slope_kb_per_page: kb_per_page((settled.len() >= 3).then(|| fit_slope(&settled_x, &settled_heap)).flatten()),
+            settle_seconds: round2(record.settle_time.as_secs_f64()),
+            settle_pages: record.settle_pages,
             queue_pages,
             matched_windows: floors.matched_report(),
             arena_reserve_slope_kb_per_page: kb_per_page(fit_slope(&rx, &ry)),

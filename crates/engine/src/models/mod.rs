@@ -610,6 +610,18 @@ impl ModelHub {
         Arc::clone(&self.gate)
     }
 
+    /// Loads each of `ids` now rather than when a page first needs it; returns their names, each once.
+    pub fn load_all(&self, ids: impl IntoIterator<Item = ModelId>) -> Result<Vec<&'static str>> {
+        let mut loaded = Vec::new();
+        for id in ids {
+            if !loaded.contains(&id.name()) {
+                self.get(id)?;
+                loaded.push(id.name());
+            }
+        }
+        Ok(loaded)
+    }
+
     /// The shared model, loading it on first use. Concurrent first callers wait for the one load.
     pub fn get(&self, id: ModelId) -> Result<Arc<Model>> {
         let model = self.get_or_load(id);

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -232,6 +232,12 @@ struct Control {
     paused: AtomicBool,
     cancelled: AtomicBool,
     intake_paused_by_budget: AtomicBool,
+    /// Intake held while the pipeline drains for a measurement ([`Worker::while_drained`]).
+    held: AtomicBool,
+    /// Whether intake is waiting for a pause to end (and so takes no page).
+    intake_waiting: AtomicBool,
+    /// Pages taken by intake and not yet through the finishing stage.
+    in_pipeline: AtomicUsize,
     wake: (Mutex<()>, Condvar),
 }
 
@@ -241,21 +247,33 @@ impl Control {
             paused: AtomicBool::new(false),
             cancelled: AtomicBool::new(false),
             intake_paused_by_budget: AtomicBool::new(false),
+            held: AtomicBool::new(false),
+            intake_waiting: AtomicBool::new(false),
+            in_pipeline: AtomicUsize::new(0),
             wake: (Mutex::new(()), Condvar::new()),
         }
     }
 
-    /// Blocks intake while the job is paused (by the user or the budget); false once cancelled.
+    fn intake_open(&self) -> bool {
+        !self.paused.load(Ordering::Relaxed) && !self.intake_paused_by_budget.load(Ordering::Relaxed) && !self.held.load(Ordering::Relaxed)
+    }
+
+    /// Blocks intake while the job is paused (by the user, the budget or a measurement); false once
+    /// cancelled. A page it lets through counts as in the pipeline from here.
     fn wait_for_intake(&self) -> bool {
         let (lock, cv) = &self.wake;
         let mut guard = lock.lock().unwrap();
         loop {
             if self.cancelled.load(Ordering::Relaxed) {
+                self.intake_waiting.store(false, Ordering::SeqCst);
                 return false;
             }
-            if !self.paused.load(Ordering::Relaxed) && !self.intake_paused_by_budget.load(Ordering::Relaxed) {
+            if self.intake_open() {
+                self.in_pipeline.fetch_add(1, Ordering::SeqCst);
+                self.intake_waiting.store(false, Ordering::SeqCst);
                 return true;
             }
+            self.intake_waiting.store(true, Ordering::SeqCst);
             guard = cv.wait_timeout(guard, Duration::from_millis(100)).unwrap().0;
         }
     }
@@ -530,6 +548,28 @@ impl Worker {
         self.shared.leak_warnings.lock().unwrap().clone()
     }
 
+    /// Runs `measure` with job `job`'s pipeline empty: intake holds its next page, the pages already taken
+    /// go through to the end, then `measure` runs and intake goes on. `None` when the job is not running
+    /// or did not drain within `timeout` (intake goes on either way). Pause and resume by the user are not
+    /// touched, and the job's state does not change.
+    pub fn while_drained<R>(&self, job: JobId, timeout: Duration, measure: impl FnOnce() -> R) -> Option<R> {
+        let control = self.control(job)?;
+        control.held.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + timeout;
+        let mut drained = false;
+        while Instant::now() < deadline && !control.cancelled.load(Ordering::Relaxed) {
+            if control.intake_waiting.load(Ordering::SeqCst) && control.in_pipeline.load(Ordering::SeqCst) == 0 {
+                drained = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let result = drained.then(measure);
+        control.held.store(false, Ordering::SeqCst);
+        control.notify();
+        result
+    }
+
     /// Blocks until the queue is empty and no job runs.
     pub fn wait_idle(&self) {
         loop {
@@ -642,6 +682,15 @@ impl Ending {
     }
 }
 
+/// Counts a page out of the pipeline when dropped.
+struct LeavesPipeline<'a>(&'a AtomicUsize);
+
+impl Drop for LeavesPipeline<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// How a job ended.
 struct JobEnd {
     state: JobState,
@@ -722,6 +771,8 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                     break;
                 }
             }
+            // Intake takes no more pages: for [`Worker::while_drained`] as good as waiting.
+            control.intake_waiting.store(true, Ordering::SeqCst);
         });
 
         // Orientation and layout take pages in batches.
@@ -779,6 +830,8 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
             let mut routes = RouteCounts::default();
             let started = Instant::now();
             while let Ok(mut work) = finish_in.recv() {
+                // The page leaves the pipeline when this iteration ends, however it ends.
+                let _leaving = LeavesPipeline(&control.in_pipeline);
                 let activity = {
                     let _working = shared.hub.work();
                     let extra = hook.as_mut().map(|(name, f)| (name.as_str(), &mut **f as pipeline::ExtraStage<'_>));
