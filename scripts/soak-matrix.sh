@@ -5,8 +5,10 @@
 # it in the background. Release build.
 #   scripts/soak-matrix.sh [PAGES] [OUT_DIR]        PAGES per cell (default 200)
 #   DPIS="72 150" DOCS="manual queue" scripts/soak-matrix.sh    a part of the matrix
-# Every page is OCR'd (TEXT_LAYER=ocr): the matrix measures the models' memory on every kind of page, and a
-# born-digital manual routed to its text layer would run OCR on few of them. TEXT_LAYER=auto soaks as users run.
+# Every model the stages use loads before the first page, and the pipeline drains once per floor window for a
+# settled floor (docs/cli-json.md, soak). Every page is OCR'd (TEXT_LAYER=ocr): the matrix measures the
+# models' memory on every kind of page, and a born-digital manual routed to its text layer would run OCR on
+# few of them. TEXT_LAYER=auto soaks as users run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages="${1:-200}"; out="${2:-target/soak-matrix}"
@@ -43,27 +45,27 @@ done
 python3 - "$out" "$dpis" "$docs" <<'PY'
 import json, os, sys
 out, dpis, docs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
-print("| documents | dpi | pages | pages/min | window-floor slope, first pass ± its standard error (KB/page) | same pages a pass later (KB/page) "
-      "| without pdfium's document caches, window floors ± s.e. (KB/page) "
-      "| page-end slope (KB/page) | peak after 30 / 200 pages (MB) | peak rise | arena reserve / peak in use | shrinks | leak warnings |")
+print("| documents | dpi | pages | pages/min (between settles) | settled-floor slope after warm-up ± s.e. (KB/page) | C heap in use, same moments (KB/page) "
+      "| window-floor slope, first pass ± s.e. (KB/page) | same pages a pass later (KB/page) "
+      "| peak after 30 / 200 pages (MB) | peak rise | arena reserve / peak in use | shrinks | leak warnings |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def pm(value, se):
+    return f"{value}{f' ± {se}' if se is not None else ''}"
 for doc in docs:
     for dpi in dpis:
         path = f"{out}/{doc}-{dpi}.json"
         if not os.path.exists(path) or os.path.getsize(path) == 0:
-            print(f"| {doc} | {dpi} | — | failed: see {doc}-{dpi}.err ||||||||")
+            print(f"| {doc} | {dpi} | — | failed: see {doc}-{dpi}.err ||||||||||")
             continue
         s = json.load(open(path))
         peaks = s.get("peak_rss_mb_after_pages", {})
         p30, p200 = peaks.get("30"), peaks.get("200")
         rise = f"{(p200 / p30 - 1) * 100:+.1f}%" if p30 and p200 else "—"
         arena = s.get("arena") or {}
-        se = s.get('first_pass_window_floor_slope_se_kb_per_page')
-        own = s.get("without_pdfium_document_caches") or {}
-        own_se = own.get("window_floor_slope_se_kb_per_page")
-        print(f"| {doc} | {dpi} | {s['pages']} | {s['pages_per_min']} | {s['first_pass_window_floor_slope_kb_per_page']}"
-              f"{f' ± {se}' if se is not None else ''} | {s['same_pages_next_pass_slope_kb_per_page']} "
-              f"| {own.get('window_floor_slope_kb_per_page')}{f' ± {own_se}' if own_se is not None else ''} | {s['page_end_slope_kb_per_page']} "
+        print(f"| {doc} | {dpi} | {s['pages']} | {s['pages_per_min']} ({s.get('pages_per_min_between_settles')}) "
+              f"| {pm(s.get('settled_floor_slope_kb_per_page'), s.get('settled_floor_slope_se_kb_per_page'))} | {s.get('settled_heap_slope_kb_per_page')} "
+              f"| {pm(s['first_pass_window_floor_slope_kb_per_page'], s.get('first_pass_window_floor_slope_se_kb_per_page'))} "
+              f"| {s['same_pages_next_pass_slope_kb_per_page']} "
               f"| {p30} / {p200} | {rise} "
               f"| {arena.get('reserve_per_peak')} ({arena.get('reserved_mb')} / {arena.get('peak_in_use_mb')} MB) "
               f"| {arena.get('shrinks')} | {len(s['leak_warnings'])} |")

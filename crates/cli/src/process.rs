@@ -231,7 +231,8 @@ pub type Queue<'a> = Box<dyn FnOnce(&Worker) -> Result<Vec<JobId>> + 'a>;
 /// Where finished pages go besides the store: a JSON-lines file, or nowhere.
 pub type Sink = Box<dyn FnMut(&PageResult) + Send>;
 
-pub fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, queue: Queue<'_>, options: RunOptions, mut sink: Sink) -> Result<Run> {
+pub fn run_jobs(worker: &Worker, engine: &Engine, queue: Queue<'_>, options: RunOptions, mut sink: Sink) -> Result<Run> {
+    let (gauges, renderer) = (&engine.gauges, &engine.renderer);
     let RunOptions { total, budget_mb, quiet, queue_offsets, settle_every } = options;
     let events = worker.subscribe();
     if let Some(mb) = budget_mb {
@@ -260,7 +261,7 @@ pub fn run_jobs(worker: &Worker, gauges: &Arc<MemoryGauges>, queue: Queue<'_>, o
                 progress.set_position(done);
                 if done < total && recorder.settle_due(done as usize) {
                     let since = Instant::now();
-                    worker.while_drained(p.job, SETTLE_TIMEOUT, || recorder.read_settled(since, done as usize));
+                    worker.while_drained(p.job, SETTLE_TIMEOUT, || recorder.read_settled(since, done as usize, || renderer.close_documents()));
                 }
                 let rates: Vec<String> = p.stage_rates.iter().map(|(s, r)| format!("{s} {r:.1}/s")).collect();
                 progress.set_message(format!("RSS {:.0} MB  {}", current_rss_bytes() as f64 / MB, rates.join("  ")));
@@ -307,7 +308,7 @@ pub fn run_on_store(engine: &Engine, store: Arc<Store>, queue: Queue<'_>, out: O
     worker.attach_store(Arc::clone(&store));
     let (file, sink) = jsonl(out)?;
     let options = RunOptions { total, budget_mb: engine.budget_mb, quiet: json_summary, queue_offsets: Default::default(), settle_every: 0 };
-    let run = run_jobs(&worker, &engine.gauges, queue, options, sink)?;
+    let run = run_jobs(&worker, engine, queue, options, sink)?;
     if let Some(file) = file {
         file.lock().unwrap().flush()?;
     }
@@ -394,7 +395,7 @@ pub fn soak(args: &SoakArgs, json_summary: bool) -> Result<ExitCode> {
     let preloaded = if args.lazy_models { Vec::new() } else { engine.preload()? };
     let settle_every = if args.no_settle { 0 } else { args.floor_window as usize };
     let options = RunOptions { total: args.pages as u64, budget_mb: args.pipeline.budget_mb, quiet: json_summary, queue_offsets: queue.offsets, settle_every };
-    let run = run_jobs(&worker, &engine.gauges, Box::new(move |w| Ok(vec![w.submit(spec)?])), options, sink)?;
+    let run = run_jobs(&worker, &engine, Box::new(move |w| Ok(vec![w.submit(spec)?])), options, sink)?;
     if let Some(out) = out {
         out.lock().unwrap().flush()?;
     }

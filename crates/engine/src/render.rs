@@ -155,6 +155,13 @@ impl TextLayerRead {
     }
 }
 
+/// What the pdfium thread is asked to do.
+enum Message {
+    Render(Request),
+    /// Close every open document, then answer.
+    CloseAll(SyncSender<()>),
+}
+
 struct Request {
     path: PathBuf,
     page: usize,
@@ -167,7 +174,7 @@ struct Request {
 
 /// Renders pages of any open document. PDFs go to the one pdfium thread; images decode on the caller.
 pub struct Renderer {
-    requests: Sender<Request>,
+    requests: Sender<Message>,
     options: RenderOptions,
     policy: RecyclePolicy,
     counters: Arc<RenderCounters>,
@@ -203,12 +210,20 @@ impl Renderer {
             DocumentKind::Pdf => {
                 let (reply, answer) = mpsc::sync_channel(1);
                 let request = Request { path: document.path.clone(), page, page_count: document.page_count(), size, text, reply };
-                self.requests.send(request).map_err(|_| Error::RendererStopped)?;
+                self.requests.send(Message::Render(request)).map_err(|_| Error::RendererStopped)?;
                 answer.recv().map_err(|_| Error::RendererStopped)?
             }
             DocumentKind::Image | DocumentKind::ImageFolder => {
                 render_image(&document.page_files[page], size, &self.options)
             }
+        }
+    }
+
+    /// Closes every open PDF (pdfium's caches go with them; page lists are kept), returning when done.
+    pub fn close_documents(&self) {
+        let (reply, done) = mpsc::sync_channel(1);
+        if self.requests.send(Message::CloseAll(reply)).is_ok() {
+            let _ = done.recv();
         }
     }
 
@@ -261,8 +276,8 @@ struct OpenPdf {
 const KEPT_PAGE_LISTS: usize = 16;
 /// A second handle on the same document (another window of it) is closed once it has served none of this
 /// many requests: a viewer and a job taking turns in different parts of one document each keep theirs,
-/// while a job moving on through a document closes its last window two pages later.
-const IDLE_REQUESTS: u64 = 2;
+/// while a job moving on through a document closes its last window with its second page in the next.
+const IDLE_REQUESTS: u64 = 1;
 
 /// What is known of where a document's pages are; kept across reopens and windows of the document.
 enum PageList {
@@ -308,10 +323,21 @@ struct PdfWorker {
 }
 
 impl PdfWorker {
-    fn run(mut self, inbox: Receiver<Request>) {
-        while let Ok(request) = inbox.recv() {
-            let result = self.render(&request.path, request.page, request.page_count, request.size, request.text);
-            let _ = request.reply.send(result);
+    fn run(mut self, inbox: Receiver<Message>) {
+        while let Ok(message) = inbox.recv() {
+            match message {
+                Message::Render(request) => {
+                    let result = self.render(&request.path, request.page, request.page_count, request.size, request.text);
+                    let _ = request.reply.send(result);
+                }
+                Message::CloseAll(reply) => {
+                    if !self.open.is_empty() {
+                        self.open.clear();
+                        self.after_close();
+                    }
+                    let _ = reply.send(());
+                }
+            }
         }
     }
 

@@ -147,6 +147,44 @@ fn pause_stops_intake_and_resume_continues() {
 }
 
 #[test]
+fn a_measurement_runs_with_the_pipeline_empty_and_the_job_goes_on() {
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions::default(), Arc::clone(&gauges)));
+    let worker = worker_on(hub, Arc::clone(&gauges), SentinelOptions::default());
+    let delivered = Arc::new(Mutex::new(0usize));
+    let sink = Arc::clone(&delivered);
+    worker.set_sink(Box::new(move |_, _| *sink.lock().unwrap() += 1));
+    let events = worker.subscribe();
+    let job = worker.submit(render_only_job(60)).unwrap();
+    let mut measured = None;
+    loop {
+        match events.recv_timeout(Duration::from_secs(60)).expect("events keep coming") {
+            WorkerEvent::JobProgress(p) if measured.is_none() && p.pages_done >= 5 => {
+                let reading = worker.while_drained(job, Duration::from_secs(30), || {
+                    let (images, before) = (gauges.in_flight_bytes.load(std::sync::atomic::Ordering::Relaxed), *delivered.lock().unwrap());
+                    std::thread::sleep(Duration::from_millis(300));
+                    (images, before, *delivered.lock().unwrap())
+                });
+                let (images, before, after) = reading.expect("the pipeline drained");
+                assert_eq!(images, 0, "no page image in flight while drained");
+                assert_eq!(before, after, "no page finished while drained");
+                assert!(before >= 5 && before < 60, "{before}");
+                measured = Some(before);
+            }
+            WorkerEvent::JobProgress(p) if p.state != JobState::Running => panic!("a measurement changed the job's state to {:?}", p.state),
+            WorkerEvent::JobEnded { state, pages_done, .. } => {
+                assert_eq!(state, JobState::Finished);
+                assert_eq!(pages_done, 60, "intake went on after the measurement");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(measured.is_some());
+    assert!(worker.while_drained(job, Duration::from_secs(1), || ()).is_none(), "a job no longer running is not drained");
+}
+
+#[test]
 fn analyse_now_puts_a_page_ahead_of_the_running_job() {
     let (worker, delivered) = worker_collecting_pages();
     let document = Arc::new(source::open_file(&fixture("mixed-sizes.pdf"), &OpenOptions::default()).unwrap());

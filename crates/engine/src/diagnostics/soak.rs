@@ -231,8 +231,9 @@ pub struct SoakRecording {
     pub settle_pages: usize,
 }
 
-/// Memory read with no page in the pipeline and free heap handed back to the system: what the process
-/// holds between pages, without the scatter of pages in flight and of freed blocks not yet returned.
+/// Memory read with no page in the pipeline, no PDF open and free heap handed back to the system: what the
+/// process holds between pages, without the scatter of pages in flight, of freed blocks not yet returned and
+/// of whichever window of a document pdfium had open (bounded by the window, measured on its own).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SettledFloor {
     pub pages_done: usize,
@@ -246,6 +247,9 @@ pub struct SettledFloor {
     pub heap_in_use: u64,
     pub arena_reserved: u64,
     pub pdfium: u64,
+    /// What RSS fell by when the open PDFs were closed (pdfium's per-document caches: the page objects,
+    /// fonts and images of the window it had open); the floor is read after.
+    pub open_documents: u64,
 }
 
 /// A [`SettledFloor`] in MB.
@@ -259,6 +263,7 @@ pub struct SettledFloorMb {
     pub heap_in_use_mb: f64,
     pub arena_reserved_mb: f64,
     pub pdfium_mb: f64,
+    pub open_documents_mb: f64,
 }
 
 impl SettledFloor {
@@ -276,6 +281,7 @@ impl SettledFloor {
             heap_in_use_mb: mb(self.heap_in_use),
             arena_reserved_mb: mb(self.arena_reserved),
             pdfium_mb: mb(self.pdfium),
+            open_documents_mb: mb(self.open_documents),
         }
     }
 }
@@ -318,13 +324,19 @@ impl SoakRecorder {
 
     /// Reads a settled floor: to be called with the pipeline drained (`Worker::while_drained`), which
     /// began at `since` with `pages_then` pages done (the time and the pages finished while draining count
-    /// as settling, not as the run's pace).
-    pub fn read_settled(&self, since: Instant, pages_then: usize) {
+    /// as settling, not as the run's pace). `close_documents` closes the open PDFs: what RSS drops by is
+    /// reported as theirs, and the floor is read without them.
+    pub fn read_settled(&self, since: Instant, pages_then: usize, close_documents: impl FnOnce()) {
+        release_free_memory();
+        let with_documents = crate::memory::current_rss_bytes();
+        close_documents();
         release_free_memory();
         let arena = shared_arena_stats().unwrap_or_default();
+        let rss = crate::memory::current_rss_bytes();
         let floor = SettledFloor {
             pages_done: 0,
-            rss: crate::memory::current_rss_bytes(),
+            rss,
+            open_documents: with_documents.saturating_sub(rss),
             arena_free: arena.free_bytes(),
             heap_in_use: heap_in_use_bytes(),
             arena_reserved: arena.reserved_bytes,
@@ -632,6 +644,38 @@ mod tests {
         assert_eq!(report.warmup_pages, 47);
         assert_eq!(report.first_pass_window_floor_slope_kb_per_page, Some(0.0));
         assert_eq!(report.model_loaded_after_pages.get("table"), Some(&47));
+    }
+
+    #[test]
+    fn a_settled_floor_is_due_once_per_window_however_many_pages_finish_together() {
+        let recorder = SoakRecorder::start(Arc::new(MemoryGauges::default()), HashMap::new(), 25);
+        let due: Vec<usize> = [3, 24, 25, 26, 31, 49, 52, 53, 75, 120].into_iter().filter(|&n| recorder.settle_due(n)).collect();
+        assert_eq!(due, [25, 52, 75, 120]);
+        let never = SoakRecorder::start(Arc::new(MemoryGauges::default()), HashMap::new(), 0);
+        assert!(!never.settle_due(25) && !never.settle_due(1000));
+        recorder.finish();
+        never.finish();
+    }
+
+    #[test]
+    fn settled_floors_are_fitted_without_the_arenas_free_regions_after_warm_up_and_within_the_pass() {
+        let mb = |v: f64| (v * MB) as u64;
+        let mut recording = stepped_recording();
+        recording.model_loads = vec![("layout".into(), 1)];
+        // RSS 2 KB a page higher each time while the arena's free part swings by tens of MB; before warm-up
+        // and after the pass (311 pages) the floors are far off and must not count.
+        recording.settled = [(10, 100.0, 0.0), (50, 300.0, 40.0), (100, 280.1, 20.0), (150, 330.2, 70.0), (200, 300.3, 40.0), (400, 900.0, 0.0)]
+            .into_iter()
+            .map(|(pages, rss, free)| SettledFloor { pages_done: pages, rss: mb(rss), arena_free: mb(free), ..SettledFloor::default() })
+            .collect();
+        let report = SoakReport::of(&recording, 311, 0, 30, 25);
+        assert_eq!(report.slope_method, "settled_floor");
+        let slope = report.settled_floor_slope_kb_per_page.unwrap();
+        assert!((slope - 2.05).abs() < 0.05, "{slope}");
+        assert_eq!(report.slope_kb_per_page, slope);
+        assert!(report.settled_floor_slope_se_kb_per_page.unwrap() < 0.05);
+        assert_eq!(report.settled_floors.len(), 6, "every settled floor is listed");
+        assert_eq!(report.settled_floors[1].floor_mb, 260.0);
     }
 
     #[test]
