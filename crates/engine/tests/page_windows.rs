@@ -170,3 +170,20 @@ fn a_file_updated_with_a_table_renders_its_updated_page_order_in_windows() {
     assert_eq!((first.width, first.height), (792, 612), "the update's order: a turned page first");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn closing_every_document_empties_pdfiums_caches_and_the_next_page_reopens_its_window() {
+    let _serial = serial();
+    let document = source::open_file(&fixture("page-tree.pdf"), &OpenOptions::default()).unwrap();
+    let windows = renderer(16);
+    let before = windows.render(&document, 100, RenderSize::Dpi(20.0)).unwrap();
+    assert!(windows.stats().pdfium_bytes > 0);
+    windows.close_documents();
+    let closed = windows.stats();
+    assert_eq!(closed.opens, 1);
+    // What stays is the page list kept for the next open (8 bytes a page, 150 pages, and its record).
+    assert!(closed.pdfium_bytes < 4096, "pdfium's caches went with the document: {closed:?}");
+    let after = windows.render(&document, 100, RenderSize::Dpi(20.0)).unwrap();
+    assert_eq!(windows.stats().opens, 2, "the next page opened its window again");
+    assert!(before.rgb == after.rgb);
+}
