@@ -250,6 +250,9 @@ pub struct SettledFloor {
     /// What RSS fell by when the open PDFs were closed (pdfium's per-document caches: the page objects,
     /// fonts and images of the window it had open); the floor is read after.
     pub open_documents: u64,
+    /// Resident pages of the program, its libraries and mapped files (part of `rss`): they grow as code
+    /// runs for the first time, up to the size of the libraries.
+    pub libraries: u64,
 }
 
 /// A [`SettledFloor`] in MB.
@@ -264,6 +267,7 @@ pub struct SettledFloorMb {
     pub arena_reserved_mb: f64,
     pub pdfium_mb: f64,
     pub open_documents_mb: f64,
+    pub libraries_mb: f64,
 }
 
 impl SettledFloor {
@@ -282,6 +286,7 @@ impl SettledFloor {
             arena_reserved_mb: mb(self.arena_reserved),
             pdfium_mb: mb(self.pdfium),
             open_documents_mb: mb(self.open_documents),
+            libraries_mb: mb(self.libraries),
         }
     }
 }
@@ -332,10 +337,12 @@ impl SoakRecorder {
         close_documents();
         release_free_memory();
         let arena = shared_arena_stats().unwrap_or_default();
-        let rss = crate::memory::current_rss_bytes();
+        let memory = MemorySample::now(&self.gauges);
+        let rss = memory.rss_bytes;
         let floor = SettledFloor {
             pages_done: 0,
             rss,
+            libraries: memory.libraries_bytes,
             open_documents: with_documents.saturating_sub(rss),
             arena_free: arena.free_bytes(),
             heap_in_use: heap_in_use_bytes(),
@@ -414,8 +421,8 @@ pub struct SoakReport {
     pub warmup_pages: usize,
     pub rss_after_warmup_mb: f64,
     pub rss_end_mb: f64,
-    /// The headline: the same pages a pass later when the queue came round, else settled floors against
-    /// page counts, else window floors, else RSS at each page's end (`slope_method` says which).
+    /// The headline: settled floors against pages done, else the same pages a pass later when the queue came
+    /// round, else window floors, else RSS at each page's end (`slope_method` says which).
     pub slope_kb_per_page: f64,
     pub slope_method: &'static str,
     pub window_floor_slope_kb_per_page: Option<f64>,
@@ -427,10 +434,10 @@ pub struct SoakReport {
     pub same_pages_next_pass_slope_kb_per_page: Option<f64>,
     /// Floors read with the pipeline drained and free heap returned, every few pages (see [`SettledFloor`]).
     pub settled_floors: Vec<SettledFloorMb>,
-    /// The settled floors after warm-up in the first pass against pages done, and its standard error.
+    /// The settled floors after warm-up against pages done (every pass), and its standard error.
     pub settled_floor_slope_kb_per_page: Option<f64>,
     pub settled_floor_slope_se_kb_per_page: Option<f64>,
-    /// The same fit of the C heap's bytes in use at those moments.
+    /// The same fit of the C heap's bytes in use outside the arena at those moments.
     pub settled_heap_slope_kb_per_page: Option<f64>,
     /// Time spent draining the pipeline for settled floors (part of the run's seconds), and the pages
     /// finished meanwhile.
@@ -480,15 +487,17 @@ impl SoakReport {
         let during = during_run(&record.floors);
         let (fx, fy): (Vec<f64>, Vec<f64>) =
             window_minima(&during[..during.len().min(queue_pages + 1)], warmup, window).into_iter().unzip();
-        let settled: Vec<&SettledFloor> =
-            record.settled.iter().filter(|f| f.pages_done >= warmup && f.pages_done <= queue_pages).collect();
+        // Read with every document closed, a settled floor does not depend on where in the queue it falls:
+        // the passes after the first count too.
+        let settled: Vec<&SettledFloor> = record.settled.iter().filter(|f| f.pages_done >= warmup).collect();
         let settled_x: Vec<f64> = settled.iter().map(|f| f.pages_done as f64).collect();
         let settled_rss: Vec<f64> = settled.iter().map(|f| f.floor() as f64).collect();
-        let settled_heap: Vec<f64> = settled.iter().map(|f| f.heap_in_use as f64).collect();
+        // The arena's regions come from the same heap and swing with its free part: left out.
+        let settled_heap: Vec<f64> = settled.iter().map(|f| f.heap_in_use.saturating_sub(f.arena_reserved) as f64).collect();
         let settled_slope = (settled.len() >= 3).then(|| fit_slope(&settled_x, &settled_rss)).flatten();
-        let (headline, method) = match (matched_slope(&floors.matched), settled_slope, floors.window_slope) {
-            (Some(s), _, _) => (s, "same_pages_next_pass"),
-            (None, Some(s), _) => (s, "settled_floor"),
+        let (headline, method) = match (settled_slope, matched_slope(&floors.matched), floors.window_slope) {
+            (Some(s), _, _) => (s, "settled_floor"),
+            (None, Some(s), _) => (s, "same_pages_next_pass"),
             (None, None, Some(s)) => (s, "window_floor"),
             (None, None, None) => (slope, "page_end"),
         };
@@ -658,13 +667,13 @@ mod tests {
     }
 
     #[test]
-    fn settled_floors_are_fitted_without_the_arenas_free_regions_after_warm_up_and_within_the_pass() {
+    fn settled_floors_are_fitted_without_the_arenas_free_regions_after_warm_up() {
         let mb = |v: f64| (v * MB) as u64;
         let mut recording = stepped_recording();
         recording.model_loads = vec![("layout".into(), 1)];
-        // RSS 2 KB a page higher each time while the arena's free part swings by tens of MB; before warm-up
-        // and after the pass (311 pages) the floors are far off and must not count.
-        recording.settled = [(10, 100.0, 0.0), (50, 300.0, 40.0), (100, 280.1, 20.0), (150, 330.2, 70.0), (200, 300.3, 40.0), (400, 900.0, 0.0)]
+        // RSS 2 KB a page higher each time while the arena's free part swings by tens of MB, on the first pass
+        // and after it (311 pages); before warm-up the floor is far off and must not count.
+        recording.settled = [(10, 100.0, 0.0), (50, 300.0, 40.0), (100, 280.1, 20.0), (150, 330.2, 70.0), (200, 300.3, 40.0), (350, 260.6, 0.0)]
             .into_iter()
             .map(|(pages, rss, free)| SettledFloor { pages_done: pages, rss: mb(rss), arena_free: mb(free), ..SettledFloor::default() })
             .collect();
