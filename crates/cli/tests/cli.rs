@@ -126,9 +126,11 @@ fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
         "layout",
         "--dpi",
         "50",
+        "--no-settle",
     ]);
     assert_eq!(code, 0, "{json} {stderr}");
     assert_eq!(json["pages"], 8, "three pages looped to eight");
+    assert!(json["settled_floors"].as_array().unwrap().is_empty(), "--no-settle: {json}");
     assert_eq!(json["warmup_pages"], 2);
     for key in ["rss_after_warmup_mb", "slope_kb_per_page", "peak_rss_mb", "page_end_slope_kb_per_page"] {
         assert!(json[key].is_number(), "{key}: {json}");
@@ -161,6 +163,30 @@ fn soak_loops_the_document_and_reports_the_slope_and_where_memory_went() {
     let attribution = &json["attribution"];
     assert!(attribution["other"].is_number() && attribution["models"].as_f64().unwrap() > 0.0, "{attribution}");
     assert!(json["peak_rss_mb_after_pages"]["10"].is_null(), "no figure for pages not reached");
+}
+
+#[test]
+fn soak_reads_settled_floors_with_the_pipeline_drained_and_every_model_loaded_first() {
+    let pdf = fixture("three-pages.pdf");
+    let args = ["soak", pdf.to_str().unwrap(), "--pages", "12", "--warmup", "2", "--floor-window", "2", "--stages", "layout", "--dpi", "50"];
+    let (code, json, stderr) = folio(&args);
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["models_preloaded"], serde_json::json!(["layout"]), "{json}");
+    assert_eq!(json["model_loaded_after_pages"]["layout"], 1, "loaded before the first page was done: {json}");
+    let floors = json["settled_floors"].as_array().unwrap();
+    assert!(floors.len() >= 3, "one every two pages, as the pipeline allows: {json}");
+    let done: Vec<u64> = floors.iter().map(|f| f["pages_done"].as_u64().unwrap()).collect();
+    assert!(done.windows(2).all(|w| w[1] >= w[0] + 2), "a window's worth of pages between two: {done:?}");
+    assert!(done.iter().all(|&d| (2..=12).contains(&d)), "{done:?}");
+    for floor in floors {
+        let (rss, free, at) = (floor["rss_mb"].as_f64().unwrap(), floor["arena_free_mb"].as_f64().unwrap(), floor["floor_mb"].as_f64().unwrap());
+        assert!((at - (rss - free)).abs() < 0.02, "the floor is RSS less the arena's free part: {floor}");
+        assert!(floor["libraries_mb"].as_f64().unwrap() > 0.0 && floor["heap_in_use_mb"].as_f64().unwrap() > 0.0, "{floor}");
+    }
+    assert_eq!(json["slope_method"], "settled_floor", "{json}");
+    assert_eq!(json["slope_kb_per_page"], json["settled_floor_slope_kb_per_page"]);
+    assert!(json["settled_floor_slope_se_kb_per_page"].is_number(), "{json}");
+    assert!(json["settle_seconds"].as_f64().unwrap() > 0.0 && json["pages_per_min_between_settles"].as_f64().unwrap() > 0.0, "{json}");
 }
 
 #[test]

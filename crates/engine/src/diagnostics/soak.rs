@@ -352,6 +352,10 @@ impl SoakRecorder {
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         let pages_done = pages.rss_per_page.len();
         pages.settled.push(SettledFloor { pages_done, ..floor });
+        // Pages finished while draining count: the next floor is due a whole window after this one.
+        if self.settle_every > 0 {
+            self.next_settle.fetch_max((pages_done / self.settle_every + 1) * self.settle_every, Ordering::Relaxed);
+        }
         pages.settle_time += since.elapsed();
         pages.settle_pages += pages_done.saturating_sub(pages_then);
     }
