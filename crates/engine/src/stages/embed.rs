@@ -3,7 +3,8 @@
 //! The ONNX model is made from the shipped safetensors by `models/convert.sh` and returns token embeddings;
 //! this stage does what sentence-transformers does after the transformer: mean pooling over the attention
 //! mask, then L2 normalisation. Chunks are sorted by length before batching so a batch pads to similar
-//! lengths instead of to the longest chunk of the page.
+//! lengths instead of to the longest chunk of the page, and a batch of long chunks holds fewer of them
+//! (see [`TOKENS_PER_BATCH_SLOT`]).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +19,11 @@ use crate::{native, Error, Result};
 
 pub const EMBEDDING_DIM: usize = 384;
 
+/// A batch of `batch_size` chunks holds at most `batch_size` times this many tokens, padding included:
+/// attention's working memory grows with the square of a chunk's length, so a page of long chunks would
+/// otherwise need several times the memory of a page of short ones at the same batch size.
+pub const TOKENS_PER_BATCH_SLOT: usize = 128;
+
 #[derive(Debug, Clone, Copy)]
 pub struct EmbedOptions {
     /// Longest chunk in tokens, [CLS] and [SEP] included. MiniLM was trained on 256; the model accepts 512.
@@ -25,7 +31,8 @@ pub struct EmbedOptions {
     /// Tokens repeated at the start of a chunk from the end of the previous one, so a sentence cut at a
     /// chunk boundary is still whole in one of them.
     pub overlap_tokens: usize,
-    /// Chunks per model call.
+    /// Chunks per model call, at most; a batch also holds at most `batch_size` × [`TOKENS_PER_BATCH_SLOT`]
+    /// tokens.
     pub batch_size: usize,
 }
 
@@ -102,7 +109,11 @@ impl EmbedStage {
 
         let model = self.hub.get(ModelId::Embedding)?;
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(self.batch_size.load(Ordering::Relaxed).max(1)) {
+        let lengths: Vec<usize> = order.iter().map(|&i| encodings[i].get_ids().len()).collect();
+        let mut start = 0;
+        for size in token_batches(&lengths, self.batch_size.load(Ordering::Relaxed).max(1)) {
+            let batch = &order[start..start + size];
+            start += size;
             let seq = batch.iter().map(|&i| encodings[i].get_ids().len()).max().unwrap_or(1).max(1);
             let n = batch.len();
             let mut ids = vec![0i64; n * seq];
@@ -144,6 +155,27 @@ impl EmbedStage {
         let embeddings = self.embed(&refs)?;
         Ok(chunks.into_iter().zip(embeddings).zip(from).map(|((text, embedding), i)| Chunk { text, embedding, region: Some(i) }).collect())
     }
+}
+
+/// Sizes of consecutive batches over chunks of `lengths` tokens (sorted, shortest first): at most
+/// `batch_size` chunks each, and, padded to their longest, at most `batch_size` × [`TOKENS_PER_BATCH_SLOT`]
+/// tokens (a single chunk always makes a batch).
+fn token_batches(lengths: &[usize], batch_size: usize) -> Vec<usize> {
+    let budget = batch_size * TOKENS_PER_BATCH_SLOT;
+    let mut sizes = Vec::new();
+    let mut count = 0;
+    for &length in lengths {
+        // Sorted: this chunk is the longest so far, so the batch would pad to it.
+        if count > 0 && (count == batch_size || (count + 1) * length.max(1) > budget) {
+            sizes.push(count);
+            count = 0;
+        }
+        count += 1;
+    }
+    if count > 0 {
+        sizes.push(count);
+    }
+    sizes
 }
 
 /// Token ranges of at most `size` with `overlap` tokens shared between neighbours, covering `0..len`.
@@ -189,6 +221,19 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_of_long_chunks_holds_fewer_of_them() {
+        // Batch size 4: up to 512 tokens a batch. Short chunks go four at a time; 200-token chunks two.
+        let lengths = [10, 12, 30, 40, 50, 200, 200, 200, 256, 300];
+        assert_eq!(token_batches(&lengths, 4), [4, 2, 2, 1, 1]);
+        assert_eq!(token_batches(&lengths, 1), vec![1; 10]);
+        assert_eq!(token_batches(&[], 4), Vec::<usize>::new());
+        // A chunk longer than the whole budget still goes, alone.
+        assert_eq!(token_batches(&[5, 2000], 1), [1, 1]);
+        let sizes = token_batches(&lengths, 4);
+        assert_eq!(sizes.iter().sum::<usize>(), lengths.len(), "every chunk in one batch");
+    }
 
     #[test]
     fn windows_cover_everything_with_overlap() {
