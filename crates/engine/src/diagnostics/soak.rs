@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::sentinel::{fit_slope, fit_slope_se, matched_slope, matched_windows, window_minima, MatchedWindow};
 use crate::document::page_range;
 use crate::document::source::{open_path, Document, OpenOptions};
-use crate::memory::{heap_in_use_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
+use crate::memory::{heap_free_bytes, heap_in_use_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
 use crate::native::shared_arena_stats;
 use crate::pipeline::PageResult;
 
@@ -245,6 +245,8 @@ pub struct SettledFloor {
     /// The C heap's blocks in use (glibc's count): a rise here is held allocations, a rise in RSS alone
     /// is the heap's layout or memory outside it.
     pub heap_in_use: u64,
+    /// What glibc's heaps hold free after the trim (free space sharing pages with blocks in use).
+    pub heap_free: u64,
     pub arena_reserved: u64,
     pub pdfium: u64,
     /// What RSS fell by when the open PDFs were closed (pdfium's per-document caches: the page objects,
@@ -264,6 +266,7 @@ pub struct SettledFloorMb {
     pub rss_mb: f64,
     pub arena_free_mb: f64,
     pub heap_in_use_mb: f64,
+    pub heap_free_mb: f64,
     pub arena_reserved_mb: f64,
     pub pdfium_mb: f64,
     pub open_documents_mb: f64,
@@ -283,6 +286,7 @@ impl SettledFloor {
             rss_mb: mb(self.rss),
             arena_free_mb: mb(self.arena_free),
             heap_in_use_mb: mb(self.heap_in_use),
+            heap_free_mb: mb(self.heap_free),
             arena_reserved_mb: mb(self.arena_reserved),
             pdfium_mb: mb(self.pdfium),
             open_documents_mb: mb(self.open_documents),
@@ -346,6 +350,7 @@ impl SoakRecorder {
             open_documents: with_documents.saturating_sub(rss),
             arena_free: arena.free_bytes(),
             heap_in_use: heap_in_use_bytes(),
+            heap_free: heap_free_bytes(),
             arena_reserved: arena.reserved_bytes,
             pdfium: self.gauges.pdfium_bytes.load(Ordering::Relaxed),
         };

@@ -270,6 +270,21 @@ pub fn heap_in_use_bytes() -> u64 {
     }
 }
 
+/// Bytes glibc's heaps hold free (`mallinfo2` `fordblks`): after a trim, free space it cannot hand back
+/// because it shares pages with blocks still in use.
+pub fn heap_free_bytes() -> u64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads glibc's allocator statistics.
+        let info = unsafe { libc::mallinfo2() };
+        info.fordblks as u64
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        0
+    }
+}
+
 /// The highest RSS this process has had (`VmHWM` in `/proc/self/status`).
 pub fn peak_rss_bytes() -> u64 {
     ProcessMemory::read().peak_bytes
