@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::sentinel::{fit_slope, fit_slope_se, matched_slope, matched_windows, window_minima, MatchedWindow};
 use crate::document::page_range;
 use crate::document::source::{open_path, Document, OpenOptions};
-use crate::memory::{heap_free_bytes, heap_in_use_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
+use crate::memory::{current_rss_bytes, heap_free_bytes, heap_in_use_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
 use crate::native::shared_arena_stats;
 use crate::pipeline::PageResult;
 
@@ -337,7 +337,7 @@ impl SoakRecorder {
     /// reported as theirs, and the floor is read without them.
     pub fn read_settled(&self, since: Instant, pages_then: usize, close_documents: impl FnOnce()) {
         release_free_memory();
-        let with_documents = crate::memory::current_rss_bytes();
+        let with_documents = current_rss_bytes();
         close_documents();
         release_free_memory();
         let arena = shared_arena_stats().unwrap_or_default();
