@@ -255,34 +255,31 @@ pub fn current_rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
-/// Bytes the C heap has handed out and not had back (glibc `mallinfo2`: arena plus mmapped blocks).
-/// Unlike RSS, this falls as soon as memory is freed, so a difference across a call is what the call kept.
-pub fn heap_in_use_bytes() -> u64 {
+/// glibc's allocator statistics; `None` with another C library.
+fn glibc_heap() -> Option<(u64, u64)> {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: mallinfo2 only reads glibc's allocator statistics.
         let info = unsafe { libc::mallinfo2() };
-        (info.uordblks + info.hblkhd) as u64
+        // In use: arena plus mmapped blocks; free: what the arenas hold free.
+        Some(((info.uordblks + info.hblkhd) as u64, info.fordblks as u64))
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
-        current_rss_bytes()
+        None
     }
+}
+
+/// Bytes the C heap has handed out and not had back (glibc `mallinfo2`: arena plus mmapped blocks).
+/// Unlike RSS, this falls as soon as memory is freed, so a difference across a call is what the call kept.
+pub fn heap_in_use_bytes() -> u64 {
+    glibc_heap().map_or_else(current_rss_bytes, |(in_use, _)| in_use)
 }
 
 /// Bytes glibc's heaps hold free (`mallinfo2` `fordblks`): after a trim, free space it cannot hand back
 /// because it shares pages with blocks still in use.
 pub fn heap_free_bytes() -> u64 {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallinfo2 only reads glibc's allocator statistics.
-        let info = unsafe { libc::mallinfo2() };
-        info.fordblks as u64
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        0
-    }
+    glibc_heap().map_or(0, |(_, free)| free)
 }
 
 /// The highest RSS this process has had (`VmHWM` in `/proc/self/status`).

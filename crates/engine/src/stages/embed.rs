@@ -113,8 +113,9 @@ impl EmbedStage {
         let mut start = 0;
         for size in token_batches(&lengths, self.batch_size.load(Ordering::Relaxed).max(1)) {
             let batch = &order[start..start + size];
+            // Sorted by length: the batch pads to its last chunk.
+            let seq = lengths[start + size - 1].max(1);
             start += size;
-            let seq = batch.iter().map(|&i| encodings[i].get_ids().len()).max().unwrap_or(1).max(1);
             let n = batch.len();
             let mut ids = vec![0i64; n * seq];
             let mut mask = vec![0i64; n * seq];
