@@ -84,11 +84,10 @@ pub struct RecyclePolicy {
     pub every_pages: u32,
     /// Reopen once the document's estimated cache growth passes this many MB (0: never by size).
     pub every_mb: u64,
-    /// After every page and after closing a document, return freed heap to the OS (`malloc_trim`). glibc
-    /// only gives back the free space at the top of a heap on its own; what a page's rendering freed in the
-    /// middle of it stays resident. Trimming only at each reopen, RSS drifted away from the bytes in use
-    /// (10 MB apart on the first pass over a 1,611-page PDF, 22-28 MB on the second) although no more was
-    /// in use; trimming after every page held the difference at 9-10 MB, for no measurable time.
+    /// After every page and after closing a document, give the C heap's free pages back to the system now.
+    /// With glibc's heap, what a page's rendering freed in the middle of a heap stayed resident until trimmed
+    /// (RSS 22-28 MB above the bytes in use on a second pass over a 1,611-page PDF, trimming only at each
+    /// reopen); jemalloc gives pages back as they are freed, and the call costs nothing measurable.
     pub trim: bool,
     /// Most PDFs kept open at once; the least recently used is closed first.
     pub max_open: usize,

@@ -238,14 +238,14 @@ pub struct SoakRecording {
 pub struct SettledFloor {
     pub pages_done: usize,
     pub rss: u64,
-    /// The inference arena's free regions: kept for the next inference under the arena's own bound (a
-    /// shrink happens only at the end of an inference), so the floor is read without them and the
-    /// arena's reserve is reported on its own.
+    /// The inference arena's free regions and their table: kept for the next inference under the arena's
+    /// own bound (a shrink happens only at the end of an inference), so the floor is read without them and
+    /// the arena's reserve is reported on its own.
     pub arena_free: u64,
-    /// The C heap's blocks in use (glibc's count): a rise here is held allocations, a rise in RSS alone
-    /// is the heap's layout or memory outside it.
+    /// The C heap's blocks in use: a rise here is held allocations, a rise in RSS alone is the heap's
+    /// layout or memory outside it.
     pub heap_in_use: u64,
-    /// What glibc's heaps hold free after the trim (free space sharing pages with blocks in use).
+    /// What the C heap keeps resident beyond its blocks in use, after free pages were given back.
     pub heap_free: u64,
     pub arena_reserved: u64,
     pub pdfium: u64,
@@ -261,7 +261,7 @@ pub struct SettledFloor {
 #[derive(Debug, Clone, Serialize)]
 pub struct SettledFloorMb {
     pub pages_done: usize,
-    /// RSS less the arena's free regions: the floor the slope is fitted to.
+    /// RSS less the arena's free regions and their table: the floor the slope is fitted to.
     pub floor_mb: f64,
     pub rss_mb: f64,
     pub arena_free_mb: f64,
@@ -348,7 +348,7 @@ impl SoakRecorder {
             rss,
             libraries: memory.libraries_bytes,
             open_documents: with_documents.saturating_sub(rss),
-            arena_free: arena.free_bytes(),
+            arena_free: arena.free_resident_bytes(),
             heap_in_use: heap_in_use_bytes(),
             heap_free: heap_free_bytes(),
             arena_reserved: arena.reserved_bytes,
@@ -501,8 +501,9 @@ impl SoakReport {
         let settled: Vec<&SettledFloor> = record.settled.iter().filter(|f| f.pages_done >= warmup).collect();
         let settled_x: Vec<f64> = settled.iter().map(|f| f.pages_done as f64).collect();
         let settled_rss: Vec<f64> = settled.iter().map(|f| f.floor() as f64).collect();
-        // The arena's regions come from the same heap and swing with its free part: left out.
-        let settled_heap: Vec<f64> = settled.iter().map(|f| f.heap_in_use.saturating_sub(f.arena_reserved) as f64).collect();
+        // The arena's regions and their table come from the same heap and swing with its free part: left out.
+        let settled_heap: Vec<f64> =
+            settled.iter().map(|f| f.heap_in_use.saturating_sub(crate::native::with_arena_table(f.arena_reserved)) as f64).collect();
         let settled_slope = (settled.len() >= 3).then(|| fit_slope(&settled_x, &settled_rss)).flatten();
         let (headline, method) = match (settled_slope, matched_slope(&floors.matched), floors.window_slope) {
             (Some(s), _, _) => (s, "settled_floor"),

@@ -89,7 +89,7 @@ pub struct MemorySample {
     pub models_bytes: u64,
     /// Page images and crops between stages, plus the tensors of the inference running now.
     pub in_flight_bytes: u64,
-    /// Memory the inference arena holds free for the next inference (bounded; see `ModelHub`).
+    /// Memory the inference arena holds free for the next inference, with its table (bounded; see `ModelHub`).
     pub arena_free_bytes: u64,
     /// The search's embeddings block (bounded by `SearchOptions::max_index_bytes`).
     pub search_index_bytes: u64,
@@ -172,8 +172,9 @@ impl MemorySample {
             page_cache_limit_bytes: gauges.page_cache_limit_bytes.load(Ordering::Relaxed),
             pdfium_bytes: gauges.pdfium_bytes.load(Ordering::Relaxed),
             models_bytes: gauges.models_bytes.load(Ordering::Relaxed) + gauges.transient_models_bytes.load(Ordering::Relaxed),
-            in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed) + arena.in_use_bytes.saturating_sub(models_in_arena),
-            arena_free_bytes: arena.free_bytes(),
+            in_flight_bytes: gauges.in_flight_bytes.load(Ordering::Relaxed)
+                + arena.in_use_resident_bytes().saturating_sub(crate::native::with_arena_table(models_in_arena)),
+            arena_free_bytes: arena.free_resident_bytes(),
             search_index_bytes: gauges.search_index_bytes.load(Ordering::Relaxed),
             arena_free_limit_bytes: gauges.arena_free_limit_bytes.load(Ordering::Relaxed),
             libraries_bytes: process.file_bytes,
@@ -255,31 +256,17 @@ pub fn current_rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
-/// glibc's allocator statistics; `None` with another C library.
-fn glibc_heap() -> Option<(u64, u64)> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallinfo2 only reads glibc's allocator statistics.
-        let info = unsafe { libc::mallinfo2() };
-        // In use: arena plus mmapped blocks; free: what the arenas hold free.
-        Some(((info.uordblks + info.hblkhd) as u64, info.fordblks as u64))
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        None
-    }
-}
-
-/// Bytes the C heap has handed out and not had back (glibc `mallinfo2`: arena plus mmapped blocks).
-/// Unlike RSS, this falls as soon as memory is freed, so a difference across a call is what the call kept.
+/// Bytes the C heap has handed out and not had back (jemalloc's `stats.allocated`; every native library
+/// allocates from it). Unlike RSS, this falls as soon as memory is freed, so a difference across a call is
+/// what the call kept.
 pub fn heap_in_use_bytes() -> u64 {
-    glibc_heap().map_or_else(current_rss_bytes, |(in_use, _)| in_use)
+    crate::native::heap_statistics().in_use_bytes
 }
 
-/// Bytes glibc's heaps hold free (`mallinfo2` `fordblks`): after a trim, free space it cannot hand back
-/// because it shares pages with blocks still in use.
+/// Bytes the C heap keeps resident beyond what it has handed out: free space in pages it still uses, and its
+/// own bookkeeping.
 pub fn heap_free_bytes() -> u64 {
-    glibc_heap().map_or(0, |(_, free)| free)
+    crate::native::heap_statistics().free_resident_bytes
 }
 
 /// The highest RSS this process has had (`VmHWM` in `/proc/self/status`).
@@ -292,14 +279,10 @@ pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// Returns freed heap memory to the operating system. glibc keeps freed blocks in its arenas; after a large
-/// release (closing a pdfium document) trimming is what makes RSS fall back.
+/// Returns freed heap memory to the operating system now. Pages are given back as they are freed
+/// (`configure_allocator`); this also covers a process run with other allocator settings.
 pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own arenas.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::native::release_free_pages();
 }
 
 /// How the sampler runs.
@@ -448,10 +431,10 @@ mod tests {
     #[test]
     fn freed_large_blocks_leave_the_resident_set() {
         crate::native::configure_allocator();
-        // Left to itself, glibc would raise its mmap threshold when this block is freed...
+        // A block freed earlier leaves nothing resident that the next one could reuse unseen...
         drop(std::hint::black_box(vec![1u8; 24 << 20]));
         let before = current_rss_bytes();
-        // ...and serve this one from its heap, where it would stay resident after being freed.
+        // ...and this one's pages are given back as soon as it is freed, not ten seconds later.
         let block = std::hint::black_box(vec![1u8; 8 << 20]);
         assert!(current_rss_bytes() >= before + (7 << 20));
         drop(block);

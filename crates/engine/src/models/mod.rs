@@ -6,7 +6,7 @@
 //! model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
 //!
 //! Inferences share one CPU arena (see `native::register_shared_cpu_arena`). It reuses what it has grown to,
-//! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 1.75 times the largest
+//! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 0.75 times the largest
 //! inference's working memory), so its reserve stays bounded however many input shapes go through it (every page size,
 //! resolution and line width is a new shape, and its free regions rarely fit the next one exactly).
 //! [`ModelHub::set_arena_free_limit`] sets a fixed bound instead (a memory budget sets 0), and
@@ -171,10 +171,9 @@ impl Default for SessionOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ArenaPolicy {
     /// Free bytes kept, as a multiple of the largest working memory one inference has needed (the arena's
-    /// peak in use less the model weights it holds). One input shape run again and again settles at about
-    /// 1.5 times its working memory (46.7 MB in use at the peak, 70.0 MB reserved, for the layout model on
-    /// a 100-dpi page): below that every inference would give its regions back and fault them in again.
-    /// 1.75 leaves room for that and still keeps the reserve under twice the peak in use.
+    /// peak in use less the model weights it holds). What is kept free is what the next inference can
+    /// reuse without faulting it in; what it cannot reuse stays beside the regions it takes, so this bound
+    /// is also how far a page's peak can rise over its working memory (docs/decisions/arena-policy.md).
     pub free_per_working_set: f64,
     /// Free bytes always allowed: below this a shrink costs more in page faults than it returns.
     pub min_free_bytes: u64,
@@ -186,7 +185,7 @@ pub struct ArenaPolicy {
 
 impl Default for ArenaPolicy {
     fn default() -> Self {
-        ArenaPolicy { free_per_working_set: 1.75, min_free_bytes: 16 << 20, shrink_between_pages: true }
+        ArenaPolicy { free_per_working_set: 0.75, min_free_bytes: 16 << 20, shrink_between_pages: true }
     }
 }
 

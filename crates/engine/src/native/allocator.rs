@@ -1,24 +1,121 @@
-//! The C allocator's settings, made once before the native libraries allocate.
+//! The process's C allocator: jemalloc, linked in place of the C library's `malloc` so that Rust, ONNX
+//! Runtime and pdfium all allocate from it (docs/decisions/allocator-settings.md).
+//!
+//! glibc's heaps kept free space in pages shared with live blocks: over a long run RSS between pages moved by
+//! megabytes with what the last pages had freed, and crept up with the number of page and tensor sizes seen.
+//! jemalloc keeps blocks of one size class together and returns whole free pages.
 
-/// Makes the C heap give large blocks back to the system as soon as they are freed.
-///
-/// glibc serves blocks under its mmap threshold from heaps it keeps, and raises that threshold each time a
-/// large block is freed, up to 32 MB: the inference arena's regions and page images then stay resident after
-/// they are freed, as "other" memory nothing can use. A fixed threshold keeps every block of 1 MB or more in
-/// its own mapping, unmapped on free; smaller ones are trimmed from the top of the heap past 8 MB. Called
-/// once, as early as possible; later calls do nothing.
+use std::ffi::CStr;
+
+// Linking the crate is what replaces `malloc`, `free` and the rest for the whole process.
+use tikv_jemalloc_sys as jemalloc;
+
+/// jemalloc's index meaning "every arena" in `arena.<i>.*` names.
+const ALL_ARENAS: usize = 4096;
+
+/// Makes freed memory leave the resident set at once: every arena, and every arena created later, gives
+/// free pages back to the system as soon as they are free (decay times of 0) instead of after ten seconds.
+/// Page images, arena regions and pdfium's caches then leave RSS when they are freed, so the memory panel's
+/// parts add up and a budget can hold. Called once, as early as possible; later calls do nothing.
 pub fn configure_allocator() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // For measuring what the setting is worth: `FOLIO_MALLOC_DEFAULTS=1` leaves glibc as it is.
+        // For measuring what the setting is worth: `FOLIO_MALLOC_DEFAULTS=1` leaves jemalloc as it is (or as
+        // `MALLOC_CONF` sets it).
         if std::env::var_os("FOLIO_MALLOC_DEFAULTS").is_some() {
             return;
         }
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: mallopt only changes glibc's tuning parameters.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
+        for name in [c"arenas.dirty_decay_ms", c"arenas.muzzy_decay_ms"] {
+            write_isize(name, 0);
+        }
+        let arenas = read_u32(c"arenas.narenas").unwrap_or(0) as usize;
+        for arena in 0..arenas {
+            for setting in ["dirty_decay_ms", "muzzy_decay_ms"] {
+                // Arenas not yet created refuse the setting; they take the default above when they are.
+                if let Ok(name) = std::ffi::CString::new(format!("arena.{arena}.{setting}")) {
+                    write_isize(&name, 0);
+                }
+            }
         }
     });
+}
+
+/// What the C heap holds: bytes handed out and not yet freed, and bytes it keeps resident beyond them (free
+/// space in pages it still uses, and its own bookkeeping).
+pub fn heap_statistics() -> HeapStatistics {
+    // The statistics are a snapshot refreshed by advancing the epoch.
+    let mut epoch: u64 = 1;
+    // SAFETY: "epoch" takes a u64; the pointer is valid for the call.
+    unsafe {
+        jemalloc::mallctl(c"epoch".as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), (&raw mut epoch).cast(), std::mem::size_of::<u64>());
+    }
+    let allocated = read_usize(c"stats.allocated").unwrap_or(0) as u64;
+    let resident = read_usize(c"stats.resident").unwrap_or(0) as u64;
+    HeapStatistics { in_use_bytes: allocated, free_resident_bytes: resident.saturating_sub(allocated) }
+}
+
+/// See [`heap_statistics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeapStatistics {
+    pub in_use_bytes: u64,
+    pub free_resident_bytes: u64,
+}
+
+/// Gives every free page of every arena back to the system now (whatever the decay times).
+pub fn release_free_pages() {
+    if let Ok(name) = std::ffi::CString::new(format!("arena.{ALL_ARENAS}.purge")) {
+        // SAFETY: "arena.<i>.purge" takes no value and returns none.
+        unsafe {
+            jemalloc::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        }
+    }
+}
+
+fn write_isize(name: &CStr, value: isize) -> bool {
+    let mut value = value;
+    // SAFETY: the named settings take an ssize_t; the pointer is valid for the call.
+    unsafe {
+        jemalloc::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), (&raw mut value).cast(), std::mem::size_of::<isize>()) == 0
+    }
+}
+
+fn read_usize(name: &CStr) -> Option<usize> {
+    let mut value: usize = 0;
+    let mut size = std::mem::size_of::<usize>();
+    // SAFETY: the named statistics are size_t; jemalloc writes at most `size` bytes.
+    let status = unsafe { jemalloc::mallctl(name.as_ptr(), (&raw mut value).cast(), &mut size, std::ptr::null_mut(), 0) };
+    (status == 0).then_some(value)
+}
+
+fn read_u32(name: &CStr) -> Option<u32> {
+    let mut value: u32 = 0;
+    let mut size = std::mem::size_of::<u32>();
+    // SAFETY: "arenas.narenas" is an unsigned int; jemalloc writes at most `size` bytes.
+    let status = unsafe { jemalloc::mallctl(name.as_ptr(), (&raw mut value).cast(), &mut size, std::ptr::null_mut(), 0) };
+    (status == 0).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes this thread has allocated through jemalloc, ever.
+    fn allocated_by_this_thread() -> u64 {
+        let mut value: u64 = 0;
+        let mut size = std::mem::size_of::<u64>();
+        // SAFETY: "thread.allocated" is a uint64_t; jemalloc writes at most `size` bytes.
+        unsafe { jemalloc::mallctl(c"thread.allocated".as_ptr(), (&raw mut value).cast(), &mut size, std::ptr::null_mut(), 0) };
+        value
+    }
+
+    #[test]
+    fn the_c_librarys_malloc_is_jemalloc() {
+        let before = allocated_by_this_thread();
+        // SAFETY: a plain malloc/free pair through the C library's names, as ONNX Runtime and pdfium call them.
+        let block = unsafe { libc::malloc(3 << 20) };
+        assert!(!block.is_null());
+        let after = allocated_by_this_thread();
+        unsafe { libc::free(block) };
+        assert!(after >= before + (3 << 20), "jemalloc counted {before} → {after} bytes allocated by this thread");
+    }
 }
