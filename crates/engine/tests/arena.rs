@@ -1,10 +1,10 @@
 //! The shared inference arena: its statistics are read, what it keeps free is attributed, and a shrink
-//! gives the free part back to the system.
+//! gives the free part back to the system before the next inference starts.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use folio_engine::models::{ModelHub, SessionOptions};
+use folio_engine::models::{ModelHub, ModelId, SessionOptions};
 use folio_engine::memory::{MemoryGauges, MemorySample};
 use folio_engine::native::shared_arena_stats;
 use folio_engine::document::source::{self, OpenOptions};
@@ -43,13 +43,14 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
     let again = shared_arena_stats().unwrap();
     assert_eq!(again.reserved_bytes, after_run.reserved_bytes, "{after_run:?} → {again:?}");
 
+    // Asked for, the free regions go back before the next inference starts: it finds them gone.
     let rss_before = MemorySample::now(&gauges).rss_bytes;
     hub.request_arena_shrink();
-    layout.run(&[&page]).unwrap();
-    let shrunk = shared_arena_stats().unwrap();
-    assert!(shrunk.shrinks > again.shrinks, "{shrunk:?}");
+    let model = hub.get(ModelId::Layout).unwrap();
+    let at_start = model.run(|_, _| Ok(shared_arena_stats().unwrap())).unwrap();
+    assert!(at_start.shrinks > again.shrinks, "{at_start:?}");
     // A region holding one small block stays; the rest went back.
-    assert!(shrunk.reserved_bytes < again.reserved_bytes / 2, "the free regions went back: {again:?} → {shrunk:?}");
+    assert!(at_start.reserved_bytes < again.reserved_bytes / 2, "the free regions went back: {again:?} → {at_start:?}");
     let rss_after = MemorySample::now(&gauges).rss_bytes;
     assert!(
         rss_after + after_run.free_bytes() / 2 < rss_before,
@@ -58,11 +59,15 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
         rss_before / MB,
         rss_after / MB
     );
-
-    // A bound of zero: every inference gives its memory back.
-    hub.set_arena_free_limit(Some(0));
+    // Not asked, and under the bound, they stay.
     layout.run(&[&page]).unwrap();
-    let bounded = shared_arena_stats().unwrap();
+    let kept = model.run(|_, _| Ok(shared_arena_stats().unwrap())).unwrap();
+    assert_eq!(kept.shrinks, at_start.shrinks, "{kept:?}");
+    assert!(kept.free_bytes() > 10 * MB, "{kept:?}");
+
+    // A bound of zero: every inference starts with the arena's free memory given back.
+    hub.set_arena_free_limit(Some(0));
+    let bounded = model.run(|_, _| Ok(shared_arena_stats().unwrap())).unwrap();
     assert!(bounded.reserved_bytes < again.reserved_bytes / 2, "{bounded:?}");
     assert_eq!(MemorySample::now(&gauges).arena_free_limit_bytes, 0);
 }

@@ -176,7 +176,8 @@ impl MemorySample {
                 + arena.in_use_resident_bytes().saturating_sub(crate::native::with_arena_table(models_in_arena)),
             arena_free_bytes: arena.free_resident_bytes(),
             search_index_bytes: gauges.search_index_bytes.load(Ordering::Relaxed),
-            arena_free_limit_bytes: gauges.arena_free_limit_bytes.load(Ordering::Relaxed),
+            // In the same terms as the reserve beside it: the bound's bytes and their table.
+            arena_free_limit_bytes: crate::native::with_arena_table(gauges.arena_free_limit_bytes.load(Ordering::Relaxed)),
             libraries_bytes: process.file_bytes,
             models: gauges.per_model.lock().unwrap().clone(),
             other_bytes: 0,

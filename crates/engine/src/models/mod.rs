@@ -10,7 +10,7 @@
 //! inference's working memory), so its reserve stays bounded however many input shapes go through it (every page size,
 //! resolution and line width is a new shape, and its free regions rarely fit the next one exactly).
 //! [`ModelHub::set_arena_free_limit`] sets a fixed bound instead (a memory budget sets 0), and
-//! [`ModelHub::request_arena_shrink`] has the next inference give the free part back.
+//! [`ModelHub::request_arena_shrink`] has the free part given back before the next inference.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -25,7 +25,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::session::{RunOptions, Session};
 use serde::Serialize;
 
-use crate::memory::{heap_in_use_bytes, mb2, MemoryGauges, MemorySample};
+use crate::memory::{heap_in_use_bytes, mb2, MemoryGauges};
 use crate::{native, Error, Result};
 
 /// The models Folio runs, one per pipeline stage.
@@ -167,7 +167,7 @@ impl Default for SessionOptions {
 /// input shape that no free chunk fits takes a region of its own while the old ones stay. With input
 /// shapes that keep changing (pages of other sizes, other resolutions, lines of every width) the free part
 /// grows page after page: at 72 dpi it reached six times the peak in use. Under this policy, once the free
-/// part passes the bound, the next inference ends by giving every region without a chunk in use back.
+/// part passes the bound, every region without a chunk in use goes back before the next inference starts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ArenaPolicy {
     /// Free bytes kept, as a multiple of the largest working memory one inference has needed (the arena's
@@ -209,7 +209,7 @@ pub struct OrtClock {
     /// Held across every inference when models run one at a time, and across every load.
     exclusive: Mutex<()>,
     one_at_a_time: bool,
-    /// The shared arena gives its free regions back at the end of the next inference when they pass this
+    /// The shared arena gives its free regions back before the next inference when they pass this
     /// many bytes, or when a shrink was asked for (`u64::MAX`: no fixed bound, `policy` decides).
     arena_free_limit: AtomicU64,
     shrink_requested: std::sync::atomic::AtomicBool,
@@ -256,7 +256,7 @@ impl OrtClock {
         Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
     }
 
-    /// Whether the inference about to run should end by returning the arena's free regions.
+    /// Whether the arena's free regions should go back before the inference about to run.
     fn should_shrink(&self) -> bool {
         if self.shrink_requested.swap(false, Ordering::Relaxed) {
             return true;
@@ -293,9 +293,12 @@ pub struct Model {
     /// Bytes counted in the gauges' transient model bytes while this instance lives (models loaded for
     /// one use only).
     transient: Option<(u64, Arc<MemoryGauges>)>,
-    /// The same, and the arena returns its free regions to the system when the inference ends. `None`
-    /// without an arena.
+    /// The same, and the arena returns its free regions to the system when the inference ends: for a
+    /// session with an arena of its own. `None` without an arena, and on the shared arena, which gives its
+    /// free regions back before the inference instead (`native::shrink_shared_arena`).
     shrinking_run: Option<RunOptions>,
+    /// Whether the session allocates from the process's shared arena.
+    shared_arena: bool,
 }
 
 impl Drop for Model {
@@ -312,7 +315,18 @@ impl Model {
     pub fn run<R>(&self, f: impl FnOnce(&mut Session, &RunOptions) -> ort::Result<R>) -> Result<R> {
         let _turn = self.clock.one_at_a_time.then(|| self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        let shrink = self.shrinking_run.as_ref().filter(|_| self.clock.should_shrink());
+        let arena = self.shared_arena || self.shrinking_run.is_some();
+        let shrink_now = arena && self.clock.should_shrink();
+        // On the shared arena the free regions go back before this inference starts, so what the last ones
+        // left free is not held beside what this one takes; an arena of the session's own can only shrink at
+        // the end of one of its runs.
+        if shrink_now && self.shared_arena {
+            match native::shrink_shared_arena() {
+                Ok(()) => self.clock.shrunk(),
+                Err(e) => tracing::warn!("could not give the arena's free memory back: {e}"),
+            }
+        }
+        let shrink = self.shrinking_run.as_ref().filter(|_| shrink_now && !self.shared_arena);
         let result = {
             // Left on drop, so a panic inside the run cannot leave the clock counting a run that ended.
             let _entered = self.clock.entered();
@@ -556,7 +570,7 @@ impl ModelHub {
             peak_in_use_mb: mb2(a.peak_in_use_bytes),
             shrinks: a.shrinks,
             reserve_per_peak: (a.reserved_bytes as f64 / a.peak_in_use_bytes.max(1) as f64 * 100.0).round() / 100.0,
-            free_limit_mb: mb2(MemorySample::now(&self.gauges).arena_free_limit_bytes),
+            free_limit_mb: mb2(self.gauges.arena_free_limit_bytes.load(Ordering::Relaxed)),
             fixed_free_limit_mb: self.arena_free_limit().map(|l| l >> 20),
         })
     }
@@ -739,14 +753,15 @@ impl ModelHub {
         };
         let file_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let plain_run = RunOptions::new().map_err(|e| fail(e.to_string()))?;
-        let shrinking_run = if arena {
+        let shared_arena = arena && self.options.shared_arena;
+        let shrinking_run = if arena && !shared_arena {
             let mut options = RunOptions::new().map_err(|e| fail(e.to_string()))?;
             options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| fail(e.to_string()))?;
             Some(options)
         } else {
             None
         };
-        Ok(Model { id, session: Mutex::new(session), metadata, file_bytes, clock: Arc::clone(&self.clock), plain_run, shrinking_run, transient: None })
+        Ok(Model { id, session: Mutex::new(session), metadata, file_bytes, clock: Arc::clone(&self.clock), plain_run, shrinking_run, shared_arena, transient: None })
     }
 
     /// Uses `path` for `id` instead of the manifest's file (tests, and users with their own models).
@@ -755,7 +770,7 @@ impl ModelHub {
     }
 
     /// Drops the hub's handle; the session is freed once the last running stage lets go of it. Its weights
-    /// go back to the shared arena, which returns them to the system at the end of the next inference.
+    /// go back to the shared arena, which returns them to the system before the next inference.
     pub fn unload(&self, id: ModelId, reason: &str) -> bool {
         let entry = &self.entries[&id];
         let Some(model) = entry.slot.lock().unwrap_or_else(|p| p.into_inner()).take() else { return false };
@@ -843,13 +858,13 @@ impl ModelHub {
         ModelId::ALL.into_iter().filter(|id| set.contains(id)).collect()
     }
 
-    /// The next inference ends by returning the shared arena's free regions to the system.
+    /// The shared arena's free regions go back to the system before the next inference.
     pub fn request_arena_shrink(&self) {
         self.clock.shrink_requested.store(true, Ordering::Relaxed);
     }
 
-    /// A page is done: under [`ArenaPolicy::shrink_between_pages`], the next inference gives the arena's
-    /// free regions back.
+    /// A page is done: under [`ArenaPolicy::shrink_between_pages`], the arena's free regions go back before
+    /// the next inference.
     pub fn page_done(&self) {
         if self.options.arena_policy.shrink_between_pages {
             self.request_arena_shrink();

@@ -10,9 +10,6 @@ use std::ffi::CStr;
 // Linking the crate is what replaces `malloc`, `free` and the rest for the whole process.
 use tikv_jemalloc_sys as jemalloc;
 
-/// jemalloc's index meaning "every arena" in `arena.<i>.*` names.
-const ALL_ARENAS: usize = 4096;
-
 /// Makes freed memory leave the resident set at once: every arena, and every arena created later, gives
 /// free pages back to the system as soon as they are free (decay times of 0) instead of after ten seconds.
 /// Page images, arena regions and pdfium's caches then leave RSS when they are freed, so the memory panel's
@@ -28,7 +25,7 @@ pub fn configure_allocator() {
         for name in [c"arenas.dirty_decay_ms", c"arenas.muzzy_decay_ms"] {
             write_isize(name, 0);
         }
-        let arenas = read_u32(c"arenas.narenas").unwrap_or(0) as usize;
+        let arenas = read::<u32>(c"arenas.narenas").unwrap_or(0);
         for arena in 0..arenas {
             for setting in ["dirty_decay_ms", "muzzy_decay_ms"] {
                 // Arenas not yet created refuse the setting; they take the default above when they are.
@@ -49,8 +46,8 @@ pub fn heap_statistics() -> HeapStatistics {
     unsafe {
         jemalloc::mallctl(c"epoch".as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), (&raw mut epoch).cast(), std::mem::size_of::<u64>());
     }
-    let allocated = read_usize(c"stats.allocated").unwrap_or(0) as u64;
-    let resident = read_usize(c"stats.resident").unwrap_or(0) as u64;
+    let allocated = read::<usize>(c"stats.allocated").unwrap_or(0) as u64;
+    let resident = read::<usize>(c"stats.resident").unwrap_or(0) as u64;
     HeapStatistics { in_use_bytes: allocated, free_resident_bytes: resident.saturating_sub(allocated) }
 }
 
@@ -63,34 +60,27 @@ pub struct HeapStatistics {
 
 /// Gives every free page of every arena back to the system now (whatever the decay times).
 pub fn release_free_pages() {
-    if let Ok(name) = std::ffi::CString::new(format!("arena.{ALL_ARENAS}.purge")) {
-        // SAFETY: "arena.<i>.purge" takes no value and returns none.
-        unsafe {
-            jemalloc::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0);
-        }
-    }
-}
-
-fn write_isize(name: &CStr, value: isize) -> bool {
-    let mut value = value;
-    // SAFETY: the named settings take an ssize_t; the pointer is valid for the call.
+    // 4096 is jemalloc's index for every arena at once; "purge" takes no value and returns none.
+    // SAFETY: no pointers are passed.
     unsafe {
-        jemalloc::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), (&raw mut value).cast(), std::mem::size_of::<isize>()) == 0
+        jemalloc::mallctl(c"arena.4096.purge".as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0);
     }
 }
 
-fn read_usize(name: &CStr) -> Option<usize> {
-    let mut value: usize = 0;
-    let mut size = std::mem::size_of::<usize>();
-    // SAFETY: the named statistics are size_t; jemalloc writes at most `size` bytes.
-    let status = unsafe { jemalloc::mallctl(name.as_ptr(), (&raw mut value).cast(), &mut size, std::ptr::null_mut(), 0) };
-    (status == 0).then_some(value)
+/// Sets a decay time; arenas not yet created refuse it, which is not an error here.
+fn write_isize(name: &CStr, value: isize) {
+    let mut value = value;
+    // SAFETY: the decay settings take an ssize_t; the pointer is valid for the call.
+    unsafe {
+        jemalloc::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), (&raw mut value).cast(), std::mem::size_of::<isize>());
+    }
 }
 
-fn read_u32(name: &CStr) -> Option<u32> {
-    let mut value: u32 = 0;
-    let mut size = std::mem::size_of::<u32>();
-    // SAFETY: "arenas.narenas" is an unsigned int; jemalloc writes at most `size` bytes.
+/// Reads a statistic or setting of type `T` (the type jemalloc documents for `name`).
+fn read<T: Default>(name: &CStr) -> Option<T> {
+    let mut value = T::default();
+    let mut size = std::mem::size_of::<T>();
+    // SAFETY: `T` is the named value's type; jemalloc writes at most `size` bytes into `value`.
     let status = unsafe { jemalloc::mallctl(name.as_ptr(), (&raw mut value).cast(), &mut size, std::ptr::null_mut(), 0) };
     (status == 0).then_some(value)
 }
@@ -101,11 +91,25 @@ mod tests {
 
     /// Bytes this thread has allocated through jemalloc, ever.
     fn allocated_by_this_thread() -> u64 {
-        let mut value: u64 = 0;
-        let mut size = std::mem::size_of::<u64>();
-        // SAFETY: "thread.allocated" is a uint64_t; jemalloc writes at most `size` bytes.
-        unsafe { jemalloc::mallctl(c"thread.allocated".as_ptr(), (&raw mut value).cast(), &mut size, std::ptr::null_mut(), 0) };
-        value
+        read::<u64>(c"thread.allocated").unwrap()
+    }
+
+    #[test]
+    fn libraries_loaded_at_run_time_bind_to_jemalloc() {
+        // ONNX Runtime and pdfium are opened with dlopen: their `malloc` is whatever the global scope names.
+        let names: [(&CStr, *const ()); 6] = [
+            (c"malloc", jemalloc::malloc as *const ()),
+            (c"free", jemalloc::free as *const ()),
+            (c"calloc", jemalloc::calloc as *const ()),
+            (c"realloc", jemalloc::realloc as *const ()),
+            (c"posix_memalign", jemalloc::posix_memalign as *const ()),
+            (c"aligned_alloc", jemalloc::aligned_alloc as *const ()),
+        ];
+        for (name, ours) in names {
+            // SAFETY: dlsym only looks the name up.
+            let found = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+            assert_eq!(found as *const (), ours, "{name:?} resolves to jemalloc's");
+        }
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! `models/cache` in the source tree this binary was built from.
 
 mod allocator;
+mod shrink;
 
 pub use allocator::{configure_allocator, heap_statistics, release_free_pages, HeapStatistics};
+pub use shrink::shrink_shared_arena;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -289,7 +291,7 @@ impl ArenaStats {
 
 /// Arena bytes and the chunk-handle table that maps them (8 bytes per 256).
 pub fn with_arena_table(arena_bytes: u64) -> u64 {
-    arena_bytes + arena_bytes / 32
+    arena_bytes.saturating_add(arena_bytes / 32)
 }
 
 /// The shared arena's statistics; `None` until a model using it has been loaded (reading never loads one).
