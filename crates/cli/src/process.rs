@@ -64,7 +64,7 @@ pub struct PipelineArgs {
     #[arg(long)]
     concurrent_models: bool,
     /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back after
-    /// every inference). Without it, up to 0.75 times the largest inference's working memory (`ArenaPolicy`).
+    /// every inference). Without it, up to 1.25 times the largest inference's working memory (`ArenaPolicy`).
     #[arg(long)]
     arena_free_mb: Option<u64>,
     /// Keep the arena's free regions from one page to the next (by default they go back once per page).

@@ -6,7 +6,7 @@
 //! model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
 //!
 //! Inferences share one CPU arena (see `native::register_shared_cpu_arena`). It reuses what it has grown to,
-//! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 0.75 times the largest
+//! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 1.25 times the largest
 //! inference's working memory), so its reserve stays bounded however many input shapes go through it (every page size,
 //! resolution and line width is a new shape, and its free regions rarely fit the next one exactly).
 //! [`ModelHub::set_arena_free_limit`] sets a fixed bound instead (a memory budget sets 0), and
@@ -185,7 +185,7 @@ pub struct ArenaPolicy {
 
 impl Default for ArenaPolicy {
     fn default() -> Self {
-        ArenaPolicy { free_per_working_set: 0.75, min_free_bytes: 16 << 20, shrink_between_pages: true }
+        ArenaPolicy { free_per_working_set: 1.25, min_free_bytes: 16 << 20, shrink_between_pages: true }
     }
 }
 
