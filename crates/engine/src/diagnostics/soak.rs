@@ -239,8 +239,8 @@ pub struct SettledFloor {
     pub pages_done: usize,
     pub rss: u64,
     /// The inference arena's free regions and their table: kept for the next inference under the arena's
-    /// own bound (a shrink happens only at the end of an inference), so the floor is read without them and
-    /// the arena's reserve is reported on its own.
+    /// own bound (a shrink happens only when an inference is about to start), so the floor is read without
+    /// them and the arena's reserve is reported on its own.
     pub arena_free: u64,
     /// The C heap's blocks in use: a rise here is held allocations, a rise in RSS alone is the heap's
     /// layout or memory outside it.

@@ -274,7 +274,7 @@ impl OrtClock {
         arena.free_bytes() > limit
     }
 
-    /// Called after an inference that ended with a shrink.
+    /// Called after a shrink: what is still free could not be given back.
     fn shrunk(&self) {
         let free = native::shared_arena_stats().map_or(0, |a| a.free_bytes());
         self.pinned_free.store(free, Ordering::Relaxed);
