@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::sentinel::{fit_slope, fit_slope_se, matched_slope, matched_windows, window_minima, MatchedWindow};
 use crate::document::page_range;
 use crate::document::source::{open_path, Document, OpenOptions};
-use crate::memory::{current_rss_bytes, heap_free_bytes, heap_in_use_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
-use crate::native::shared_arena_stats;
+use crate::memory::{current_rss_bytes, peak_rss_bytes, release_free_memory, Attribution, AttributionMb, MemoryGauges, MemorySample};
+use crate::native::{heap_statistics, shared_arena_stats};
 use crate::pipeline::PageResult;
 
 const MB: f64 = 1048576.0;
@@ -342,15 +342,16 @@ impl SoakRecorder {
         release_free_memory();
         let arena = shared_arena_stats().unwrap_or_default();
         let memory = MemorySample::now(&self.gauges);
+        let heap = heap_statistics();
         let rss = memory.rss_bytes;
         let floor = SettledFloor {
             pages_done: 0,
             rss,
             libraries: memory.libraries_bytes,
             open_documents: with_documents.saturating_sub(rss),
-            arena_free: arena.free_resident_bytes(),
-            heap_in_use: heap_in_use_bytes(),
-            heap_free: heap_free_bytes(),
+            arena_free: memory.arena_free_bytes,
+            heap_in_use: heap.in_use_bytes,
+            heap_free: heap.free_resident_bytes,
             arena_reserved: arena.reserved_bytes,
             pdfium: self.gauges.pdfium_bytes.load(Ordering::Relaxed),
         };
@@ -358,8 +359,8 @@ impl SoakRecorder {
         let pages_done = pages.rss_per_page.len();
         pages.settled.push(SettledFloor { pages_done, ..floor });
         // Pages finished while draining count: the next floor is due a whole window after this one.
-        if self.settle_every > 0 {
-            self.next_settle.fetch_max((pages_done / self.settle_every + 1) * self.settle_every, Ordering::Relaxed);
+        if let Some(windows) = pages_done.checked_div(self.settle_every) {
+            self.next_settle.fetch_max((windows + 1) * self.settle_every, Ordering::Relaxed);
         }
         pages.settle_time += since.elapsed();
         pages.settle_pages += pages_done.saturating_sub(pages_then);

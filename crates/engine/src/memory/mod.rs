@@ -264,12 +264,6 @@ pub fn heap_in_use_bytes() -> u64 {
     crate::native::heap_statistics().in_use_bytes
 }
 
-/// Bytes the C heap keeps resident beyond what it has handed out: free space in pages it still uses, and its
-/// own bookkeeping.
-pub fn heap_free_bytes() -> u64 {
-    crate::native::heap_statistics().free_resident_bytes
-}
-
 /// The highest RSS this process has had (`VmHWM` in `/proc/self/status`).
 pub fn peak_rss_bytes() -> u64 {
     ProcessMemory::read().peak_bytes
