@@ -19,7 +19,7 @@ use image::{ImageReader, Limits, RgbImage};
 use pdfium_render::prelude::{PdfBitmapFormat, PdfDocument, PdfRenderConfig};
 use serde::Serialize;
 
-use crate::memory::{current_rss_bytes, heap_in_use_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
+use crate::memory::{current_rss_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
 use crate::document::page_tree::{PageTree, PageTreeError};
 use crate::document::source::{self, Document, DocumentKind};
 use crate::text::{TextLayer, TextLayerMode};
@@ -344,11 +344,12 @@ impl PdfWorker {
         let slot = self.document(path, page, page_count)?;
         let open = &mut self.open[slot];
         let local = page - open.window.map_or(0, |(first, _)| first);
-        let heap_before = heap_in_use_bytes();
+        // pdfium runs on this thread only: what this thread kept across the call, less the page we hand out,
+        // is what pdfium cached.
+        let balance_before = native::thread_heap_balance();
         let image = render_pdf_page(&open.document, path, page, local, size, self.options.max_pixels, text)?;
-        // What the heap kept across the call, less the page we hand out, is what pdfium cached.
-        let handed_out = image.rgb.capacity() as u64 + image.text_layer.as_ref().map_or(0, TextLayer::bytes);
-        let growth = heap_in_use_bytes() as i64 - heap_before as i64 - handed_out as i64;
+        let handed_out = heap_blocks(&image);
+        let growth = native::thread_heap_balance() - balance_before - handed_out as i64;
         open.growth_bytes = (open.growth_bytes + growth).max(0);
         open.pages_rendered += 1;
         self.counters.pdf_pages.fetch_add(1, Ordering::Relaxed);
@@ -490,6 +491,16 @@ impl PdfWorker {
         let total: i64 = self.open.iter().map(|o| o.growth_bytes).sum::<i64>() + lists as i64;
         self.gauges.pdfium_bytes.store(total.max(0) as u64, Ordering::Relaxed);
     }
+}
+
+/// The heap blocks a rendered page holds, as the C heap counts them: its pixels and its text layer.
+fn heap_blocks(image: &PageImage) -> u64 {
+    let Some(layer) = &image.text_layer else { return native::vec_block_bytes(&image.rgb) };
+    let words = |line: &crate::stages::OcrLine| -> u64 {
+        native::vec_block_bytes(&line.words) + line.words.iter().map(|w| native::string_block_bytes(&w.text)).sum::<u64>()
+    };
+    let lines: u64 = layer.lines.iter().map(|l| native::string_block_bytes(&l.text) + words(l)).sum();
+    native::vec_block_bytes(&image.rgb) + native::vec_block_bytes(&layer.lines) + lines + native::vec_block_bytes(&layer.images)
 }
 
 /// Renders page `local` of `document`, which is page `page` of the file at `path` (for messages).

@@ -14,8 +14,7 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
 }
 
-/// pdfium's gauge is the heap's change across its calls: tests here run one at a time, so no other test's
-/// allocations land in it.
+/// Tests here run one at a time: one renderer's pdfium at work.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -76,7 +75,7 @@ fn a_manual_with_cross_reference_streams_renders_the_same_in_windows() {
 fn pdfium_holds_as_little_for_the_last_page_as_for_the_first() {
     let _serial = serial();
     // One page rendered alone in a fresh renderer. From the whole document, pdfium keeps every page
-    // dictionary it walked past to reach the page (about 5 KB a page in this manual); from a window, only the
+    // dictionary it walked past to reach the page (about 9 KB a page in this manual); from a window, only the
     // window's.
     let path = fixture("real/source2e.pdf");
     let document = source::open_file(&path, &OpenOptions::default()).unwrap();

@@ -58,6 +58,35 @@ pub struct HeapStatistics {
     pub free_resident_bytes: u64,
 }
 
+/// Bytes the calling thread has allocated and not freed itself, ever: jemalloc counts each thread's
+/// allocations and frees exactly (by size class, the same for a block's allocation and its free). A difference
+/// across a call on one thread is what that call kept, whatever other threads do meanwhile and whatever sits
+/// in the thread's cache of freed blocks. A block freed by another thread stays counted here.
+pub fn thread_heap_balance() -> i64 {
+    let allocated = read::<u64>(c"thread.allocated").unwrap_or(0);
+    let deallocated = read::<u64>(c"thread.deallocated").unwrap_or(0);
+    allocated as i64 - deallocated as i64
+}
+
+/// The bytes the C heap counts for a vector's buffer (its size class, not its capacity), 0 when it has none.
+pub fn vec_block_bytes<T>(buffer: &Vec<T>) -> u64 {
+    if buffer.capacity() == 0 || std::mem::size_of::<T>() == 0 {
+        return 0;
+    }
+    // SAFETY: a vector with capacity owns one heap block starting at its pointer, allocated through the C
+    // heap (Rust's system allocator is `malloc`, which is jemalloc's).
+    unsafe { jemalloc::malloc_usable_size(buffer.as_ptr().cast()) as u64 }
+}
+
+/// [`vec_block_bytes`] for a string.
+pub fn string_block_bytes(text: &String) -> u64 {
+    if text.capacity() == 0 {
+        return 0;
+    }
+    // SAFETY: as for a vector: a string with capacity owns one heap block starting at its pointer.
+    unsafe { jemalloc::malloc_usable_size(text.as_ptr().cast()) as u64 }
+}
+
 /// Gives every free page of every arena back to the system now (whatever the decay times).
 pub fn release_free_pages() {
     // 4096 is jemalloc's index for every arena at once; "purge" takes no value and returns none.
@@ -121,5 +150,22 @@ mod tests {
         let after = allocated_by_this_thread();
         unsafe { libc::free(block) };
         assert!(after >= before + (3 << 20), "jemalloc counted {before} → {after} bytes allocated by this thread");
+    }
+
+    #[test]
+    fn a_threads_balance_counts_what_it_keeps_and_not_what_others_do() {
+        let before = thread_heap_balance();
+        // SAFETY: plain malloc/free pairs through the C library's names.
+        let kept = unsafe { libc::malloc(1 << 20) };
+        let freed = unsafe { libc::malloc(2 << 20) };
+        unsafe { libc::free(freed) };
+        // Another thread allocating and keeping 4 MB meanwhile does not show here.
+        let other = std::thread::spawn(|| unsafe { libc::malloc(4 << 20) } as usize).join().unwrap();
+        let kept_here = thread_heap_balance() - before;
+        unsafe {
+            libc::free(kept);
+            libc::free(other as *mut libc::c_void);
+        }
+        assert!((1 << 20..(1 << 20) + (64 << 10)).contains(&kept_here), "this thread kept {kept_here} bytes");
     }
 }
