@@ -63,8 +63,9 @@ pub struct PipelineArgs {
     /// Let models run at the same time on different stage threads (more working memory at once).
     #[arg(long)]
     concurrent_models: bool,
-    /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back after
-    /// every inference). Without it, up to 1.25 times the largest inference's working memory (`ArenaPolicy`).
+    /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back before
+    /// every inference). Without it, the free part and the next inference's working memory stay under 1.25
+    /// times the largest inference's working memory (`ArenaPolicy`).
     #[arg(long)]
     arena_free_mb: Option<u64>,
     /// Keep the arena's free regions from one page to the next (by default they go back once per page).

@@ -72,6 +72,44 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
     assert_eq!(MemorySample::now(&gauges).arena_free_limit_bytes, 0);
 }
 
+/// The default policy bounds what is free when an inference starts together with what that inference needs:
+/// a model whose inferences need little runs on the reserve the largest one left, and the largest one starts
+/// with the reserve given back, so it does not sit beside the memory it takes.
+#[test]
+fn the_largest_inference_starts_with_the_reserve_given_back_and_a_small_one_runs_on_it() {
+    folio_engine::native::configure_allocator();
+    let gauges = Arc::new(MemoryGauges::default());
+    let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
+    let document = source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap();
+    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges));
+    let page = renderer.render(&document, 0, RenderSize::Dpi(100.0)).unwrap().into_rgb_image();
+    let layout = LayoutStage::new(Arc::clone(&hub));
+    // Loaded first, so that its weights are in the arena before the reserve is read.
+    let small = hub.get(ModelId::OcrCls).unwrap();
+
+    layout.run(&[&page]).unwrap();
+    let left = shared_arena_stats().unwrap();
+    assert!(left.free_bytes() > 20 * MB, "the layout model's tensors left a reserve: {left:?}");
+    let limit = MemorySample::now(&gauges).arena_free_limit_bytes;
+
+    // An inference that needs nothing from the arena: the reserve stays for it.
+    let at_small = small.run(|_, _| Ok(shared_arena_stats().unwrap())).unwrap();
+    assert_eq!(at_small.shrinks, left.shrinks, "{left:?} → {at_small:?}");
+    assert_eq!(at_small.reserved_bytes, left.reserved_bytes);
+
+    // The layout model needs about what it left free: together they pass the ceiling, so it goes first.
+    let model = hub.get(ModelId::Layout).unwrap();
+    let at_large = model.run(|_, _| Ok(shared_arena_stats().unwrap())).unwrap();
+    assert!(at_large.shrinks > left.shrinks, "{at_large:?}");
+    assert!(at_large.reserved_bytes + left.free_bytes() / 2 < left.reserved_bytes, "the reserve went back: {left:?} → {at_large:?}");
+
+    // The panel's bound is the most kept free when an inference starts, and the run held to it.
+    assert!(limit >= left.free_bytes(), "free {} MB under the bound {} MB", left.free_bytes() / MB, limit / MB);
+    layout.run(&[&page]).unwrap();
+    let again = shared_arena_stats().unwrap();
+    assert!(again.free_bytes() <= MemorySample::now(&gauges).arena_free_limit_bytes, "{again:?}");
+}
+
 #[test]
 fn attribution_names_the_libraries_and_leaves_the_rest_as_other() {
     let gauges = Arc::new(MemoryGauges::default());

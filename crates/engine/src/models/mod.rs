@@ -6,9 +6,11 @@
 //! model leaves memory only through [`ModelHub::unload`] or the optional idle policy.
 //!
 //! Inferences share one CPU arena (see `native::register_shared_cpu_arena`). It reuses what it has grown to,
-//! and keeps free between inferences at most what [`ArenaPolicy`] allows (by default 1.25 times the largest
-//! inference's working memory), so its reserve stays bounded however many input shapes go through it (every page size,
-//! resolution and line width is a new shape, and its free regions rarely fit the next one exactly).
+//! and keeps free what [`ArenaPolicy`] allows: before each inference, its free part and that inference's
+//! working memory together stay under 1.25 times the largest working memory any inference has needed. Its
+//! reserve stays bounded however many input shapes go through it (every page size, resolution and line width
+//! is a new shape, and its free regions rarely fit the next one exactly), and the largest inference starts
+//! with little free beside it.
 //! [`ModelHub::set_arena_free_limit`] sets a fixed bound instead (a memory budget sets 0), and
 //! [`ModelHub::request_arena_shrink`] has the free part given back before the next inference.
 
@@ -166,15 +168,17 @@ impl Default for SessionOptions {
 /// The arena hands out chunks of regions it took from the system and never merges two regions, so a new
 /// input shape that no free chunk fits takes a region of its own while the old ones stay. With input
 /// shapes that keep changing (pages of other sizes, other resolutions, lines of every width) the free part
-/// grows page after page: at 72 dpi it reached six times the peak in use. Under this policy, once the free
-/// part passes the bound, every region without a chunk in use goes back before the next inference starts.
+/// grows page after page: at 72 dpi it reached six times the peak in use. What is free when an inference
+/// starts and does not fit it stays beside what it takes, so the policy bounds the two together: before
+/// each inference, when its free part and the inference's own working memory (the largest that model has
+/// needed) would pass a ceiling, every region without a chunk in use goes back first. A small inference may
+/// run on a large reserve; the largest starts with little free.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ArenaPolicy {
-    /// Free bytes kept, as a multiple of the largest working memory one inference has needed (the arena's
-    /// peak in use less the model weights it holds). What is kept free is what the next inference can
-    /// reuse without faulting it in; what it cannot reuse stays beside the regions it takes, so this bound
-    /// is also how far a page's peak can rise over its working memory (docs/decisions/arena-policy.md).
-    pub free_per_working_set: f64,
+    /// The ceiling, as a multiple of the largest working memory one inference has needed (the arena's peak
+    /// in use less the weights it holds, or the most one model's inference grew it): 1 + this. It is also
+    /// how far the arena at a page's peak can rise over that working memory (docs/decisions/arena-policy.md).
+    pub free_beside_largest: f64,
     /// Free bytes always allowed: below this a shrink costs more in page faults than it returns.
     pub min_free_bytes: u64,
     /// Give the free regions back once per page as well (the worker asks after each page): what the
@@ -185,18 +189,18 @@ pub struct ArenaPolicy {
 
 impl Default for ArenaPolicy {
     fn default() -> Self {
-        ArenaPolicy { free_per_working_set: 1.25, min_free_bytes: 16 << 20, shrink_between_pages: true }
+        ArenaPolicy { free_beside_largest: 0.25, min_free_bytes: 16 << 20, shrink_between_pages: true }
     }
 }
 
 impl ArenaPolicy {
-    /// The free bytes allowed, given the arena's statistics and the weights it holds. `pinned` is what the
-    /// last shrink could not return (free chunks inside regions that also hold weights): it is added, or a
-    /// reserve that no shrink can lower would ask for a shrink at every inference.
-    pub fn free_limit(&self, arena: &native::ArenaStats, weights_bytes: u64, pinned: u64) -> u64 {
-        let working_set = arena.peak_in_use_bytes.saturating_sub(weights_bytes);
-        let relative = (working_set as f64 * self.free_per_working_set.max(0.0)) as u64;
-        relative.max(self.min_free_bytes) + pinned
+    /// The free bytes allowed when an inference that needs `own` bytes of working memory starts, given the
+    /// largest any inference has needed. `pinned` is what the last shrink could not return (free chunks
+    /// inside regions that also hold weights): it is added, or a reserve that no shrink can lower would ask
+    /// for a shrink at every inference. With `own` 0 this is the most the arena keeps free.
+    pub fn free_limit(&self, largest: u64, own: u64, pinned: u64) -> u64 {
+        let ceiling = (largest as f64 * (1.0 + self.free_beside_largest.max(0.0))) as u64;
+        ceiling.saturating_sub(own).max(self.min_free_bytes) + pinned
     }
 }
 
@@ -216,6 +220,9 @@ pub struct OrtClock {
     policy: ArenaPolicy,
     /// Free bytes left right after the last shrink: what a shrink cannot give back.
     pinned_free: AtomicU64,
+    /// The most each model's inference has needed of the arena, and the most any has.
+    working: Mutex<HashMap<ModelId, u64>>,
+    largest_working: AtomicU64,
     gauges: Arc<MemoryGauges>,
 }
 
@@ -256,28 +263,53 @@ impl OrtClock {
         Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
     }
 
-    /// Whether the arena's free regions should go back before the inference about to run.
-    fn should_shrink(&self) -> bool {
+    /// Whether the arena's free regions should go back before an inference of `model` starts.
+    fn should_shrink(&self, model: ModelId) -> bool {
         if self.shrink_requested.swap(false, Ordering::Relaxed) {
             return true;
         }
         let Some(arena) = native::shared_arena_stats() else { return false };
         let fixed = self.arena_free_limit.load(Ordering::Relaxed);
-        let limit = if fixed != u64::MAX {
-            fixed
-        } else {
-            let weights = self.gauges.models_arena_bytes.load(Ordering::Relaxed);
-            self.policy.free_limit(&arena, weights, self.pinned_free.load(Ordering::Relaxed))
-        };
-        self.gauges.arena_free_limit_bytes.store(limit, Ordering::Relaxed);
+        if fixed != u64::MAX {
+            return arena.free_bytes() > fixed;
+        }
         // What the last inference left free is what this one would otherwise reuse; past the limit it goes.
-        arena.free_bytes() > limit
+        arena.free_bytes() > self.free_limit(&arena, model)
+    }
+
+    /// The free bytes allowed when an inference of `model` starts; publishes the most allowed for any.
+    fn free_limit(&self, arena: &native::ArenaStats, model: ModelId) -> u64 {
+        let weights = self.gauges.models_arena_bytes.load(Ordering::Relaxed);
+        let largest = self.largest_working.load(Ordering::Relaxed).max(arena.peak_in_use_bytes.saturating_sub(weights));
+        let own = self.working.lock().unwrap_or_else(|p| p.into_inner()).get(&model).copied().unwrap_or(0);
+        let pinned = self.pinned_free.load(Ordering::Relaxed);
+        self.gauges.arena_free_limit_bytes.store(self.policy.free_limit(largest, 0, pinned), Ordering::Relaxed);
+        self.policy.free_limit(largest, own, pinned)
     }
 
     /// Called after a shrink: what is still free could not be given back.
     fn shrunk(&self) {
         let free = native::shared_arena_stats().map_or(0, |a| a.free_bytes());
         self.pinned_free.store(free, Ordering::Relaxed);
+    }
+
+    /// Learns what an inference of `model` needed from the arena, from its statistics when it started and
+    /// when it ended: the regions it added, or, when it set a new peak in use, that peak over what was in use
+    /// before it (what it used of the free part, too).
+    fn learn(&self, model: ModelId, start: &native::ArenaStats, end: &native::ArenaStats) {
+        let grown = end.reserved_bytes.saturating_sub(start.reserved_bytes);
+        let peak = if end.peak_in_use_bytes > start.peak_in_use_bytes { end.peak_in_use_bytes.saturating_sub(start.in_use_bytes) } else { 0 };
+        let needed = grown.max(peak);
+        let mut working = self.working.lock().unwrap_or_else(|p| p.into_inner());
+        let known = working.entry(model).or_default();
+        if needed > *known {
+            *known = needed;
+            drop(working);
+            self.largest_working.fetch_max(needed, Ordering::Relaxed);
+            if self.arena_free_limit.load(Ordering::Relaxed) == u64::MAX {
+                self.free_limit(end, model);
+            }
+        }
     }
 }
 
@@ -316,7 +348,7 @@ impl Model {
         let _turn = self.clock.one_at_a_time.then(|| self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let arena = self.shared_arena || self.shrinking_run.is_some();
-        let shrink_now = arena && self.clock.should_shrink();
+        let shrink_now = arena && self.clock.should_shrink(self.id);
         // On the shared arena the free regions go back before this inference starts, so what the last ones
         // left free is not held beside what this one takes; an arena of the session's own can only shrink at
         // the end of one of its runs.
@@ -327,6 +359,7 @@ impl Model {
             }
         }
         let shrink = self.shrinking_run.as_ref().filter(|_| shrink_now && !self.shared_arena);
+        let start = if self.shared_arena { native::shared_arena_stats() } else { None };
         let result = {
             // Left on drop, so a panic inside the run cannot leave the clock counting a run that ended.
             let _entered = self.clock.entered();
@@ -334,6 +367,9 @@ impl Model {
         };
         if shrink.is_some() {
             self.clock.shrunk();
+        }
+        if let (Some(start), Some(end)) = (start, start.and_then(|_| native::shared_arena_stats())) {
+            self.clock.learn(self.id, &start, &end);
         }
         result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
     }
