@@ -368,8 +368,10 @@ impl Model {
         if shrink.is_some() {
             self.clock.shrunk();
         }
-        if let (Some(start), Some(end)) = (start, start.and_then(|_| native::shared_arena_stats())) {
-            self.clock.learn(self.id, &start, &end);
+        if let Some(start) = start {
+            if let Some(end) = native::shared_arena_stats() {
+                self.clock.learn(self.id, &start, &end);
+            }
         }
         result.map_err(|e| Error::Inference { model: self.id.name(), detail: e.to_string() })
     }
