@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use image::RgbImage;
+
 use folio_engine::models::{ModelHub, ModelId, SessionOptions};
 use folio_engine::memory::{MemoryGauges, MemorySample};
 use folio_engine::native::shared_arena_stats;
@@ -17,15 +19,20 @@ fn fixture(name: &str) -> PathBuf {
 
 const MB: u64 = 1 << 20;
 
-#[test]
-fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
+/// A hub on the shared arena with its gauges, the layout stage, and a page at 100 dpi for it.
+fn layout_on_a_page() -> (Arc<MemoryGauges>, Arc<ModelHub>, LayoutStage, RgbImage) {
     folio_engine::native::configure_allocator();
     let gauges = Arc::new(MemoryGauges::default());
     let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
     let document = source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap();
     let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges));
     let page = renderer.render(&document, 0, RenderSize::Dpi(100.0)).unwrap().into_rgb_image();
-    let layout = LayoutStage::new(Arc::clone(&hub));
+    (gauges, Arc::clone(&hub), LayoutStage::new(hub), page)
+}
+
+#[test]
+fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
+    let (gauges, hub, layout, page) = layout_on_a_page();
     // One shape run again and again keeps about 1.5 times its working memory free; the default bound is set
     // by the largest inference of a whole pipeline, which this one alone is not.
     hub.set_arena_free_limit(Some(256 * MB));
@@ -77,13 +84,7 @@ fn the_arena_keeps_its_free_memory_until_asked_and_then_gives_it_back() {
 /// with the reserve given back, so it does not sit beside the memory it takes.
 #[test]
 fn the_largest_inference_starts_with_the_reserve_given_back_and_a_small_one_runs_on_it() {
-    folio_engine::native::configure_allocator();
-    let gauges = Arc::new(MemoryGauges::default());
-    let hub = Arc::new(ModelHub::new(SessionOptions { intra_threads: 1, ..SessionOptions::default() }, Arc::clone(&gauges)));
-    let document = source::open_file(&fixture("three-pages.pdf"), &OpenOptions::default()).unwrap();
-    let renderer = Renderer::start(RenderOptions::default(), RecyclePolicy::default(), Arc::clone(&gauges));
-    let page = renderer.render(&document, 0, RenderSize::Dpi(100.0)).unwrap().into_rgb_image();
-    let layout = LayoutStage::new(Arc::clone(&hub));
+    let (gauges, hub, layout, page) = layout_on_a_page();
     // Loaded first, so that its weights are in the arena before the reserve is read.
     let small = hub.get(ModelId::OcrCls).unwrap();
 
