@@ -8,7 +8,10 @@
 # Every model the stages use loads before the first page, and the pipeline drains once per floor window for a
 # settled floor (docs/cli-json.md, soak). Every page is OCR'd (TEXT_LAYER=ocr): the matrix measures the
 # models' memory on every kind of page, and a born-digital manual routed to its text layer would run OCR on
-# few of them. TEXT_LAYER=auto soaks as users run.
+# few of them. TEXT_LAYER=auto soaks as users run. The first pass adds 1-2 MB to the floors (code run for the
+# first time, the allocator's free space settling) over its first 60-130 pages: over 200 pages from page 30
+# that climb is the slope. To read the slope after it: `WARMUP=100` and 400 pages (BENCHMARKS.md, the scan at
+# 150 dpi over 600 pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages="${1:-200}"; out="${2:-target/soak-matrix}"
