@@ -348,7 +348,7 @@ impl PdfWorker {
         // is what pdfium cached.
         let balance_before = native::thread_heap_balance();
         let image = render_pdf_page(&open.document, path, page, local, size, self.options.max_pixels, text)?;
-        let handed_out = heap_blocks(&image);
+        let handed_out = native::vec_block_bytes(&image.rgb) + image.text_layer.as_ref().map_or(0, TextLayer::bytes);
         let growth = native::thread_heap_balance() - balance_before - handed_out as i64;
         open.growth_bytes = (open.growth_bytes + growth).max(0);
         open.pages_rendered += 1;
@@ -491,16 +491,6 @@ impl PdfWorker {
         let total: i64 = self.open.iter().map(|o| o.growth_bytes).sum::<i64>() + lists as i64;
         self.gauges.pdfium_bytes.store(total.max(0) as u64, Ordering::Relaxed);
     }
-}
-
-/// The heap blocks a rendered page holds, as the C heap counts them: its pixels and its text layer.
-fn heap_blocks(image: &PageImage) -> u64 {
-    let Some(layer) = &image.text_layer else { return native::vec_block_bytes(&image.rgb) };
-    let words = |line: &crate::stages::OcrLine| -> u64 {
-        native::vec_block_bytes(&line.words) + line.words.iter().map(|w| native::string_block_bytes(&w.text)).sum::<u64>()
-    };
-    let lines: u64 = layer.lines.iter().map(|l| native::string_block_bytes(&l.text) + words(l)).sum();
-    native::vec_block_bytes(&image.rgb) + native::vec_block_bytes(&layer.lines) + lines + native::vec_block_bytes(&layer.images)
 }
 
 /// Renders page `local` of `document`, which is page `page` of the file at `path` (for messages).

@@ -263,18 +263,17 @@ impl OrtClock {
         Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
     }
 
-    /// Whether the arena's free regions should go back before an inference of `model` starts.
-    fn should_shrink(&self, model: ModelId) -> bool {
+    /// Whether the arena's free regions should go back before an inference of `model` starts, and the
+    /// arena's statistics if they were read to decide.
+    fn should_shrink(&self, model: ModelId) -> (bool, Option<native::ArenaStats>) {
         if self.shrink_requested.swap(false, Ordering::Relaxed) {
-            return true;
+            return (true, None);
         }
-        let Some(arena) = native::shared_arena_stats() else { return false };
+        let Some(arena) = native::shared_arena_stats() else { return (false, None) };
         let fixed = self.arena_free_limit.load(Ordering::Relaxed);
-        if fixed != u64::MAX {
-            return arena.free_bytes() > fixed;
-        }
         // What the last inference left free is what this one would otherwise reuse; past the limit it goes.
-        arena.free_bytes() > self.free_limit(&arena, model)
+        let limit = if fixed != u64::MAX { fixed } else { self.free_limit(&arena, model) };
+        (arena.free_bytes() > limit, Some(arena))
     }
 
     /// The free bytes allowed when an inference of `model` starts; publishes the most allowed for any.
@@ -287,10 +286,11 @@ impl OrtClock {
         self.policy.free_limit(largest, own, pinned)
     }
 
-    /// Called after a shrink: what is still free could not be given back.
-    fn shrunk(&self) {
-        let free = native::shared_arena_stats().map_or(0, |a| a.free_bytes());
-        self.pinned_free.store(free, Ordering::Relaxed);
+    /// Called after a shrink: what is still free could not be given back. Returns the arena's statistics.
+    fn shrunk(&self) -> Option<native::ArenaStats> {
+        let arena = native::shared_arena_stats();
+        self.pinned_free.store(arena.map_or(0, |a| a.free_bytes()), Ordering::Relaxed);
+        arena
     }
 
     /// Learns what an inference of `model` needed from the arena, from its statistics when it started and
@@ -348,18 +348,19 @@ impl Model {
         let _turn = self.clock.one_at_a_time.then(|| self.clock.exclusive.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let arena = self.shared_arena || self.shrinking_run.is_some();
-        let shrink_now = arena && self.clock.should_shrink(self.id);
+        let (shrink_now, mut start) = if arena { self.clock.should_shrink(self.id) } else { (false, None) };
         // On the shared arena the free regions go back before this inference starts, so what the last ones
         // left free is not held beside what this one takes; an arena of the session's own can only shrink at
         // the end of one of its runs.
         if shrink_now && self.shared_arena {
             match native::shrink_shared_arena() {
-                Ok(()) => self.clock.shrunk(),
+                Ok(()) => start = self.clock.shrunk(),
                 Err(e) => tracing::warn!("could not give the arena's free memory back: {e}"),
             }
         }
         let shrink = self.shrinking_run.as_ref().filter(|_| shrink_now && !self.shared_arena);
-        let start = if self.shared_arena { native::shared_arena_stats() } else { None };
+        // The shared arena as this inference finds it, to learn what it needs.
+        let start = if self.shared_arena { start.or_else(native::shared_arena_stats) } else { None };
         let result = {
             // Left on drop, so a panic inside the run cannot leave the clock counting a run that ended.
             let _entered = self.clock.entered();

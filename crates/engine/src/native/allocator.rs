@@ -70,21 +70,24 @@ pub fn thread_heap_balance() -> i64 {
 
 /// The bytes the C heap counts for a vector's buffer (its size class, not its capacity), 0 when it has none.
 pub fn vec_block_bytes<T>(buffer: &Vec<T>) -> u64 {
-    if buffer.capacity() == 0 || std::mem::size_of::<T>() == 0 {
-        return 0;
-    }
-    // SAFETY: a vector with capacity owns one heap block starting at its pointer, allocated through the C
-    // heap (Rust's system allocator is `malloc`, which is jemalloc's).
-    unsafe { jemalloc::malloc_usable_size(buffer.as_ptr().cast()) as u64 }
+    // SAFETY: a vector with capacity owns one heap block starting at its pointer.
+    unsafe { block_bytes(buffer.as_ptr().cast(), buffer.capacity() * std::mem::size_of::<T>()) }
 }
 
 /// [`vec_block_bytes`] for a string.
 pub fn string_block_bytes(text: &String) -> u64 {
-    if text.capacity() == 0 {
+    // SAFETY: as for a vector: a string with capacity owns one heap block starting at its pointer.
+    unsafe { block_bytes(text.as_ptr().cast(), text.capacity()) }
+}
+
+/// # Safety
+/// When `capacity_bytes` is not 0, `start` is the start of a block allocated through the C heap (Rust's
+/// system allocator is `malloc`, which is jemalloc's).
+unsafe fn block_bytes(start: *const libc::c_void, capacity_bytes: usize) -> u64 {
+    if capacity_bytes == 0 {
         return 0;
     }
-    // SAFETY: as for a vector: a string with capacity owns one heap block starting at its pointer.
-    unsafe { jemalloc::malloc_usable_size(text.as_ptr().cast()) as u64 }
+    jemalloc::malloc_usable_size(start) as u64
 }
 
 /// Gives every free page of every arena back to the system now (whatever the decay times).

@@ -5,6 +5,7 @@
 
 use pdfium_render::prelude::{PdfPage, PdfPageObject, PdfPageObjectCommon, PdfPageObjectType, PdfPageObjectsCommon, PdfPageTextRenderMode, PdfPoints, PdfRenderConfig};
 
+use crate::native;
 use crate::stages::{BBox, LineSource, OcrLine, Quad, Word};
 
 /// An image drawn on the page, and how much of the text layer lies over it.
@@ -37,10 +38,13 @@ pub struct TextLayer {
 }
 
 impl TextLayer {
-    /// The bytes the layer holds, for the memory counters.
+    /// The heap blocks the layer holds, as the C heap counts them (lines, their words, their strings, images).
     pub fn bytes(&self) -> u64 {
-        let lines: usize = self.lines.iter().map(|l| std::mem::size_of::<OcrLine>() + l.text.len()).sum();
-        (lines + self.images.len() * std::mem::size_of::<PageImageArea>() + std::mem::size_of::<Self>()) as u64
+        let words = |line: &OcrLine| -> u64 {
+            native::vec_block_bytes(&line.words) + line.words.iter().map(|w| native::string_block_bytes(&w.text)).sum::<u64>()
+        };
+        let lines: u64 = self.lines.iter().map(|l| native::string_block_bytes(&l.text) + words(l)).sum();
+        native::vec_block_bytes(&self.lines) + lines + native::vec_block_bytes(&self.images)
     }
 
     /// The share of the page the images cover (overlaps counted once), 0 to 1.
