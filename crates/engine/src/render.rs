@@ -19,7 +19,7 @@ use image::{ImageReader, Limits, RgbImage};
 use pdfium_render::prelude::{PdfBitmapFormat, PdfDocument, PdfRenderConfig};
 use serde::Serialize;
 
-use crate::memory::{current_rss_bytes, mb2, peak_rss_bytes, release_free_memory, MemoryGauges};
+use crate::memory::{current_rss_bytes, mb2, peak_rss_bytes, recv_idle, release_free_memory, MemoryGauges};
 use crate::document::page_tree::{PageTree, PageTreeError};
 use crate::document::source::{self, Document, DocumentKind};
 use crate::text::{TextLayer, TextLayerMode};
@@ -323,7 +323,7 @@ struct PdfWorker {
 
 impl PdfWorker {
     fn run(mut self, inbox: Receiver<Message>) {
-        while let Ok(message) = inbox.recv() {
+        while let Ok(message) = recv_idle(&inbox) {
             match message {
                 Message::Render(request) => {
                     let result = self.render(&request.path, request.page, request.page_count, request.size, request.text);

@@ -277,7 +277,21 @@ pub fn reset_peak_rss() {
 /// Returns freed heap memory to the operating system now. Pages are given back as they are freed
 /// (`configure_allocator`); this also covers a process run with other allocator settings.
 pub fn release_free_memory() {
+    crate::native::release_thread_cache();
     crate::native::release_free_pages();
+}
+
+/// The next message on `inbox`; when none is waiting, the thread gives its cache of freed blocks back to the
+/// heap before it waits (`native::release_thread_cache`), so that a thread with nothing to do holds nothing.
+pub fn recv_idle<T>(inbox: &Receiver<T>) -> Result<T, mpsc::RecvError> {
+    match inbox.try_recv() {
+        Ok(message) => Ok(message),
+        Err(mpsc::TryRecvError::Disconnected) => Err(mpsc::RecvError),
+        Err(mpsc::TryRecvError::Empty) => {
+            crate::native::release_thread_cache();
+            inbox.recv()
+        }
+    }
 }
 
 /// How the sampler runs.

@@ -8,7 +8,7 @@
 mod allocator;
 mod shrink;
 
-pub use allocator::{configure_allocator, heap_statistics, release_free_pages, string_block_bytes, thread_heap_balance, vec_block_bytes, HeapStatistics};
+pub use allocator::{configure_allocator, heap_statistics, release_free_pages, release_thread_cache, string_block_bytes, thread_heap_balance, vec_block_bytes, HeapStatistics};
 pub use shrink::shrink_shared_arena;
 
 use std::io::Read;

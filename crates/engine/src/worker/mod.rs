@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::control::budget::{BudgetAction, BudgetController, BudgetOptions, BudgetState, BUDGET_DETECTION_MAX_SIDE};
 use crate::models::{HubEvent, ModelHub, ModelId, Recogniser};
 use crate::library::Library;
-use crate::memory::{current_rss_bytes, InFlight, MemoryGauges};
+use crate::memory::{current_rss_bytes, recv_idle, InFlight, MemoryGauges};
 use crate::pipeline::{self, lock, BatchSizes, PageResult, PageWork, Pipeline, PipelineOptions, Stage};
 use crate::render::{RenderSize, Renderer, TextLayerRead};
 use crate::text::{RouteCounts, TextLayerMode};
@@ -770,6 +770,8 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
                 if to_vision.send(work).is_err() {
                     break;
                 }
+                // What this page left in the thread's cache of freed blocks goes back before the next.
+                crate::native::release_thread_cache();
             }
             // Intake takes no more pages: for [`Worker::while_drained`] as good as waiting.
             control.intake_waiting.store(true, Ordering::SeqCst);
@@ -778,7 +780,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
         // Orientation and layout take pages in batches.
         let vision = scope.spawn(move || {
             let mut pending: Vec<PageWork> = Vec::new();
-            while let Ok(first) = vision_in.recv() {
+            while let Ok(first) = recv_idle(&vision_in) {
                 let batch = lock(&shared.batch).pages_per_vision_batch();
                 pending.push(first);
                 while pending.len() < batch {
@@ -801,7 +803,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
         });
 
         let ocr = scope.spawn(move || {
-            while let Ok(mut work) = ocr_in.recv() {
+            while let Ok(mut work) = recv_idle(&ocr_in) {
                 if pipeline.runs(Stage::Ocr) {
                     let max_side = shared.detection_max_side.load(Ordering::Relaxed);
                     pipeline.set_detection_max_side((max_side > 0).then_some(max_side));
@@ -829,7 +831,7 @@ fn run_job(shared: &Arc<Shared>, id: JobId, spec: &JobSpec, control: &Arc<Contro
             let (mut done, mut failed) = (0u64, 0u64);
             let mut routes = RouteCounts::default();
             let started = Instant::now();
-            while let Ok(mut work) = finish_in.recv() {
+            while let Ok(mut work) = recv_idle(&finish_in) {
                 // The page leaves the pipeline when this iteration ends, however it ends.
                 let _leaving = LeavesPipeline(&control.in_pipeline);
                 let activity = {
