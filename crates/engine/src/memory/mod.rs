@@ -425,6 +425,21 @@ mod tests {
     }
 
     #[test]
+    fn recv_idle_hands_over_waiting_and_later_messages_and_ends_with_the_sender() {
+        let (send, inbox) = mpsc::channel();
+        send.send(1).unwrap();
+        let later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            send.send(2).unwrap();
+        });
+        // The first was waiting; the second comes while the thread waits, after it gave its cache back.
+        assert_eq!(recv_idle(&inbox), Ok(1));
+        assert_eq!(recv_idle(&inbox), Ok(2));
+        later.join().unwrap();
+        assert_eq!(recv_idle(&inbox), Err(mpsc::RecvError));
+    }
+
+    #[test]
     fn in_flight_buffers_are_counted_until_dropped() {
         let gauges = Arc::new(MemoryGauges::default());
         let a = InFlight::new(vec![0u8; 100], 100, &gauges);
