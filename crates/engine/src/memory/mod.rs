@@ -274,7 +274,8 @@ pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// Returns freed heap memory to the operating system now. Pages are given back as they are freed
+/// Returns freed heap memory to the operating system now: the calling thread's cache of freed blocks first
+/// (`native::release_thread_cache`), then every free page. Pages are given back as they are freed
 /// (`configure_allocator`); this also covers a process run with other allocator settings.
 pub fn release_free_memory() {
     crate::native::release_thread_cache();
