@@ -64,10 +64,14 @@ pub struct PipelineArgs {
     #[arg(long)]
     concurrent_models: bool,
     /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back before
-    /// every inference). Without it, the free part and the next inference's working memory stay under 1.25
+    /// every inference). Without it, the free part and the next inference's working memory stay under 1.1
     /// times the largest inference's working memory (`ArenaPolicy`).
     #[arg(long)]
     arena_free_mb: Option<u64>,
+    /// How far the arena's free part and the next inference's working memory together may pass the largest
+    /// inference's working memory, as a fraction of it (`ArenaPolicy::free_beside_largest`).
+    #[arg(long, default_value_t = ArenaPolicy::default().free_beside_largest)]
+    arena_beside_largest: f64,
     /// Keep the arena's free regions from one page to the next (by default they go back once per page).
     #[arg(long)]
     keep_arena_between_pages: bool,
@@ -171,7 +175,11 @@ impl PipelineArgs {
                 memory_pattern: self.mem_pattern,
                 prepacking: !self.no_prepacking,
                 one_at_a_time: !self.concurrent_models,
-                arena_policy: ArenaPolicy { shrink_between_pages: !self.keep_arena_between_pages, ..ArenaPolicy::default() },
+                arena_policy: ArenaPolicy {
+                    free_beside_largest: self.arena_beside_largest,
+                    shrink_between_pages: !self.keep_arena_between_pages,
+                    ..ArenaPolicy::default()
+                },
                 ..SessionOptions::default()
             }, Arc::clone(&gauges)));
         hub.set_arena_free_limit(self.arena_free_mb.map(|mb| mb << 20));

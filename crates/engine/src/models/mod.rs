@@ -7,7 +7,7 @@
 //!
 //! Inferences share one CPU arena (see `native::register_shared_cpu_arena`). It reuses what it has grown to,
 //! and keeps free what [`ArenaPolicy`] allows: before each inference, its free part and that inference's
-//! working memory together stay under 1.25 times the largest working memory any inference has needed. Its
+//! working memory together stay under 1.1 times the largest working memory any inference has needed. Its
 //! reserve stays bounded however many input shapes go through it (every page size, resolution and line width
 //! is a new shape, and its free regions rarely fit the next one exactly), and the largest inference starts
 //! with little free beside it.
@@ -189,7 +189,7 @@ pub struct ArenaPolicy {
 
 impl Default for ArenaPolicy {
     fn default() -> Self {
-        ArenaPolicy { free_beside_largest: 0.25, min_free_bytes: 16 << 20, shrink_between_pages: true }
+        ArenaPolicy { free_beside_largest: 0.1, min_free_bytes: 16 << 20, shrink_between_pages: true }
     }
 }
 
