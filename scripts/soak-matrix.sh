@@ -12,7 +12,8 @@
 # first time, the allocator's free space settling) over its first 60-130 pages: over 200 pages from page 30
 # that climb is the slope. To read the slope after it: `WARMUP=100` and 400 pages (BENCHMARKS.md, the scan at
 # 150 dpi over 600 pages). On the manual, whose every page is new, jemalloc's free space keeps rising by about
-# 1 MB until page 230-300 (BENCHMARKS.md, the matrix over 400 pages per cell).
+# 1 MB until page 230-300 (pdfium's font cache keeps slabs; docs/decisions/pdfium-recycling.md): read its
+# cells over 600 pages (BENCHMARKS.md, every cell over 400-600 pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages="${1:-200}"; out="${2:-target/soak-matrix}"

@@ -64,12 +64,12 @@ pub struct PipelineArgs {
     #[arg(long)]
     concurrent_models: bool,
     /// Bound the memory the inference arena keeps free between inferences, in MB (0: give it all back before
-    /// every inference). Without it, the free part and the next inference's working memory stay under 1.1
-    /// times the largest inference's working memory (`ArenaPolicy`).
+    /// every inference). Without it, the free part and the next inference's working memory stay under the
+    /// ceiling `--arena-beside-largest` sets (`ArenaPolicy`).
     #[arg(long)]
     arena_free_mb: Option<u64>,
-    /// How far the arena's free part and the next inference's working memory together may pass the largest
-    /// inference's working memory, as a fraction of it (`ArenaPolicy::free_beside_largest`).
+    /// The arena's ceiling: how far its free part and the next inference's working memory together may pass
+    /// the largest inference's working memory, as a fraction of it (`ArenaPolicy::free_beside_largest`).
     #[arg(long, default_value_t = ArenaPolicy::default().free_beside_largest)]
     arena_beside_largest: f64,
     /// Keep the arena's free regions from one page to the next (by default they go back once per page).
